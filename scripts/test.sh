@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs, then runs the linters, the type checker and the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/ruff check src tests bench
+.venv/bin/mypy
+exec .venv/bin/pytest "$@"

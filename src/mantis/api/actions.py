@@ -1,0 +1,179 @@
+"""`{"action": ...}` on a run: status, result, logs, cancel, recording, list."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from mantis.api.auth import require_scope
+from mantis.api.errors import ApiError
+from mantis.api.schemas import ActionRequest
+from mantis.services import Services
+from mantis.store.models import Run, Tenant
+from mantis.store.runs import FINAL
+from mantis.store.views import iso, status_view
+
+CANCEL_WAIT_S = 5.0
+SCOPES = {"cancel": "runs:cancel"}
+
+
+def parse_action(body: dict[str, Any]) -> ActionRequest:
+    try:
+        return ActionRequest.model_validate(body)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if any(e["loc"] == ("action",) for e in errors):
+            raise ApiError(
+                400,
+                "invalid_action",
+                "unknown action; use one of status, result, logs, cancel, recording, list",
+            ) from exc
+        unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+        if unknown:
+            raise ApiError(
+                400, "unknown_field", f"unknown fields: {', '.join(unknown)}", {"fields": unknown}
+            ) from exc
+        details = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in errors]
+        raise ApiError(400, "invalid_request", "the action request is not valid", details) from exc
+
+
+async def find_run(services: Services, tenant: Tenant, run_id: str | None) -> Run:
+    if not run_id:
+        raise ApiError(400, "invalid_request", "this action needs run_id")
+    run = await run_in_threadpool(services.runs.get, run_id, tenant.id)
+    if run is None:
+        raise ApiError(404, "run_not_found", f"no run {run_id}")
+    return run
+
+
+async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_url: str) -> dict[str, Any]:
+    req = parse_action(body)
+    require_scope(tenant, SCOPES.get(req.action, "runs:read"))
+    if req.action == "list":
+        return await list_runs(req, tenant, services)
+    run = await find_run(services, tenant, req.run_id)
+    match req.action:
+        case "status":
+            return status_view(run)
+        case "result":
+            return result_view(run, services, base_url)
+        case "logs":
+            return await logs_view(run, req, services)
+        case "cancel":
+            return await cancel(run, services)
+        case _:
+            return recording_view(run, services, base_url)
+
+
+def artifact_url(base_url: str, run_id: str, name: str) -> str:
+    return f"{base_url.rstrip('/')}/v1/runs/{run_id}/artifacts/{name}"
+
+
+def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
+    if run.status not in FINAL:
+        raise ApiError(
+            409, "run_not_finished", f"run {run.id} is {run.status}; poll status until it ends", retry_after=5
+        )
+    path = services.settings.runs_dir / run.id / "result.json"
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    result = stored.get("result") or {
+        "leads": [],
+        "viable": 0,
+        "rows": [],
+        "steps": [],
+        "state_vars": {},
+        "cost": {"usd": 0.0, "calls": []},
+        "artifacts": [],
+    }
+    result["artifacts"] = {name: artifact_url(base_url, run.id, name) for name in result.get("artifacts", [])}
+    return {"run_id": run.id, "status": run.status, "summary": run.summary, "result": result}
+
+
+async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[str, Any]:
+    try:
+        after = int(req.cursor or 0)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor") from exc
+    events = await run_in_threadpool(services.runs.events, run.id, after, req.limit)
+    return {
+        "run_id": run.id,
+        "events": [
+            {
+                "ts": iso(e.ts),
+                "level": e.level,
+                "type": e.type,
+                "step_index": e.step_index,
+                "message": e.message,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        "next_cursor": str(events[-1].id if events else after),
+    }
+
+
+async def cancel(run: Run, services: Services) -> dict[str, Any]:
+    runs = services.runs
+    if run.status == "queued":
+        await run_in_threadpool(
+            runs.finish, run.id, "cancelled", "queued", summary="Cancelled before it started"
+        )
+    elif run.status == "running":
+        await run_in_threadpool(runs.request_cancel, run.id)
+        await services.executor.cancel(run.id)
+        deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            current = await run_in_threadpool(runs.get, run.id)
+            if current is None or current.status in FINAL:
+                break
+            await asyncio.sleep(0.1)
+    latest = await run_in_threadpool(runs.get, run.id)
+    return status_view(latest or run)
+
+
+def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
+    run_dir = services.settings.runs_dir / run.id
+
+    def describe(stem: str) -> dict[str, Any] | None:
+        for path in sorted(run_dir.glob(f"{stem}.*")):
+            if path.suffix in (".mp4", ".webm", ".gif"):
+                return {
+                    "format": path.suffix[1:],
+                    "bytes": path.stat().st_size,
+                    "url": artifact_url(base_url, run.id, path.name),
+                }
+        return None
+
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "polished": describe("recording"),
+        "raw": describe("recording_raw"),
+    }
+
+
+async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> dict[str, Any]:
+    before = None
+    if req.cursor:
+        anchor = await run_in_threadpool(services.runs.get, req.cursor, tenant.id)
+        if anchor is None:
+            raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
+        before = anchor.created_at if anchor.created_at.tzinfo else anchor.created_at.replace(tzinfo=UTC)
+    runs = await run_in_threadpool(services.runs.page, tenant.id, req.status, req.limit, before)
+    return {
+        "runs": [
+            {
+                "run_id": r.id,
+                "status": r.status,
+                "created_at": iso(r.created_at),
+                "summary": status_view(r)["summary"],
+            }
+            for r in runs
+        ],
+        "next_cursor": runs[-1].id if len(runs) == req.limit else None,
+    }

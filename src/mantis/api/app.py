@@ -1,0 +1,51 @@
+"""The ASGI application: routes, error contract, demo sites, and the lifespan that owns the workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from mantis import __version__
+from mantis.api import errors
+from mantis.api.routes import router
+from mantis.config import Settings
+from mantis.demo import router as demo_router
+from mantis.services import Services
+from mantis.workers.inprocess import InProcessExecutor
+
+SHUTDOWN_GRACE_S = 20.0
+
+
+def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
+    """The server; with a prefix (`/production/sync`) every route is served under it."""
+    api = FastAPI(
+        title="Mantis",
+        version=__version__,
+        summary="Run browser work with AI models: submit a plan, poll the run, fetch its rows.",
+    )
+    errors.install(api)
+    api.include_router(router)
+    api.include_router(demo_router, prefix="/demo", include_in_schema=False)
+
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        services = Services(settings)
+        services.executor = InProcessExecutor(services, settings.workers)
+        api.state.services = services
+        await services.executor.start()
+        try:
+            yield
+        finally:
+            await services.executor.stop(SHUTDOWN_GRACE_S)
+            await services.close()
+
+    prefix = prefix.rstrip("/")
+    if not prefix:
+        api.router.lifespan_context = lifespan
+        return api
+    outer = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    outer.mount(prefix, api)
+    return outer

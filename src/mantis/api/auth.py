@@ -1,0 +1,34 @@
+"""Who is calling: the platform key (when the operator sets one), then the tenant's token and scopes."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from mantis.api.errors import ApiError
+from mantis.services import Services
+from mantis.store.models import Tenant
+
+
+async def authenticate(request: Request) -> Tenant:
+    services: Services = request.app.state.services
+    platform_key = services.settings.platform_api_key
+    if platform_key:
+        given = request.headers.get("authorization", "")
+        scheme, _, key = given.partition(" ")
+        if scheme.lower() != "api-key" or not hmac.compare_digest(
+            key.strip().encode(), platform_key.encode()
+        ):
+            raise ApiError(401, "platform_key_required", "this server needs `Authorization: Api-Key <key>`")
+    token = request.headers.get("x-mantis-token", "").strip()
+    tenant = await run_in_threadpool(services.tenants.authenticate, token) if token else None
+    if tenant is None:
+        raise ApiError(401, "unauthorized", "missing or unknown X-Mantis-Token")
+    return tenant
+
+
+def require_scope(tenant: Tenant, scope: str) -> None:
+    if scope not in tenant.scopes:
+        raise ApiError(403, "forbidden_scope", f"this token lacks the {scope} scope")

@@ -1,0 +1,187 @@
+"""Submissions: validate everything up front, store the run, hand it to the executor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from mantis.api.errors import ApiError
+from mantis.api.schemas import PLAN_FIELDS, Submission
+from mantis.config import Settings
+from mantis.plans import resolve
+from mantis.plans.allowlist import hosts_off_list
+from mantis.plans.resolve import ResolvedPlan
+from mantis.services import Services
+from mantis.store.models import Run, Tenant
+from mantis.store.views import iso
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d_%H%M%S}_{secrets.token_hex(4)}"
+
+
+def parse_submission(body: dict[str, Any]) -> Submission:
+    try:
+        return Submission.model_validate(body)
+    except ValidationError as exc:
+        unknown = sorted(str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden")
+        if unknown:
+            raise ApiError(
+                400, "unknown_field", f"unknown fields: {', '.join(unknown)}", {"fields": unknown}
+            ) from exc
+        details = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise ApiError(400, "invalid_request", "the request body is not valid", details) from exc
+
+
+def resolve_plan(sub: Submission, settings: Settings) -> ResolvedPlan:
+    given = [name for name in PLAN_FIELDS if getattr(sub, name) is not None]
+    if len(given) != 1:
+        raise ApiError(
+            400,
+            "invalid_plan_shape",
+            f"give exactly one of {', '.join(PLAN_FIELDS)}" + (f"; got {', '.join(given)}" if given else ""),
+        )
+    try:
+        if sub.plan_text is not None:
+            return resolve.resolve_text(sub.plan_text)
+        if sub.task_suite is not None:
+            return resolve.resolve_suite(sub.task_suite, "task_suite")
+        path_field = sub.task_file if sub.task_file is not None else sub.micro
+        if isinstance(path_field, str):
+            path = resolve.library_path(settings.plans_dir, path_field)
+            document = resolve.load_json(path)
+            if sub.task_file is not None:
+                return resolve.resolve_suite(document, "task_file", source=path_field)
+            return resolve.resolve_micro(document, source=path_field)
+        return resolve.resolve_micro(sub.micro)
+    except resolve.PlanPathError as exc:
+        raise ApiError(400, "invalid_plan_path", f"the plan path {exc} leaves the plan library") from exc
+    except resolve.PlanNotFound as exc:
+        raise ApiError(404, "plan_not_found", f"no plan at {exc} in the plan library") from exc
+    except resolve.PlanInvalid as exc:
+        raise ApiError(400, "invalid_plan", "the plan does not match plan.schema.json", exc.errors) from exc
+
+
+def _cap(*values: float | None) -> float:
+    return min(v for v in values if v is not None)
+
+
+def effective_settings(
+    sub: Submission, plan: ResolvedPlan, tenant: Tenant, settings: Settings
+) -> dict[str, Any]:
+    runtime = plan.runtime
+    viewport = runtime.viewport
+    return {
+        "max_cost": _cap(settings.caps.max_cost_usd, tenant.max_cost_per_run, sub.max_cost, runtime.max_cost),
+        "max_time_minutes": _cap(
+            settings.caps.max_runtime_minutes,
+            tenant.max_time_minutes_per_run,
+            sub.max_time_minutes,
+            runtime.max_time_minutes,
+        ),
+        "compute_backend": runtime.compute_backend or sub.compute_backend or settings.default_compute_backend,
+        "cua_model": runtime.cua_model or sub.cua_model,
+        "record_video": bool(runtime.record_video if runtime.record_video is not None else sub.record_video),
+        "viewport": [viewport.width, viewport.height] if viewport else [1280, 800],
+        "locale": runtime.locale,
+        "timezone": runtime.timezone,
+        "allowed_domains": list(tenant.allowed_domains),
+    }
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    canonical = {k: v for k, v in body.items() if k != "idempotency_key"}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def submit(
+    body: dict[str, Any], idempotency_header: str | None, tenant: Tenant, services: Services
+) -> tuple[Run, bool]:
+    """Validates and stores a submission; returns the run and whether it is new."""
+    settings = services.settings
+    sub = parse_submission(body)
+    key = sub.idempotency_key or (idempotency_header or "").strip() or None
+    digest = request_hash(body)
+    if key is not None:
+        earlier = await run_in_threadpool(services.runs.by_idempotency_key, tenant.id, key)
+        if earlier is not None and _fresh(earlier):
+            if earlier.request_hash != digest:
+                raise ApiError(409, "idempotency_conflict", "this idempotency key was used with another body")
+            return earlier, False
+        if earlier is not None:
+            await run_in_threadpool(services.runs.release_idempotency_key, earlier.id)
+    plan = resolve_plan(sub, settings)
+    if plan.step_count() > settings.caps.max_steps_per_plan:
+        raise ApiError(
+            400,
+            "plan_too_large",
+            f"the plan has {plan.step_count()} steps; this server allows {settings.caps.max_steps_per_plan}",
+        )
+    refused = hosts_off_list(plan.navigate_urls(), tenant.allowed_domains, settings.public_url)
+    if refused:
+        raise ApiError(
+            403,
+            "domain_not_allowed",
+            f"host not in your allowed_domains: {', '.join(refused)}",
+            {"hosts": refused},
+        )
+    if await run_in_threadpool(services.runs.queued_count) >= settings.max_queued_runs:
+        raise ApiError(429, "too_many_runs", "the queue is full; try again shortly", retry_after=30)
+    effective = effective_settings(sub, plan, tenant, settings)
+    run = Run(
+        id=new_run_id(),
+        tenant_id=tenant.id,
+        status="queued",
+        mode="detached" if sub.detached else "sync",
+        model=effective["cua_model"] or "offline",
+        created_at=datetime.now(UTC),
+        payload=body,
+        plan=plan.model_dump(mode="json", exclude_none=True),
+        effective=effective,
+        profile_id=sub.profile_id or sub.state_key,
+        workflow_id=sub.workflow_id or sub.state_key,
+        idempotency_key=key,
+        request_hash=digest,
+        summary="",
+        step_index=0,
+        steps_total=plan.step_count(),
+        cost_usd=0.0,
+        viable=0,
+        rows=0,
+        cancel_requested=False,
+    )
+    stored, created = await run_in_threadpool(services.runs.create, run)
+    if not created and stored.request_hash != digest:
+        raise ApiError(409, "idempotency_conflict", "this idempotency key was used with another body")
+    return stored, created
+
+
+def _fresh(run: Run) -> bool:
+    created = run.created_at if run.created_at.tzinfo else run.created_at.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created < IDEMPOTENCY_WINDOW
+
+
+def queued_view(run: Run, settings: Settings) -> dict[str, Any]:
+    run_dir = settings.runs_dir / run.id
+    effective = run.effective
+    return {
+        "status": "queued",
+        "model": run.model,
+        "mode": run.mode,
+        "run_id": run.id,
+        "created_at": iso(run.created_at),
+        "payload": run.payload,
+        "status_path": str(run_dir / "status.json"),
+        "result_path": str(run_dir / "result.json"),
+        "csv_path": str(run_dir / "leads.csv"),
+        "events_path": str(run_dir / "events.log"),
+        "effective": {k: effective[k] for k in ("max_cost", "max_time_minutes", "compute_backend")},
+    }

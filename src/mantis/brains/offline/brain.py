@@ -1,0 +1,44 @@
+"""The offline brain: no model, no key. Grounds on the accessibility tree or on OCR'd pixels,
+extracts rows by page structure, and plans from a small controlled English."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from mantis.brains.base import Grounding, PlanningError
+from mantis.brains.offline.decompose import DecomposeError, decompose
+from mantis.brains.offline.extract import extract_rows
+from mantis.brains.offline.ground import detect_visible, ground
+from mantis.brains.offline.ocr_ground import ground_on_screen
+from mantis.planes.base import ActionKind, Observation
+from mantis.plans.models import ExtractSpec, Step
+
+
+class OfflineBrain:
+    name = "offline"
+
+    async def ground(self, target: str, observation: Observation, action: ActionKind) -> Grounding:
+        if any(element.ref for element in observation.elements):
+            return ground(target, observation.elements, action)
+        return ground_on_screen(target, observation, action)
+
+    async def detect_visible(self, query: str, observation: Observation) -> bool:
+        return detect_visible(query, observation)
+
+    async def extract(self, spec: ExtractSpec, observation: Observation, intent: str) -> list[dict[str, Any]]:
+        if observation.html is None:
+            raise PlanningError(
+                "offline extraction reads the page's structure, which this plane does not expose",
+                code="model_required",
+            )
+        return await asyncio.to_thread(extract_rows, observation.html, spec, observation.url, intent)
+
+    async def plan(self, text: str) -> list[Step]:
+        try:
+            return decompose(text)
+        except DecomposeError as exc:
+            raise PlanningError(
+                f"{exc} Without a model, plans in plain English must use the controlled English of "
+                "docs/client/plan-text.md; configure a model (docs/operator/models.md) for free text."
+            ) from exc

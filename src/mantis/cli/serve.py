@@ -1,0 +1,54 @@
+"""`mantis serve`: the embedded server, one process, no outside service."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from mantis.api.app import create_app
+from mantis.config import Settings
+from mantis.services import Services
+
+LOCAL_TENANT = "local"
+
+
+def local_token_file(settings: Settings) -> Path:
+    return settings.home / "local-token"
+
+
+def ensure_local_tenant(settings: Settings) -> None:
+    """On first start, creates the `local` tenant and prints its token once (kept, 0600, in MANTIS_HOME)."""
+    services = Services(settings)
+    try:
+        if services.tenants.all():
+            return
+        _tenant, token = services.tenants.create(LOCAL_TENANT)
+    finally:
+        services.engine.dispose()
+    path = local_token_file(settings)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    typer.echo(f"created tenant {LOCAL_TENANT!r}; its token (also in {path}):")
+    typer.echo(token)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    prefix: str = typer.Option("", help="Serve every route under this path prefix, e.g. /production/sync."),
+    workers: int = typer.Option(0, help="Runs executed at once (default: MANTIS_WORKERS or 2)."),
+) -> None:
+    """Start the HTTP API with its in-process workers."""
+    if workers:
+        os.environ["MANTIS_WORKERS"] = str(workers)
+    url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    settings = Settings.from_env(public_url=f"http://{url_host}:{port}{prefix.rstrip('/')}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ensure_local_tenant(settings)
+    uvicorn.run(
+        create_app(settings, prefix), host=host, port=port, log_level="info", timeout_graceful_shutdown=30
+    )

@@ -1,0 +1,83 @@
+"""`mantis tenants ...`: the operator's tenant management."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mantis.config import Settings
+from mantis.services import Services
+from mantis.store.tenants import ALL_SCOPES, TenantCaps
+
+SCOPE_HELP = f"Scopes ({', '.join(ALL_SCOPES)}); default all."
+
+app = typer.Typer(no_args_is_help=True, help="Create and manage tenants.")
+
+
+@contextmanager
+def _services() -> Iterator[Services]:
+    services = Services(Settings.from_env())
+    try:
+        yield services
+    finally:
+        services.engine.dispose()
+
+
+@app.command()
+def create(
+    name: str,
+    allowed_domain: list[str] = typer.Option(
+        [], "--allowed-domain", help="Allowed host or *.wildcard; repeatable."
+    ),
+    max_cost: float | None = typer.Option(None, "--max-cost", help="Cost cap per run, USD."),
+    max_minutes: float | None = typer.Option(None, "--max-minutes", help="Time cap per run, minutes."),
+    max_concurrent: int | None = typer.Option(None, "--max-concurrent", help="Runs at once for this tenant."),
+    callback_url: str | None = typer.Option(None, "--callback-url", help="Default webhook for ended runs."),
+    scope: list[str] = typer.Option([], "--scope", help=SCOPE_HELP),
+) -> None:
+    """Create a tenant; prints its webhook secret, then its token alone on the last line."""
+    unknown = sorted(set(scope) - set(ALL_SCOPES))
+    if unknown:
+        raise typer.BadParameter(f"unknown scopes: {', '.join(unknown)}", param_hint="--scope")
+    with _services() as services:
+        if services.tenants.by_name(name) is not None:
+            typer.echo(f"a tenant named {name!r} exists already", err=True)
+            raise typer.Exit(1)
+        tenant, token = services.tenants.create(
+            name,
+            scopes=scope or None,
+            allowed_domains=allowed_domain,
+            caps=TenantCaps(max_cost, max_minutes, max_concurrent),
+            callback_url=callback_url,
+        )
+    typer.echo(f"tenant_id: {tenant.id}")
+    typer.echo(f"webhook_secret: {tenant.webhook_secret}")
+    typer.echo(token)
+
+
+@app.command("list")
+def list_tenants() -> None:
+    """List tenants with their caps and allowlists (never their tokens)."""
+    table = Table(
+        "tenant_id", "name", "scopes", "allowed_domains", "max_cost", "max_minutes", "max_concurrent"
+    )
+    with _services() as services:
+        for t in services.tenants.all():
+            table.add_row(
+                t.id,
+                t.name,
+                ",".join(t.scopes),
+                ",".join(t.allowed_domains) or "(any)",
+                _opt(t.max_cost_per_run),
+                _opt(t.max_time_minutes_per_run),
+                _opt(t.max_concurrent_runs),
+            )
+    Console().print(table)
+
+
+def _opt(value: object) -> str:
+    return "-" if value is None else str(value)

@@ -1,0 +1,73 @@
+"""Server settings, read once from the environment so every part sees the same values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _default_chromium() -> str:
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if Path(candidate).exists():
+            return candidate
+    return "chromium"
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The server's hard caps (the seed's "Caps and clamping" table)."""
+
+    max_cost_usd: float = 25.0
+    max_runtime_minutes: float = 60.0
+    max_steps_per_plan: int = 200
+    max_loop_iterations: int = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    plans_dir: Path
+    database_url: str
+    caps: Caps = field(default_factory=Caps)
+    workers: int = 2
+    chromium: str = field(default_factory=_default_chromium)
+    default_compute_backend: str = "computer_plane"
+    public_url: str = ""
+    platform_api_key: str = ""
+    max_queued_runs: int = 1000
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @classmethod
+    def from_env(cls, public_url: str = "") -> Settings:
+        home = Path(os.environ.get("MANTIS_HOME") or Path.cwd() / ".mantis").resolve()
+        return cls(
+            home=home,
+            plans_dir=Path(os.environ.get("MANTIS_PLANS_DIR") or Path.cwd()).resolve(),
+            database_url=os.environ.get("MANTIS_DATABASE_URL") or f"sqlite:///{home / 'mantis.db'}",
+            caps=Caps(
+                max_cost_usd=_env_float("MANTIS_MAX_COST_USD", 25.0),
+                max_runtime_minutes=_env_float("MANTIS_MAX_RUNTIME_MINUTES", 60.0),
+                max_steps_per_plan=_env_int("MANTIS_MAX_STEPS_PER_PLAN", 200),
+                max_loop_iterations=_env_int("MANTIS_MAX_LOOP_ITERATIONS", 50),
+            ),
+            workers=_env_int("MANTIS_WORKERS", 2),
+            chromium=os.environ.get("MANTIS_CHROMIUM") or _default_chromium(),
+            default_compute_backend=os.environ.get("MANTIS_DEFAULT_COMPUTE_BACKEND") or "computer_plane",
+            public_url=(os.environ.get("MANTIS_PUBLIC_URL") or public_url).rstrip("/"),
+            platform_api_key=os.environ.get("MANTIS_PLATFORM_API_KEY", ""),
+            max_queued_runs=_env_int("MANTIS_MAX_QUEUED_RUNS", 1000),
+        )

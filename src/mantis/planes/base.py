@@ -1,0 +1,93 @@
+"""What a compute plane is: a small session protocol, with the capabilities each plane declares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+DOM_AWARE = "dom_aware"
+
+ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover"]
+
+
+@dataclass(frozen=True)
+class Element:
+    """One node of the page's accessibility tree that a step could act on or read."""
+
+    ref: str
+    role: str
+    name: str
+    disabled: bool = False
+    checked: bool | None = None
+    url: str | None = None
+    options: tuple[str, ...] = ()
+    box: tuple[float, float, float, float] | None = None  # x, y, width, height in CSS pixels
+
+
+@dataclass
+class Observation:
+    """What the brain sees of the page: the tree on a DOM-aware plane, pixels on the computer plane."""
+
+    url: str
+    title: str = ""
+    elements: list[Element] = field(default_factory=list)
+    html: str | None = None
+    screenshot: bytes | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing to do on the page; `ref` targets an element, `point` a screen position."""
+
+    kind: ActionKind
+    ref: str | None = None
+    point: tuple[int, int] | None = None
+    text: str = ""
+    key: str = ""
+    amount: int = 0
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    run_dir: Path
+    viewport: tuple[int, int] = (1280, 800)
+    locale: str | None = None
+    timezone: str | None = None
+    record_video: bool = False
+    profile_dir: Path | None = None
+    proxy: str | None = None
+
+
+class PlaneError(Exception):
+    """A plane could not do what a step asked; the message says what and why."""
+
+
+class Session(Protocol):
+    async def navigate(self, url: str, timeout_s: float) -> None: ...
+
+    async def go_back(self, timeout_s: float) -> None: ...
+
+    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation: ...
+
+    async def act(self, action: Action, timeout_s: float) -> None: ...
+
+    async def wait(self, seconds: float) -> None: ...
+
+    async def screenshot(self, path: Path) -> None: ...
+
+    async def current_url(self) -> str: ...
+
+    async def close(self) -> list[Path]:
+        """Ends the session and returns the recordings it made."""
+        ...
+
+
+class Plane(Protocol):
+    name: str
+    capabilities: frozenset[str]
+
+    async def open(self, config: SessionConfig) -> Session: ...
+
+    async def shutdown(self) -> None: ...

@@ -1,0 +1,187 @@
+"""The DOM-aware plane: Playwright driving Debian's headless Chromium, one browser, a context per run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from mantis.brains.offline.aria import parse_aria_snapshot
+from mantis.planes.base import DOM_AWARE, Action, Observation, PlaneError, SessionConfig
+from mantis.planes.video import ensure_playwright_ffmpeg
+
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+# Marks what the browser does not render, so extraction never reads text a person cannot see.
+_MARK_HIDDEN = """() => {
+  const marked = document.querySelectorAll('[data-mantis-hidden]');
+  for (const el of marked) el.removeAttribute('data-mantis-hidden');
+  for (const el of document.body ? document.body.querySelectorAll('*') : []) {
+    if (el.parentElement && el.parentElement.hasAttribute('data-mantis-hidden')) continue;
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) {
+      el.setAttribute('data-mantis-hidden', '1');
+    }
+  }
+}"""
+
+SCROLL_PIXELS = 600
+
+
+class DomPlane:
+    name = "browser_use_plane"
+    capabilities = frozenset({DOM_AWARE})
+
+    def __init__(self, chromium: str, scratch_dir: Path) -> None:
+        self._chromium = chromium
+        self._scratch = scratch_dir
+        self._lock = asyncio.Lock()
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    async def _shared_browser(self) -> Browser:
+        async with self._lock:
+            if self._browser is None or not self._browser.is_connected():
+                ensure_playwright_ffmpeg(self._scratch / "playwright")
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=self._chromium, headless=True, args=FLAGS
+                )
+            return self._browser
+
+    async def open(self, config: SessionConfig) -> DomSession:
+        browser = await self._shared_browser()
+        options: dict[str, Any] = {
+            "viewport": {"width": config.viewport[0], "height": config.viewport[1]},
+            "accept_downloads": False,
+        }
+        if config.locale:
+            options["locale"] = config.locale
+        if config.timezone:
+            options["timezone_id"] = config.timezone
+        if config.proxy:
+            options["proxy"] = {"server": config.proxy}
+        if config.record_video:
+            options["record_video_dir"] = str(config.run_dir / ".video")
+            options["record_video_size"] = options["viewport"]
+        context = await browser.new_context(**options)
+        page = await context.new_page()
+        return DomSession(context, page, config)
+
+    async def shutdown(self) -> None:
+        async with self._lock:
+            if self._browser is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await self._browser.close()
+            if self._playwright is not None:
+                await self._playwright.stop()
+            self._browser = self._playwright = None
+
+
+class DomSession:
+    def __init__(self, context: BrowserContext, page: Page, config: SessionConfig) -> None:
+        self._context = context
+        self._page = page
+        self._config = config
+
+    @property
+    def page(self) -> Page:
+        return self._page
+
+    async def navigate(self, url: str, timeout_s: float) -> None:
+        try:
+            await self._page.goto(url, wait_until="load", timeout=timeout_s * 1000)
+        except PlaywrightError as exc:
+            raise PlaneError(f"could not load {url}: {_first_line(exc)}") from exc
+
+    async def go_back(self, timeout_s: float) -> None:
+        await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
+
+    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
+        snapshot = await self._page.aria_snapshot(mode="ai")
+        observation = Observation(
+            url=self._page.url,
+            title=await self._page.title(),
+            elements=parse_aria_snapshot(snapshot),
+            text=snapshot,
+        )
+        if html:
+            await self._page.evaluate(_MARK_HIDDEN)
+            observation.html = await self._page.content()
+        if screenshot:
+            observation.screenshot = await self._page.screenshot()
+        return observation
+
+    async def act(self, action: Action, timeout_s: float) -> None:
+        page = self._page
+        target = page.locator(f"aria-ref={action.ref}") if action.ref else None
+        timeout = timeout_s * 1000
+        try:
+            if action.kind == "scroll":
+                for _ in range(max(action.amount, 1)):
+                    await page.mouse.wheel(0, SCROLL_PIXELS)
+                    await page.wait_for_timeout(100)
+            elif action.kind == "press":
+                if target is not None:
+                    await target.press(action.key, timeout=timeout)
+                else:
+                    await page.keyboard.press(action.key)
+            elif target is None:
+                raise PlaneError(f"{action.kind} needs a target element on this plane")
+            elif action.kind == "click":
+                await target.click(timeout=timeout)
+            elif action.kind == "hover":
+                await target.hover(timeout=timeout)
+            elif action.kind == "fill":
+                await target.fill(action.text, timeout=timeout)
+            elif action.kind == "select":
+                await _select(target, action.text, timeout)
+            await page.wait_for_load_state("load", timeout=timeout)
+        except PlaywrightError as exc:
+            raise PlaneError(f"{action.kind} failed: {_first_line(exc)}") from exc
+
+    async def wait(self, seconds: float) -> None:
+        await self._page.wait_for_timeout(seconds * 1000)
+
+    async def screenshot(self, path: Path) -> None:
+        await self._page.screenshot(path=str(path))
+
+    async def current_url(self) -> str:
+        return self._page.url
+
+    async def close(self) -> list[Path]:
+        video = self._page.video
+        with contextlib.suppress(PlaywrightError):
+            await self._context.close()
+        if video is None:
+            return []
+        raw = Path(await video.path())
+        final = self._config.run_dir / "recording_raw.webm"
+        raw.replace(final)
+        with contextlib.suppress(OSError):
+            raw.parent.rmdir()
+        return [final]
+
+
+async def _select(target: Any, option: str, timeout: float) -> None:
+    try:
+        await target.select_option(label=option, timeout=timeout)
+    except PlaywrightError:
+        await target.select_option(value=option, timeout=timeout)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

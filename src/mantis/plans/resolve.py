@@ -1,0 +1,140 @@
+"""Turns a submission's plan field into the one form the runner executes: tasks of steps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
+
+PlanKind = Literal["micro", "task_file", "task_suite", "plan_text"]
+
+
+class ResolvedTask(BaseModel):
+    task_id: str | None = None
+    start_url: str | None = None
+    intent: str = ""
+    steps: list[Step] | None = None
+    extract: ExtractSpec | None = None
+
+
+class ResolvedPlan(BaseModel):
+    kind: PlanKind
+    source: str | None = None
+    name: str | None = None
+    recipe: str | None = None
+    runtime: Runtime = Runtime()
+    base_url: str | None = None
+    tasks: list[ResolvedTask]
+
+    def step_count(self) -> int:
+        return sum(len(task.steps or ()) for task in self.tasks)
+
+    def navigate_urls(self) -> list[str]:
+        """Every URL the plan names up front: for the allowlist check at submission."""
+        urls = [self.base_url] if self.base_url else []
+        for task in self.tasks:
+            if task.start_url:
+                urls.append(task.start_url)
+            for step in task.steps or ():
+                url = step.params.get("url") if step.type == "navigate" else None
+                if isinstance(url, str):
+                    urls.append(url)
+        return urls
+
+
+class PlanPathError(Exception):
+    """A plan path that leaves the plan library."""
+
+
+class PlanNotFound(Exception):
+    pass
+
+
+class PlanInvalid(Exception):
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("the plan does not match plan.schema.json")
+        self.errors = errors
+
+
+_STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
+
+
+def library_path(library: Path, relative: str) -> Path:
+    """The file a plan path names, refused when it is absolute, climbs out, or links out."""
+    candidate = Path(relative)
+    if not relative or candidate.is_absolute() or ".." in candidate.parts or "\\" in relative:
+        raise PlanPathError(relative)
+    root = library.resolve()
+    full = (root / candidate).resolve()
+    if not full.is_relative_to(root):
+        raise PlanPathError(relative)
+    if not full.is_file():
+        raise PlanNotFound(relative)
+    return full
+
+
+def load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PlanInvalid([{"path": "", "message": f"the plan file is not valid JSON: {exc}"}]) from exc
+
+
+def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
+    plan = MicroPlan(steps=_steps(document)) if isinstance(document, list) else _validate(MicroPlan, document)
+    return ResolvedPlan(
+        kind="micro",
+        source=source,
+        name=plan.name,
+        recipe=plan.recipe,
+        runtime=plan.runtime,
+        tasks=[ResolvedTask(steps=plan.steps)],
+    )
+
+
+def resolve_suite(document: Any, kind: PlanKind, source: str | None = None) -> ResolvedPlan:
+    if isinstance(document, list):
+        return ResolvedPlan(kind=kind, source=source, tasks=[ResolvedTask(steps=_steps(document))])
+    suite = _validate(TaskSuite, document)
+    tasks = [
+        ResolvedTask(
+            task_id=t.task_id, start_url=t.start_url, intent=t.intent, steps=t.steps, extract=t.extract
+        )
+        for t in suite.tasks
+    ]
+    return ResolvedPlan(kind=kind, source=source, runtime=suite.runtime, base_url=suite.base_url, tasks=tasks)
+
+
+def resolve_text(text: str) -> ResolvedPlan:
+    return ResolvedPlan(kind="plan_text", tasks=[ResolvedTask(intent=text)])
+
+
+def _steps(document: list[Any]) -> list[Step]:
+    try:
+        return _STEPS.validate_python(document)
+    except ValidationError as exc:
+        raise PlanInvalid(plan_errors(exc, prefix="steps")) from exc
+
+
+def _validate(model: type[MicroPlan] | type[TaskSuite], document: Any) -> Any:
+    if not isinstance(document, dict):
+        raise PlanInvalid([{"path": "", "message": "a plan is a JSON object or a list of steps"}])
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise PlanInvalid(plan_errors(exc)) from exc
+
+
+def plan_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    """Pydantic's errors as `{path, message}`, with paths such as `steps[3].then_target`."""
+    out = []
+    for error in exc.errors():
+        path = prefix
+        for item in error["loc"]:
+            path += f"[{item}]" if isinstance(item, int) else ("." if path else "") + str(item)
+        out.append({"path": path, "message": error["msg"]})
+    return out

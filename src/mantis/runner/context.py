@@ -1,0 +1,142 @@
+"""What one run carries while it executes: its folder, log, trace, variables, rows and limits."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from mantis.plans.allowlist import host_allowed
+from mantis.runner.rows import Row
+
+
+@dataclass(frozen=True)
+class Event:
+    ts: str
+    level: str
+    type: str
+    message: str
+    step_index: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StepResult:
+    """One line of the trace: a step as executed, or a synthetic record of a branch taken."""
+
+    index: int
+    type: str
+    intent: str
+    status: str
+    message: str = ""
+    duration_ms: int = 0
+    task_id: str | None = None
+    screenshot: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+EventSink = Callable[[Event], None]
+ProgressSink = Callable[[int, int, str], None]
+
+
+class StepFailure(Exception):
+    """A step could not do its job; `code` is the run's error code when the failure ends the run."""
+
+    def __init__(self, message: str, code: str = "step_failed") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_cost_usd: float
+    max_time_minutes: float
+    max_loop_iterations: int
+    max_executed_steps: int
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    run_dir: Path
+    base_url: str
+    limits: Limits
+    inputs: dict[str, Any] = field(default_factory=dict)
+    on_event: EventSink | None = None
+    on_progress: ProgressSink | None = None
+    state_vars: dict[str, Any] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    trace: list[StepResult] = field(default_factory=list)
+    cost_usd: float = 0.0
+    model_calls: list[dict[str, Any]] = field(default_factory=list)
+    allowed_domains: list[str] = field(default_factory=list)
+    visited: dict[str, set[str]] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    def emit(
+        self, type_: str, message: str, *, level: str = "info", step_index: int | None = None, **data: Any
+    ) -> None:
+        event = Event(datetime.now(UTC).isoformat(), level, type_, message, step_index, data)
+        with (self.run_dir / "events.log").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(asdict(event), default=str) + "\n")
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def progress(self, index: int, total: int, intent: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(index, total, intent)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining_s(self) -> float:
+        return self.limits.max_time_minutes * 60 - self.elapsed()
+
+    def fill(self, value: Any) -> Any:
+        """Replaces `{name}` with the request's inputs (and run variables); unknown names stay as written."""
+        if not isinstance(value, str):
+            return value
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in self.inputs:
+                return str(self.inputs[name])
+            if name in self.state_vars and not isinstance(self.state_vars[name], list | dict):
+                return str(self.state_vars[name])
+            return match.group(0)
+
+        return _PLACEHOLDER.sub(sub, value)
+
+    def check_url(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        if not host_allowed(host, self.allowed_domains):
+            self.emit(
+                "navigation.blocked",
+                f"blocked navigation to {host}: not in allowed_domains",
+                level="warning",
+                url=url,
+            )
+            raise StepFailure(
+                f"navigation to {host} is blocked: not in the tenant's allowed_domains",
+                code="domain_not_allowed",
+            )
+
+    def absolute(self, url: str, base: str | None = None) -> str:
+        """Root-relative URLs hang off the base (the server's own URL, prefix included)."""
+        if _has_scheme(url):
+            return url
+        root = (base or self.base_url).rstrip("/")
+        return root + url if url.startswith("/") else urljoin(root + "/", url)
+
+
+def _has_scheme(url: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url))

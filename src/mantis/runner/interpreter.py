@@ -1,0 +1,240 @@
+"""The plan interpreter: runs steps in order, follows control flow, and bounds every run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from mantis.brains.base import Brain, GroundingError, PlanningError
+from mantis.planes.base import Action, PlaneError, Session
+from mantis.plans.models import ExtractSpec, Step
+from mantis.plans.resolve import ResolvedPlan, ResolvedTask
+from mantis.runner import actions, extraction
+from mantis.runner.context import RunContext, StepFailure, StepResult
+
+DEFAULT_STEP_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Deps:
+    session: Session
+    brain: Brain
+
+
+async def execute(plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
+    for task in plan.tasks:
+        await _run_task(task, plan, ctx, deps)
+
+
+async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
+    base = ctx.absolute(plan.base_url) if plan.base_url else None
+    steps = task.steps
+    if steps is None:
+        try:
+            steps = await deps.brain.plan(task.intent)
+        except PlanningError as exc:
+            raise StepFailure(str(exc), code=exc.code) from exc
+        ctx.emit(
+            "plan.decomposed",
+            f"{len(steps)} steps from the text",
+            task_id=task.task_id,
+            steps=[s.model_dump(exclude_defaults=True) for s in steps],
+        )
+    if task.start_url:
+        start = Step(type="navigate", intent=f"Open {task.start_url}", params={"url": task.start_url})
+        steps = [start, *steps]
+    await run_steps(steps, ctx, deps, task.task_id, task.extract, base)
+
+
+async def run_steps(
+    steps: list[Step],
+    ctx: RunContext,
+    deps: Deps,
+    task_id: str | None = None,
+    task_extract: ExtractSpec | None = None,
+    base: str | None = None,
+) -> None:
+    pc = 0
+    executed = 0
+    loop_counts: dict[int, int] = {}
+    while 0 <= pc < len(steps):
+        executed += 1
+        if executed > ctx.limits.max_executed_steps:
+            raise StepFailure(
+                f"the run executed {ctx.limits.max_executed_steps} steps, its bound",
+                code="step_limit_reached",
+            )
+        step = steps[pc]
+        ctx.progress(pc, len(steps), step.intent or step.type)
+        if step.type == "if_else":
+            pc = _branch(step, pc, len(steps), ctx, task_id)
+        elif step.type == "loop":
+            pc = _loop(step, pc, len(steps), ctx, task_id, loop_counts)
+        else:
+            await _run_one(step, pc, ctx, deps, task_id, task_extract, base)
+            pc += 1
+
+
+def _jump(target: int, pc: int, total: int) -> int:
+    """Where a jump lands: an unset (-1) or out-of-range target falls through to the next step."""
+    return target if 0 <= target < total else pc + 1
+
+
+def _branch(step: Step, pc: int, total: int, ctx: RunContext, task_id: str | None) -> int:
+    var = step.condition_var or ""
+    value = ctx.state_vars.get(var)
+    target = (
+        _jump(step.then_target if value else step.else_target, pc, total) if var in ctx.state_vars else pc + 1
+    )
+    _record(ctx, pc, step, "branch", f"{var}={value}→{target}", task_id, var=var, value=value, target=target)
+    return target
+
+
+def _loop(
+    step: Step, pc: int, total: int, ctx: RunContext, task_id: str | None, counts: dict[int, int]
+) -> int:
+    limit = min(step.loop_count, ctx.limits.max_loop_iterations)
+    data: dict[str, object] = {}
+    if step.loop_count > limit:
+        data["loop_count_requested"] = step.loop_count
+        data["loop_count_clamped"] = limit
+    stop = bool(step.stop_var and ctx.state_vars.get(step.stop_var))
+    done = counts.get(pc, 0)
+    if stop or done >= limit or not 0 <= step.loop_target < total:
+        counts.pop(pc, None)
+        var, value = (
+            (step.stop_var, ctx.state_vars.get(step.stop_var)) if step.stop_var else ("iteration", done)
+        )
+        _record(
+            ctx,
+            pc,
+            step,
+            "branch",
+            f"{var}={value}→{pc + 1}",
+            task_id,
+            target=pc + 1,
+            iterations=done,
+            **data,
+        )
+        return pc + 1
+    counts[pc] = done + 1
+    message = f"iteration={done + 1}/{limit}→{step.loop_target}"
+    _record(ctx, pc, step, "branch", message, task_id, target=step.loop_target, iteration=done + 1, **data)
+    return step.loop_target
+
+
+def _record(
+    ctx: RunContext, pc: int, step: Step, status: str, message: str, task_id: str | None, **data: Any
+) -> None:
+    ctx.trace.append(
+        StepResult(pc, step.type, step.intent, status, message, task_id=task_id, data=dict(data))
+    )
+    ctx.emit("step.branch", message, step_index=pc, **data)
+
+
+async def _run_one(
+    step: Step,
+    pc: int,
+    ctx: RunContext,
+    deps: Deps,
+    task_id: str | None,
+    task_extract: ExtractSpec | None,
+    base: str | None,
+) -> None:
+    timeout_s = min(step.timeout_s or DEFAULT_STEP_TIMEOUT_S, max(ctx.remaining_s(), 0.1))
+    ctx.emit("step.started", step.intent or step.type, step_index=pc, type=step.type, task_id=task_id)
+    began = time.monotonic()
+    result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id)
+    try:
+        result.message = await asyncio.wait_for(
+            _dispatch(step, pc, ctx, deps, timeout_s, task_extract, base), timeout_s + 5
+        )
+    except (StepFailure, PlanningError, GroundingError, PlaneError, TimeoutError) as exc:
+        result.status = "failed"
+        result.message = str(exc) or f"timed out after {timeout_s:.0f} s"
+        code = exc.code if isinstance(exc, StepFailure | PlanningError) else "step_failed"
+        if not step.optional or code == "domain_not_allowed":
+            _finish(ctx, deps, result, began)
+            raise StepFailure(f"step {pc} ({step.type}) failed: {result.message}", code=code) from exc
+        result.status = "skipped"
+    await _finish_with_screenshot(ctx, deps, result, began)
+
+
+async def _finish_with_screenshot(ctx: RunContext, deps: Deps, result: StepResult, began: float) -> None:
+    name = f"step_{len(ctx.trace):03d}_{result.type}.png"
+    try:
+        await deps.session.screenshot(ctx.run_dir / name)
+        result.screenshot = name
+    except PlaneError:
+        pass
+    _finish(ctx, deps, result, began)
+
+
+def _finish(ctx: RunContext, deps: Deps, result: StepResult, began: float) -> None:
+    result.duration_ms = round((time.monotonic() - began) * 1000)
+    ctx.trace.append(result)
+    level = {"failed": "error", "skipped": "warning"}.get(result.status, "info")
+    ctx.emit(
+        f"step.{result.status}",
+        result.message,
+        level=level,
+        step_index=result.index,
+        duration_ms=result.duration_ms,
+        screenshot=result.screenshot,
+    )
+
+
+async def _dispatch(
+    step: Step,
+    pc: int,
+    ctx: RunContext,
+    deps: Deps,
+    timeout_s: float,
+    task_extract: ExtractSpec | None,
+    base: str | None,
+) -> str:
+    session, brain = deps.session, deps.brain
+    match step.type:
+        case "navigate":
+            return await actions.navigate(step, ctx, session, timeout_s, base)
+        case "click" | "submit":
+            return await actions.ground_and_act(step, ctx, session, brain, "click", timeout_s)
+        case "fill":
+            text = str(ctx.fill(step.params["text"]))
+            return await actions.ground_and_act(step, ctx, session, brain, "fill", timeout_s, text)
+        case "select":
+            option = str(ctx.fill(step.params.get("option") or step.params.get("value")))
+            return await actions.ground_and_act(step, ctx, session, brain, "select", timeout_s, option)
+        case "press":
+            await session.act(Action("press", key=str(step.params["key"])), timeout_s)
+            return f"pressed {step.params['key']}"
+        case "scroll":
+            amount = step.budget if step.budget is not None else int(step.params.get("amount", 1))
+            await session.act(Action("scroll", amount=max(amount, 1)), timeout_s)
+            return f"scrolled {max(amount, 1)}"
+        case "wait":
+            seconds = min(float(step.params.get("seconds", 1)), timeout_s)
+            await session.wait(seconds)
+            return f"waited {seconds:g} s"
+        case "go_back":
+            await session.go_back(timeout_s)
+            return f"back at {await session.current_url()}"
+        case "extract_data" | "claude":
+            return await extraction.extract(step, pc, ctx, session, brain, task_extract)
+        case "extract_url":
+            url = await session.current_url()
+            ctx.state_vars[step.out_var or "current_url"] = url
+            return url
+        case "detect_visible":
+            query = str(ctx.fill(step.params.get("label") or step.intent))
+            visible = await brain.detect_visible(query, await session.observe())
+            ctx.state_vars[step.out_var or ""] = visible
+            return f"{step.out_var}={visible}"
+        case "collect_urls":
+            return await extraction.collect_urls(step, pc, ctx, session, brain)
+        case _:
+            raise StepFailure(
+                f"{step.type} steps are not supported on this plane yet", code="unsupported_step"
+            )

@@ -1,0 +1,172 @@
+"""One run from start to end: open a session, interpret the plan under its caps, write what it made.
+
+Executors (in-process now, a distributed engine later) call `execute_run` and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mantis.brains.base import Brain
+from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
+from mantis.plans.resolve import ResolvedPlan
+from mantis.runner.context import RunContext, StepFailure
+from mantis.runner.interpreter import Deps, execute
+from mantis.runner.rows import leads, write_artifacts
+
+log = logging.getLogger("mantis.runner")
+
+DOM_ONLY_STEPS = frozenset({"capture_link_in_new_tab", "switch_tab", "close_tab"})
+
+
+@dataclass
+class Outcome:
+    status: str
+    summary: str
+    error_code: str | None = None
+    error_message: str | None = None
+    rows: int = 0
+    viable: int = 0
+    cost_usd: float = 0.0
+    artifacts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    viewport: tuple[int, int] = (1280, 800)
+    record_video: bool = False
+    locale: str | None = None
+    timezone: str | None = None
+    proxy: str | None = None
+
+
+def dom_only_steps(plan: ResolvedPlan) -> list[str]:
+    """Steps that need a DOM-aware plane, named as `steps[i] (type)` for the failure message."""
+    named = []
+    for task in plan.tasks:
+        for i, step in enumerate(task.steps or ()):
+            if step.type in DOM_ONLY_STEPS or step.target_role:
+                named.append(f"steps[{i}] ({step.type}{', target_role' if step.target_role else ''})")
+    return named
+
+
+async def execute_run(
+    plan: ResolvedPlan, ctx: RunContext, plane: Plane, brain: Brain, options: RunOptions
+) -> Outcome:
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.run_dir / "plan.json").write_text(plan.model_dump_json(indent=2, exclude_none=True) + "\n")
+    ctx.emit(
+        "run.started",
+        f"run {ctx.run_id} on {plane.name} with the {brain.name} brain",
+        plane=plane.name,
+        brain=brain.name,
+    )
+    session: Session | None = None
+    outcome: Outcome
+    try:
+        if DOM_AWARE not in plane.capabilities and (needing := dom_only_steps(plan)):
+            raise StepFailure(
+                f"{plane.name} is not DOM-aware; these steps need browser_use_plane: {', '.join(needing)}",
+                code="capability_missing",
+            )
+        config = SessionConfig(
+            ctx.run_dir,
+            options.viewport,
+            options.locale,
+            options.timezone,
+            options.record_video,
+            proxy=options.proxy,
+        )
+        session = await plane.open(config)
+        async with asyncio.timeout(max(ctx.remaining_s(), 0.1)):
+            await execute(plan, ctx, Deps(session, brain))
+        outcome = Outcome("succeeded", "")
+    except TimeoutError:
+        outcome = Outcome(
+            "failed",
+            "",
+            "time_cap_reached",
+            f"the run reached its time cap of {ctx.limits.max_time_minutes:g} minutes",
+        )
+    except StepFailure as exc:
+        outcome = Outcome("failed", "", exc.code, str(exc))
+    except asyncio.CancelledError:
+        outcome = Outcome("cancelled", "", None, None)
+    except Exception as exc:
+        log.exception("run %s crashed", ctx.run_id)
+        outcome = Outcome(
+            "failed", "", "internal_error", f"the run stopped on an internal error ({type(exc).__name__})"
+        )
+    finally:
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(_close(session, ctx))
+    return _conclude(ctx, outcome)
+
+
+async def _close(session: Session, ctx: RunContext) -> None:
+    for recording in await session.close():
+        ctx.emit("recording.saved", f"saved {recording.name}", file=recording.name)
+
+
+def _conclude(ctx: RunContext, outcome: Outcome) -> Outcome:
+    outcome.rows = len(ctx.rows)
+    outcome.viable = sum(row.viable for row in ctx.rows)
+    outcome.cost_usd = ctx.cost_usd
+    outcome.artifacts = write_artifacts(ctx.run_dir, ctx.rows)
+    outcome.summary = summarize(ctx, outcome)
+    write_result(ctx, outcome)
+    level = "info" if outcome.status == "succeeded" else "error" if outcome.status == "failed" else "warning"
+    ctx.emit(f"run.{outcome.status}", outcome.summary, level=level, error_code=outcome.error_code)
+    return outcome
+
+
+def summarize(ctx: RunContext, outcome: Outcome) -> str:
+    steps = sum(1 for r in ctx.trace if r.status != "branch")
+    head = f"{outcome.rows} rows extracted, {outcome.viable} viable; {steps} steps in {ctx.elapsed():.1f} s"
+    if outcome.status == "succeeded":
+        return f"Succeeded: {head}"
+    if outcome.status == "cancelled":
+        return f"Cancelled: {head}"
+    return f"Failed ({outcome.error_code}): {outcome.error_message}. {head}"
+
+
+def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
+    """The `result` part of the envelope, as written to result.json."""
+    return {
+        "leads": leads(ctx.rows),
+        "viable": outcome.viable,
+        "rows": [row.as_json() for row in ctx.rows],
+        "steps": [asdict(r) for r in ctx.trace],
+        "state_vars": ctx.state_vars,
+        "cost": {"usd": round(ctx.cost_usd, 6), "calls": ctx.model_calls},
+        "artifacts": sorted(
+            {p.name for p in ctx.run_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
+            | {"result.json", "status.json"}
+        ),
+    }
+
+
+def write_result(ctx: RunContext, outcome: Outcome) -> None:
+    body = {
+        "run_id": ctx.run_id,
+        "status": outcome.status,
+        "summary": outcome.summary,
+        "error": {"code": outcome.error_code, "message": outcome.error_message}
+        if outcome.error_code
+        else None,
+        "result": result_body(ctx, outcome),
+    }
+    _write(ctx.run_dir / "result.json", body)
+
+
+def _write(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    tmp.replace(path)

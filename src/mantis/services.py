@@ -1,0 +1,54 @@
+"""The long-lived parts of a server process, built once from settings and shared by routes and workers."""
+
+from __future__ import annotations
+
+from mantis.config import Settings
+from mantis.planes.base import Plane
+from mantis.planes.dom import DomPlane
+from mantis.store.db import make_engine, migrate, session_factory
+from mantis.store.runs import RunStore
+from mantis.store.tenants import TenantStore
+from mantis.workers.base import Executor
+
+
+class PlaneUnavailable(Exception):
+    pass
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(settings.database_url)
+        migrate(self.engine)
+        sessions = session_factory(self.engine)
+        self.tenants = TenantStore(sessions)
+        self.runs = RunStore(sessions)
+        self._planes: dict[str, Plane] = {}
+        self._executor: Executor | None = None
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            raise RuntimeError("no executor is attached to these services")
+        return self._executor
+
+    @executor.setter
+    def executor(self, executor: Executor) -> None:
+        self._executor = executor
+
+    def plane(self, name: str) -> Plane:
+        """The named compute plane, started on first use and shared by every run after."""
+        if name not in self._planes:
+            if name == "browser_use_plane":
+                self._planes[name] = DomPlane(self.settings.chromium, self.settings.home)
+            else:
+                raise PlaneUnavailable(f"the compute plane {name!r} is not available on this server")
+        return self._planes[name]
+
+    async def close(self) -> None:
+        for plane in self._planes.values():
+            await plane.shutdown()
+        self._planes.clear()
+        self.engine.dispose()

@@ -1,0 +1,100 @@
+"""Tenants and their tokens. Tokens are stored only as hashes and compared in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mantis.store.models import Tenant, Token
+
+ALL_SCOPES = ("runs:submit", "runs:read", "runs:cancel")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "mt_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class TenantCaps:
+    max_cost_per_run: float | None = None
+    max_time_minutes_per_run: float | None = None
+    max_concurrent_runs: int | None = None
+
+
+class TenantStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def create(
+        self,
+        name: str,
+        *,
+        scopes: list[str] | None = None,
+        allowed_domains: list[str] | None = None,
+        caps: TenantCaps | None = None,
+        callback_url: str | None = None,
+    ) -> tuple[Tenant, str]:
+        """Creates a tenant and returns it with its first token, the only time the token is seen."""
+        caps = caps or TenantCaps()
+        token = new_token()
+        now = datetime.now(UTC)
+        tenant = Tenant(
+            id="t_" + secrets.token_hex(8),
+            name=name,
+            scopes=list(scopes or ALL_SCOPES),
+            allowed_domains=list(allowed_domains or []),
+            max_cost_per_run=caps.max_cost_per_run,
+            max_time_minutes_per_run=caps.max_time_minutes_per_run,
+            max_concurrent_runs=caps.max_concurrent_runs,
+            callback_url=callback_url,
+            webhook_secret="whsec_" + secrets.token_urlsafe(24),
+            created_at=now,
+            revoked_at=None,
+        )
+        with self._sessions.begin() as session:
+            session.add(tenant)
+            session.flush()
+            session.add(
+                Token(tenant_id=tenant.id, token_hash=hash_token(token), created_at=now, revoked_at=None)
+            )
+        return tenant, token
+
+    def by_name(self, name: str) -> Tenant | None:
+        with self._sessions() as session:
+            return session.scalar(select(Tenant).where(Tenant.name == name))
+
+    def all(self) -> list[Tenant]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Tenant).order_by(Tenant.created_at)))
+
+    def authenticate(self, token: str) -> Tenant | None:
+        """The tenant a live token belongs to, or None; the hash is compared in constant time."""
+        digest = hash_token(token)
+        with self._sessions() as session:
+            row = session.scalar(select(Token).where(Token.token_hash == digest))
+            if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+                return None
+            tenant = session.get(Tenant, row.tenant_id)
+            if tenant is None or tenant.revoked_at is not None:
+                return None
+            return tenant
+
+    def update(self, tenant_id: str, **changes: Any) -> Tenant:
+        with self._sessions.begin() as session:
+            tenant = session.get(Tenant, tenant_id)
+            if tenant is None:
+                raise KeyError(tenant_id)
+            for key, value in changes.items():
+                setattr(tenant, key, value)
+            return tenant

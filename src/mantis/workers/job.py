@@ -1,0 +1,105 @@
+"""The body of one run, the same whichever executor runs it: store in, runner, store out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+
+from mantis.brains.base import PlanningError
+from mantis.brains.registry import brain_for
+from mantis.plans.resolve import ResolvedPlan
+from mantis.runner.context import Event, Limits, RunContext
+from mantis.runner.run import Outcome, RunOptions, execute_run
+from mantis.services import PlaneUnavailable, Services
+from mantis.store.models import Run, RunEvent
+from mantis.store.views import status_view
+
+
+def context_for(run: Run, services: Services) -> RunContext:
+    settings = services.settings
+    effective = run.effective
+    tenant_domains = effective.get("allowed_domains") or []
+    ctx = RunContext(
+        run_id=run.id,
+        run_dir=settings.runs_dir / run.id,
+        base_url=settings.public_url,
+        limits=Limits(
+            max_cost_usd=float(effective["max_cost"]),
+            max_time_minutes=float(effective["max_time_minutes"]),
+            max_loop_iterations=settings.caps.max_loop_iterations,
+            max_executed_steps=settings.caps.max_steps_per_plan * (settings.caps.max_loop_iterations + 1),
+        ),
+        inputs=dict(run.payload.get("inputs") or {}),
+        allowed_domains=list(tenant_domains),
+    )
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    runs = services.runs
+
+    def on_event(event: Event) -> None:
+        runs.add_event(
+            RunEvent(
+                run_id=run.id,
+                ts=datetime.fromisoformat(event.ts),
+                level=event.level,
+                type=event.type,
+                step_index=event.step_index,
+                message=event.message,
+                data=json.loads(json.dumps(event.data, default=str)),
+            )
+        )
+
+    def on_progress(index: int, total: int, intent: str) -> None:
+        runs.progress(
+            run.id, step_index=index, steps_total=total, current_intent=intent[:500], cost_usd=ctx.cost_usd
+        )
+
+    ctx.on_event = on_event
+    ctx.on_progress = on_progress
+    return ctx
+
+
+async def run_job(run: Run, services: Services) -> Outcome:
+    plan = ResolvedPlan.model_validate(run.plan)
+    ctx = context_for(run, services)
+    effective = run.effective
+    write_status(services, run.id)
+    try:
+        plane = services.plane(effective["compute_backend"])
+        brain = brain_for(effective.get("cua_model"))
+    except (PlaneUnavailable, PlanningError) as exc:
+        code = exc.code if isinstance(exc, PlanningError) else "plane_unavailable"
+        ctx.emit("run.failed", str(exc), level="error", error_code=code)
+        outcome = Outcome("failed", f"Failed ({code}): {exc}", code, str(exc))
+    else:
+        options = RunOptions(
+            viewport=tuple(effective.get("viewport") or (1280, 800)),
+            record_video=bool(effective.get("record_video")),
+            locale=effective.get("locale"),
+            timezone=effective.get("timezone"),
+        )
+        outcome = await execute_run(plan, ctx, plane, brain, options)
+    await asyncio.to_thread(
+        services.runs.finish,
+        run.id,
+        outcome.status,
+        summary=outcome.summary,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+        rows=outcome.rows,
+        viable=outcome.viable,
+        cost_usd=outcome.cost_usd,
+    )
+    write_status(services, run.id)
+    return outcome
+
+
+def write_status(services: Services, run_id: str) -> None:
+    run = services.runs.get(run_id)
+    if run is None:
+        return
+    path = services.settings.runs_dir / run_id / "status.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status_view(run), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
