@@ -46,6 +46,7 @@ class Settings:
     public_url: str = ""
     platform_api_key: str = ""
     max_queued_runs: int = 1000
+    tenants_file: Path | None = None
 
     @property
     def runs_dir(self) -> Path:
@@ -70,4 +71,5 @@ class Settings:
             public_url=(os.environ.get("MANTIS_PUBLIC_URL") or public_url).rstrip("/"),
             platform_api_key=os.environ.get("MANTIS_PLATFORM_API_KEY", ""),
             max_queued_runs=_env_int("MANTIS_MAX_QUEUED_RUNS", 1000),
+            tenants_file=Path(tenants) if (tenants := os.environ.get("MANTIS_TENANTS_FILE")) else None,
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from mantis.brains.base import Brain, PlanningError
+from mantis.brains.cost import Meter
 from mantis.brains.offline.brain import OfflineBrain
 
 OFFLINE_NAMES = frozenset({None, "", "offline"})
 
 
-def brain_for(cua_model: str | None) -> Brain:
+def brain_for(cua_model: str | None, meter: Meter) -> Brain:
+    """A brain for one run; model-backed brains charge `meter` for every call."""
     if cua_model in OFFLINE_NAMES:
         return OfflineBrain()
     raise PlanningError(

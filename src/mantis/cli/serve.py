@@ -12,6 +12,7 @@ import uvicorn
 from mantis.api.app import create_app
 from mantis.config import Settings
 from mantis.services import Services
+from mantis.store import tenants_file
 
 LOCAL_TENANT = "local"
 
@@ -20,10 +21,14 @@ def local_token_file(settings: Settings) -> Path:
     return settings.home / "local-token"
 
 
-def ensure_local_tenant(settings: Settings) -> None:
-    """On first start, creates the `local` tenant and prints its token once (kept, 0600, in MANTIS_HOME)."""
+def prepare_tenants(settings: Settings) -> None:
+    """Loads the tenants file; on a first start with no tenant, creates `local` and prints its token once
+    (also kept, 0600, in MANTIS_HOME for the local demo)."""
     services = Services(settings)
     try:
+        if settings.tenants_file is not None:
+            names = tenants_file.load(settings.tenants_file, services.tenants)
+            typer.echo(f"loaded {len(names)} tenants from {settings.tenants_file}")
         if services.tenants.all():
             return
         _tenant, token = services.tenants.create(LOCAL_TENANT)
@@ -48,7 +53,7 @@ def serve(
     url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     settings = Settings.from_env(public_url=f"http://{url_host}:{port}{prefix.rstrip('/')}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ensure_local_tenant(settings)
+    prepare_tenants(settings)
     uvicorn.run(
         create_app(settings, prefix), host=host, port=port, log_level="info", timeout_graceful_shutdown=30
     )

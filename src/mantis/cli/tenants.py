@@ -40,9 +40,7 @@ def create(
     scope: list[str] = typer.Option([], "--scope", help=SCOPE_HELP),
 ) -> None:
     """Create a tenant; prints its webhook secret, then its token alone on the last line."""
-    unknown = sorted(set(scope) - set(ALL_SCOPES))
-    if unknown:
-        raise typer.BadParameter(f"unknown scopes: {', '.join(unknown)}", param_hint="--scope")
+    _check_scopes(scope)
     with _services() as services:
         if services.tenants.by_name(name) is not None:
             typer.echo(f"a tenant named {name!r} exists already", err=True)
@@ -79,5 +77,70 @@ def list_tenants() -> None:
     Console().print(table)
 
 
+def _check_scopes(scopes: list[str]) -> None:
+    if unknown := sorted(set(scopes) - set(ALL_SCOPES)):
+        raise typer.BadParameter(f"unknown scopes: {', '.join(unknown)}", param_hint="--scope")
+
+
 def _opt(value: object) -> str:
     return "-" if value is None else str(value)
+
+
+def _tenant_id(services: Services, name: str) -> str:
+    tenant = services.tenants.by_name(name)
+    if tenant is None:
+        typer.echo(f"no tenant named {name!r}", err=True)
+        raise typer.Exit(1)
+    return tenant.id
+
+
+@app.command("rotate-token")
+def rotate_token(
+    name: str,
+    keep_old: bool = typer.Option(False, "--keep-old", help="Keep the old tokens working (a staged switch)."),
+) -> None:
+    """Issue a new token (printed alone on the last line); old tokens stop working unless --keep-old."""
+    with _services() as services:
+        token = services.tenants.rotate_token(_tenant_id(services, name), keep_old=keep_old)
+    typer.echo(token)
+
+
+@app.command()
+def revoke(name: str) -> None:
+    """Revoke a tenant: every token stops working; its runs are kept."""
+    with _services() as services:
+        services.tenants.revoke(_tenant_id(services, name))
+    typer.echo(f"revoked {name}")
+
+
+@app.command("set")
+def set_caps(
+    name: str,
+    allowed_domain: list[str] = typer.Option(
+        [], "--allowed-domain", help="Replace the allowlist; repeatable."
+    ),
+    any_domain: bool = typer.Option(False, "--any-domain", help="Clear the allowlist (any host)."),
+    max_cost: float | None = typer.Option(None, "--max-cost"),
+    max_minutes: float | None = typer.Option(None, "--max-minutes"),
+    max_concurrent: int | None = typer.Option(None, "--max-concurrent"),
+    callback_url: str | None = typer.Option(None, "--callback-url"),
+    scope: list[str] = typer.Option([], "--scope", help="Replace the scopes; repeatable."),
+) -> None:
+    """Change a tenant's caps, allowlist, callback or scopes; what is not given stays."""
+    changes: dict[str, object] = {}
+    if allowed_domain or any_domain:
+        changes["allowed_domains"] = [] if any_domain else allowed_domain
+    for key, value in (
+        ("max_cost_per_run", max_cost),
+        ("max_time_minutes_per_run", max_minutes),
+        ("max_concurrent_runs", max_concurrent),
+        ("callback_url", callback_url),
+    ):
+        if value is not None:
+            changes[key] = value
+    if scope:
+        _check_scopes(scope)
+        changes["scopes"] = scope
+    with _services() as services:
+        services.tenants.update(_tenant_id(services, name), **changes)
+    typer.echo(f"updated {name}: {', '.join(sorted(changes)) or 'nothing'}")

@@ -18,8 +18,6 @@ html{-webkit-text-size-adjust:100%}
 body{margin:0}
 img,svg{display:block;max-width:100%}
 button,input,select,textarea{font:inherit;color:inherit}
-.visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
-clip:rect(0 0 0 0);white-space:nowrap;border:0}
 """
 
 
@@ -35,23 +33,16 @@ def site_url(request: Request, path: str, params: dict[str, str] | None = None) 
     return f"{url}?{query}" if query else url
 
 
-def document(title: str, body: str, *, css: str, body_class: str = "", head: str = "") -> str:
-    """The full HTML document around a page body; each site passes its own stylesheet."""
-    class_attr = f' class="{esc(body_class)}"' if body_class else ""
-    return (
+def html_page(title: str, body: str, *, css: str, status_code: int = 200) -> HTMLResponse:
+    """A complete HTML document around a page body; each site passes its own stylesheet."""
+    document = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n<style>{BASE_CSS}{css}</style>\n{head}</head>\n"
-        f"<body{class_attr}>\n{body}\n</body>\n</html>\n"
+        f"<title>{esc(title)}</title>\n<style>{BASE_CSS}{css}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
     )
-
-
-def html_page(
-    title: str, body: str, *, css: str, status_code: int = 200, body_class: str = ""
-) -> HTMLResponse:
-    """Wrap a page body into a complete HTML response."""
-    return HTMLResponse(document(title, body, css=css, body_class=body_class), status_code=status_code)
+    return HTMLResponse(document, status_code=status_code)
 
 
 async def read_form(request: Request) -> dict[str, str]:

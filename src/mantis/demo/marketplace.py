@@ -402,7 +402,7 @@ async def listing_page(request: Request, listing_id: str) -> HTMLResponse:
         '<h2 class="detail__section">Description</h2>'
         f'<p class="detail__description">{esc(listing.description)}</p>'
         "</article>"
-        '<aside class="seller-box" id="seller-box" aria-labelledby="seller-heading">'
+        '<section class="seller-box" id="seller-box" aria-labelledby="seller-heading">'
         '<h2 id="seller-heading" class="seller-box__heading">Seller</h2>'
         f'<p class="seller-box__name">{esc(listing.seller_name)}</p>'
         f'<p class="seller-box__type">{seller_type} · {esc(listing.location)}</p>'
@@ -411,7 +411,7 @@ async def listing_page(request: Request, listing_id: str) -> HTMLResponse:
         f'data-phone-url="{esc(phone_url)}">'
         "Show phone</button>"
         '<p class="seller-box__note">Tell the seller you found this listing on Harbor Trader.</p>'
-        "</aside></div>"
+        "</section></div>"
         "<script>"
         "document.getElementById('show-phone').addEventListener('click', async (event) => {"
         "const button = event.currentTarget; button.disabled = true;"

@@ -261,6 +261,13 @@ def find_user(name: str) -> User | None:
     return next((user for user in all_users() if user.name == name), None)
 
 
+def _paragraphs(rng: random.Random) -> tuple[str, ...]:
+    """One to four distinct sentences, split into one or two paragraphs."""
+    sentences = rng.sample(SENTENCES, rng.randint(1, 4))
+    cut = rng.randint(1, len(sentences))
+    return tuple(" ".join(part) for part in (sentences[:cut], sentences[cut:]) if part)
+
+
 def comments_for(story: Story) -> list[Comment]:
     """The story's thread in display order, seeded by the story id so it never changes."""
     rng = random.Random(SEED * 31 + story.id)
@@ -275,10 +282,7 @@ def comments_for(story: Story) -> list[Comment]:
         limit = story.age_minutes if parent is None else raw[parent][0]
         raw.append((rng.randint(max(1, limit // 3), max(1, limit - 1)), depth, rng.choice(users)))
         children.setdefault(parent, []).append(index)
-    texts = [
-        tuple(" ".join(rng.sample(SENTENCES, rng.randint(1, 3))) for _ in range(rng.randint(1, 2)))
-        for _ in raw
-    ]
+    texts = [_paragraphs(rng) for _ in raw]
     ordered: list[Comment] = []
 
     def walk(parent: int | None) -> None:

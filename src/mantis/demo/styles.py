@@ -45,7 +45,7 @@ border:1px solid transparent;font-weight:700;font-size:14px;text-decoration:none
 display:flex;flex-direction:column}
 .listing-card:hover{box-shadow:0 6px 18px rgba(11,47,74,.12)}
 .media{color:rgba(255,255,255,.9);fill:currentColor;display:grid;place-items:center;
-background:linear-gradient(160deg,hsl(var(--hue) 45% 62%),hsl(calc(var(--hue) + 40) 50% 38%))}
+background:linear-gradient(160deg,hsl(var(--hue) 30% 64%),hsl(calc(var(--hue) + 40) 32% 36%))}
 .media svg{width:45%}
 .media--boat{background:linear-gradient(170deg,hsl(calc(190 + var(--hue) / 12) 70% 70%),
 hsl(calc(205 + var(--hue) / 12) 65% 36%))}
@@ -181,7 +181,7 @@ a{color:var(--brand)}
 .sidebar__brand{color:#fff;font-weight:800;font-size:18px;margin:0 8px 18px;display:flex;align-items:center;
 gap:8px}
 .sidebar__logo{width:26px;height:26px;border-radius:7px;background:var(--brand);display:inline-grid;
-place-items:center;font-size:14px}
+place-items:center;font-size:14px;color:#fff}
 .sidebar__link{color:#c8c6f0;text-decoration:none;padding:8px 10px;border-radius:6px;font-weight:600}
 .sidebar__link.is-active{background:#2f2d5c;color:#fff}
 .sidebar__link.is-disabled{color:#6f6c9c;cursor:default}
@@ -201,7 +201,7 @@ border:1px solid var(--line);background:#fff;color:var(--ink);text-decoration:no
 .card{background:#fff;border:1px solid var(--line);border-radius:12px;box-shadow:0 1px 2px rgba(16,24,40,.04)}
 .toolbar{display:flex;gap:8px;align-items:flex-end;padding:16px;border-bottom:1px solid var(--line)}
 .toolbar label{display:block;font-weight:600;font-size:12px;color:var(--muted);margin-bottom:4px}
-.toolbar input{width:320px}
+.toolbar input[type=search]{width:320px}
 .toolbar__count{margin-left:auto;color:var(--muted)}
 input[type=text],input[type=email],input[type=tel],input[type=password],input[type=search],select{
 padding:8px 10px;border:1px solid #d0d5dd;border-radius:8px;background:#fff;width:100%}

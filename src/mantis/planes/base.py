@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 DOM_AWARE = "dom_aware"
 
@@ -58,6 +58,7 @@ class SessionConfig:
     record_video: bool = False
     profile_dir: Path | None = None
     proxy: str | None = None
+    allowed_domains: tuple[str, ...] = ()
 
 
 class PlaneError(Exception):
@@ -91,3 +92,20 @@ class Plane(Protocol):
     async def open(self, config: SessionConfig) -> Session: ...
 
     async def shutdown(self) -> None: ...
+
+
+@runtime_checkable
+class DomAwareSession(Protocol):
+    """What only a DOM-aware plane offers: tabs, anchor reads without clicking, semantic role lookup."""
+
+    async def peek_href(
+        self, ref: str | None = None, css: str | None = None, index: int = 0
+    ) -> str | None: ...
+
+    async def click_css(self, css: str, index: int, timeout_s: float) -> str: ...
+
+    async def open_tab(self, url: str, timeout_s: float) -> int: ...
+
+    async def switch_tab(self, index: int) -> str: ...
+
+    async def close_tab(self) -> str: ...

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    async_playwright,
+)
 from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
 from mantis.planes.base import DOM_AWARE, Action, Observation, PlaneError, SessionConfig
 from mantis.planes.video import ensure_playwright_ffmpeg
+from mantis.plans.allowlist import host_allowed
+
+log = logging.getLogger("mantis.planes.dom")
 
 FLAGS = [
     "--no-sandbox",
@@ -78,6 +92,8 @@ class DomPlane:
             options["record_video_dir"] = str(config.run_dir / ".video")
             options["record_video_size"] = options["viewport"]
         context = await browser.new_context(**options)
+        if config.allowed_domains:
+            await context.route("**/*", _allowlist_guard(config.allowed_domains))
         page = await context.new_page()
         return DomSession(context, page, config)
 
@@ -94,12 +110,56 @@ class DomPlane:
 class DomSession:
     def __init__(self, context: BrowserContext, page: Page, config: SessionConfig) -> None:
         self._context = context
+        self._pages = [page]
         self._page = page
         self._config = config
 
     @property
     def page(self) -> Page:
         return self._page
+
+    async def peek_href(self, ref: str | None = None, css: str | None = None, index: int = 0) -> str | None:
+        """An anchor's absolute href, read without clicking it."""
+        target = self._page.locator(f"aria-ref={ref}") if ref else self._page.locator(css or "a").nth(index)
+        try:
+            href = await target.evaluate("a => a.closest('a') ? a.closest('a').href : null", timeout=5000)
+        except PlaywrightError as exc:
+            raise PlaneError(f"could not read the link: {_first_line(exc)}") from exc
+        return str(href) if href else None
+
+    async def click_css(self, css: str, index: int, timeout_s: float) -> str:
+        target = self._page.locator(css).nth(index)
+        try:
+            name = (await target.inner_text(timeout=timeout_s * 1000)).strip()
+            await target.click(timeout=timeout_s * 1000)
+            await self._page.wait_for_load_state("load", timeout=timeout_s * 1000)
+        except PlaywrightError as exc:
+            raise PlaneError(f"no element {index + 1} for {css!r}: {_first_line(exc)}") from exc
+        return name
+
+    async def open_tab(self, url: str, timeout_s: float) -> int:
+        page = await self._context.new_page()
+        self._pages.append(page)
+        self._page = page
+        await self.navigate(url, timeout_s)
+        return len(self._pages) - 1
+
+    async def switch_tab(self, index: int) -> str:
+        self._pages = [p for p in self._pages if not p.is_closed()]
+        try:
+            self._page = self._pages[index]
+        except IndexError as exc:
+            raise PlaneError(f"there is no tab {index}; {len(self._pages)} are open") from exc
+        await self._page.bring_to_front()
+        return self._page.url
+
+    async def close_tab(self) -> str:
+        if len(self._pages) == 1:
+            raise PlaneError("the last tab cannot be closed")
+        closing = self._page
+        self._pages.remove(closing)
+        await closing.close()
+        return await self.switch_tab(-1)
 
     async def navigate(self, url: str, timeout_s: float) -> None:
         try:
@@ -174,6 +234,24 @@ class DomSession:
         with contextlib.suppress(OSError):
             raw.parent.rmdir()
         return [final]
+
+
+def _allowlist_guard(allowed: tuple[str, ...]) -> Callable[[Route, Request], Awaitable[None]]:
+    """Blocks any document load (a click on an outside link, a redirect, a new tab) off the allowlist."""
+
+    async def guard(route: Route, request: Request) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if (
+            request.resource_type == "document"
+            and request.url.startswith("http")
+            and not host_allowed(host, list(allowed))
+        ):
+            log.warning("blocked navigation to %s: not in allowed_domains", host)
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+    return guard
 
 
 async def _select(target: Any, option: str, timeout: float) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mantis.brains.base import Brain, Grounding
+from mantis.brains.base import Grounding
 from mantis.brains.offline.ground import target_from_intent
 from mantis.planes.base import Action, ActionKind, Session
 from mantis.plans.models import Step
-from mantis.runner.context import RunContext, StepFailure
+from mantis.runner.context import Deps, RunContext, StepFailure
 
 
 def target_of(step: Step, ctx: RunContext) -> str:
@@ -18,21 +18,17 @@ def target_of(step: Step, ctx: RunContext) -> str:
 
 
 async def ground_and_act(
-    step: Step,
-    ctx: RunContext,
-    session: Session,
-    brain: Brain,
-    kind: ActionKind,
-    timeout_s: float,
-    text: str = "",
+    step: Step, ctx: RunContext, deps: Deps, kind: ActionKind, timeout_s: float, text: str = ""
 ) -> str:
     target = target_of(step, ctx)
-    observation = await session.observe()
-    grounding = await brain.ground(target, observation, kind)
-    await session.act(_action(kind, grounding, text), timeout_s)
-    where = (
-        grounding.element.role + f' "{grounding.element.name}"' if grounding.element else str(grounding.point)
-    )
+    observation = await deps.session.observe()
+    grounding = await deps.brain.ground(target, observation, kind)
+    control = grounding.element.name if grounding.element else target
+    if kind == "click" and deps.recipe is not None and (refusal := deps.recipe.control_refusal(control)):
+        raise StepFailure(refusal, code="forbidden_control")
+    await deps.session.act(_action(kind, grounding, text), timeout_s)
+    element = grounding.element
+    where = f'{element.role} "{element.name}"' if element else str(grounding.point)
     return f"{kind} {where}"
 
 

@@ -12,7 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from mantis.brains.base import Brain
+from mantis.brains.cost import Meter
+from mantis.planes.base import Session
 from mantis.plans.allowlist import host_allowed
+from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.rows import Row
 
 
@@ -39,6 +43,15 @@ class StepResult:
     task_id: str | None = None
     screenshot: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What steps act through: the plane's session, the brain, and the plan's recipe if any."""
+
+    session: Session
+    brain: Brain
+    recipe: ExtractionSchema | None = None
 
 
 EventSink = Callable[[Event], None]
@@ -76,8 +89,7 @@ class RunContext:
     state_vars: dict[str, Any] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     trace: list[StepResult] = field(default_factory=list)
-    cost_usd: float = 0.0
-    model_calls: list[dict[str, Any]] = field(default_factory=list)
+    meter: Meter = field(default_factory=lambda: Meter(cap_usd=0.0))
     allowed_domains: list[str] = field(default_factory=list)
     visited: dict[str, set[str]] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
@@ -94,6 +106,10 @@ class RunContext:
     def progress(self, index: int, total: int, intent: str) -> None:
         if self.on_progress is not None:
             self.on_progress(index, total, intent)
+
+    @property
+    def cost_usd(self) -> float:
+        return self.meter.spent_usd
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from mantis.brains.base import Brain
-from mantis.planes.base import Session
 from mantis.plans.models import ExtractField, ExtractSpec, Step
-from mantis.runner.context import RunContext, StepFailure
-from mantis.runner.rows import judge, write_artifacts
+from mantis.recipes.schema import ExtractionSchema
+from mantis.runner.context import Deps, RunContext, StepFailure
+from mantis.runner.rows import Row, judge, reject, write_artifacts
 
 log = logging.getLogger("mantis.runner")
 
@@ -21,24 +20,32 @@ NO_SCHEMA_WARNING = (
     "  at executor startup."
 )
 
-_URL_SPEC = ExtractSpec(schema_name="urls", entity_name="link", fields=[ExtractField(name="url")])
+_URL_SPEC = ExtractSpec(
+    schema_name="urls",
+    entity_name="link",
+    max_items=1000,
+    fields=[ExtractField(name="url"), ExtractField(name="title", required=False)],
+)
 
 
 async def extract(
-    step: Step, index: int, ctx: RunContext, session: Session, brain: Brain, fallback: ExtractSpec | None
+    step: Step, index: int, ctx: RunContext, deps: Deps, task_extract: ExtractSpec | None
 ) -> str:
-    """Runs an extraction step; the inline block wins over the task's or recipe's schema."""
-    spec = step.extract or fallback
+    """Runs an extraction step; the inline block wins over the task's, which wins over the recipe's."""
+    recipe = deps.recipe
+    spec = step.extract or task_extract or (recipe.spec if recipe else None)
     if spec is None:
         warning = NO_SCHEMA_WARNING.format(step_type=step.type)
         log.warning("%s", warning)
         ctx.emit("extract.no_schema", warning, level="warning", step_index=index)
-    observation = await session.observe(html=True)
+    observation = await deps.session.observe(html=True)
     if spec is None:
         rows = [judge({"url": observation.url, "title": observation.title}, None)]
     else:
-        found = await brain.extract(spec, observation, step.intent)
+        found = await deps.brain.extract(spec, observation, step.intent)
         rows = [judge(values, spec) for values in found[: spec.max_items or 1]]
+        if recipe is not None:
+            rows = [_apply_recipe(row, recipe) for row in rows]
     for row in rows:
         row.source = {"url": observation.url, "step_index": index}
     ctx.rows.extend(rows)
@@ -55,14 +62,25 @@ async def extract(
     return f"{len(rows)} rows, {viable} viable"
 
 
-async def collect_urls(step: Step, index: int, ctx: RunContext, session: Session, brain: Brain) -> str:
-    """Puts the links of a list page's items into a list variable, for a navigate `url_from` loop."""
+def _apply_recipe(row: Row, recipe: ExtractionSchema) -> Row:
+    reason = recipe.row_rejection(row.values) if row.viable else None
+    return reject(row, reason) if reason else row
+
+
+async def collect_urls(step: Step, ctx: RunContext, deps: Deps) -> str:
+    """Puts the links of a list page's items into a list variable; a recipe's excluded cards stay out."""
     var = str(step.params["var"])
     limit = int(step.params.get("max", step.params.get("max_items", 0)) or 0)
-    spec = _URL_SPEC.model_copy(update={"max_items": limit or 1000})
-    observation = await session.observe(html=True)
-    found = await brain.extract(spec, observation, step.intent)
-    urls = list(dict.fromkeys(str(v["url"]) for v in found if v.get("url")))
+    observation = await deps.session.observe(html=True)
+    found = await deps.brain.extract(_URL_SPEC, observation, step.intent)
+    excluded = [v for v in found if deps.recipe and deps.recipe.card_excluded(" ".join(map(str, v.values())))]
+    if excluded:
+        ctx.emit(
+            "collect.excluded",
+            f"{len(excluded)} cards excluded by the recipe",
+            urls=[v["url"] for v in excluded],
+        )
+    urls = list(dict.fromkeys(str(v["url"]) for v in found if v.get("url") and v not in excluded))
     if limit:
         urls = urls[:limit]
     if not urls:

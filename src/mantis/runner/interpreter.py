@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from mantis.brains.base import Brain, GroundingError, PlanningError
-from mantis.planes.base import Action, PlaneError, Session
+from mantis.brains.base import GroundingError, PlanningError
+from mantis.brains.cost import CostCapReached
+from mantis.planes.base import Action, PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
-from mantis.runner import actions, extraction
-from mantis.runner.context import RunContext, StepFailure, StepResult
+from mantis.runner import actions, extraction, tabs
+from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
 
 DEFAULT_STEP_TIMEOUT_S = 30.0
 
-
-@dataclass(frozen=True)
-class Deps:
-    session: Session
-    brain: Brain
+# Failures that end the run whatever the step's `optional` says.
+RUN_ENDING = frozenset({"cost_cap_reached", "domain_not_allowed", "model_required", "model_unavailable"})
 
 
 async def execute(plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
@@ -143,23 +140,55 @@ async def _run_one(
     task_extract: ExtractSpec | None,
     base: str | None,
 ) -> None:
+    if deps.recipe is not None and (hit := deps.recipe.rejected_intent(step.intent)):
+        message = f"skipped: the recipe {deps.recipe.name} rejects intents like {hit!r}"
+        _record(ctx, pc, step, "skipped", message, task_id, rejection_intent=hit)
+        return
     timeout_s = min(step.timeout_s or DEFAULT_STEP_TIMEOUT_S, max(ctx.remaining_s(), 0.1))
     ctx.emit("step.started", step.intent or step.type, step_index=pc, type=step.type, task_id=task_id)
     began = time.monotonic()
     result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id)
     try:
-        result.message = await asyncio.wait_for(
-            _dispatch(step, pc, ctx, deps, timeout_s, task_extract, base), timeout_s + 5
-        )
-    except (StepFailure, PlanningError, GroundingError, PlaneError, TimeoutError) as exc:
-        result.status = "failed"
-        result.message = str(exc) or f"timed out after {timeout_s:.0f} s"
-        code = exc.code if isinstance(exc, StepFailure | PlanningError) else "step_failed"
-        if not step.optional or code == "domain_not_allowed":
-            _finish(ctx, deps, result, began)
-            raise StepFailure(f"step {pc} ({step.type}) failed: {result.message}", code=code) from exc
-        result.status = "skipped"
+        try:
+            result.message = await asyncio.wait_for(
+                _dispatch(step, pc, ctx, deps, timeout_s, task_extract, base), timeout_s + 5
+            )
+        except CostCapReached as exc:
+            raise StepFailure(str(exc), code="cost_cap_reached") from exc
+        except PlanningError as exc:
+            raise StepFailure(str(exc), code=exc.code) from exc
+    except StepFailure as exc:
+        if exc.code in RUN_ENDING:
+            result.status, result.message = "failed", str(exc)
+            _finish(ctx, result, began)
+            raise
+        await _fail(step, pc, ctx, deps, result, began, exc, exc.code)
+        return
+    except (GroundingError, PlaneError, TimeoutError) as exc:
+        await _fail(step, pc, ctx, deps, result, began, exc, "step_failed")
+        return
     await _finish_with_screenshot(ctx, deps, result, began)
+
+
+async def _fail(
+    step: Step,
+    pc: int,
+    ctx: RunContext,
+    deps: Deps,
+    result: StepResult,
+    began: float,
+    exc: Exception,
+    code: str,
+) -> None:
+    """A failed step ends the run unless it is optional; an optional one is recorded as skipped."""
+    result.message = str(exc) or "timed out"
+    if step.optional:
+        result.status = "skipped"
+        await _finish_with_screenshot(ctx, deps, result, began)
+        return
+    result.status = "failed"
+    await _finish_with_screenshot(ctx, deps, result, began)
+    raise StepFailure(f"step {pc} ({step.type}) failed: {result.message}", code=code) from exc
 
 
 async def _finish_with_screenshot(ctx: RunContext, deps: Deps, result: StepResult, began: float) -> None:
@@ -169,10 +198,10 @@ async def _finish_with_screenshot(ctx: RunContext, deps: Deps, result: StepResul
         result.screenshot = name
     except PlaneError:
         pass
-    _finish(ctx, deps, result, began)
+    _finish(ctx, result, began)
 
 
-def _finish(ctx: RunContext, deps: Deps, result: StepResult, began: float) -> None:
+def _finish(ctx: RunContext, result: StepResult, began: float) -> None:
     result.duration_ms = round((time.monotonic() - began) * 1000)
     ctx.trace.append(result)
     level = {"failed": "error", "skipped": "warning"}.get(result.status, "info")
@@ -199,14 +228,16 @@ async def _dispatch(
     match step.type:
         case "navigate":
             return await actions.navigate(step, ctx, session, timeout_s, base)
+        case "click" | "submit" if step.target_role:
+            return await tabs.click_role(step, session, deps.recipe, timeout_s)
         case "click" | "submit":
-            return await actions.ground_and_act(step, ctx, session, brain, "click", timeout_s)
+            return await actions.ground_and_act(step, ctx, deps, "click", timeout_s)
         case "fill":
             text = str(ctx.fill(step.params["text"]))
-            return await actions.ground_and_act(step, ctx, session, brain, "fill", timeout_s, text)
+            return await actions.ground_and_act(step, ctx, deps, "fill", timeout_s, text)
         case "select":
             option = str(ctx.fill(step.params.get("option") or step.params.get("value")))
-            return await actions.ground_and_act(step, ctx, session, brain, "select", timeout_s, option)
+            return await actions.ground_and_act(step, ctx, deps, "select", timeout_s, option)
         case "press":
             await session.act(Action("press", key=str(step.params["key"])), timeout_s)
             return f"pressed {step.params['key']}"
@@ -222,7 +253,7 @@ async def _dispatch(
             await session.go_back(timeout_s)
             return f"back at {await session.current_url()}"
         case "extract_data" | "claude":
-            return await extraction.extract(step, pc, ctx, session, brain, task_extract)
+            return await extraction.extract(step, pc, ctx, deps, task_extract)
         case "extract_url":
             url = await session.current_url()
             ctx.state_vars[step.out_var or "current_url"] = url
@@ -233,7 +264,7 @@ async def _dispatch(
             ctx.state_vars[step.out_var or ""] = visible
             return f"{step.out_var}={visible}"
         case "collect_urls":
-            return await extraction.collect_urls(step, pc, ctx, session, brain)
+            return await extraction.collect_urls(step, ctx, deps)
         case _:
             raise StepFailure(
                 f"{step.type} steps are not supported on this plane yet", code="unsupported_step"

@@ -16,8 +16,8 @@ from typing import Any
 from mantis.brains.base import Brain
 from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
 from mantis.plans.resolve import ResolvedPlan
-from mantis.runner.context import RunContext, StepFailure
-from mantis.runner.interpreter import Deps, execute
+from mantis.runner.context import Deps, RunContext, StepFailure
+from mantis.runner.interpreter import execute
 from mantis.runner.rows import leads, write_artifacts
 
 log = logging.getLogger("mantis.runner")
@@ -145,7 +145,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "rows": [row.as_json() for row in ctx.rows],
         "steps": [asdict(r) for r in ctx.trace],
         "state_vars": ctx.state_vars,
-        "cost": {"usd": round(ctx.cost_usd, 6), "calls": ctx.model_calls},
+        "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
         "artifacts": sorted(
             {p.name for p in ctx.run_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
             | {"result.json", "status.json"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mantis.store.models import Tenant, Token
@@ -98,3 +98,43 @@ class TenantStore:
             for key, value in changes.items():
                 setattr(tenant, key, value)
             return tenant
+
+    def rotate_token(self, tenant_id: str, keep_old: bool = False) -> str:
+        """Issues a new token; the old ones stop working unless `keep_old` (for a staged switch)."""
+        if not keep_old:
+            self.revoke_tokens(tenant_id)
+        token = new_token()
+        with self._sessions.begin() as session:
+            session.add(
+                Token(
+                    tenant_id=tenant_id,
+                    token_hash=hash_token(token),
+                    created_at=datetime.now(UTC),
+                    revoked_at=None,
+                )
+            )
+        return token
+
+    def revoke_tokens(self, tenant_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(Token)
+                .where(Token.tenant_id == tenant_id, Token.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+
+    def add_token_hash(self, tenant_id: str, token_hash: str) -> None:
+        """Accepts a token known only by its SHA-256 (from the tenants file); a known hash is left alone."""
+        with self._sessions.begin() as session:
+            if session.scalar(select(Token).where(Token.token_hash == token_hash)) is None:
+                session.add(
+                    Token(
+                        tenant_id=tenant_id,
+                        token_hash=token_hash,
+                        created_at=datetime.now(UTC),
+                        revoked_at=None,
+                    )
+                )
+
+    def revoke(self, tenant_id: str) -> None:
+        self.update(tenant_id, revoked_at=datetime.now(UTC))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 from datetime import datetime
 
 from mantis.brains.base import PlanningError
+from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner.context import Event, Limits, RunContext
@@ -54,8 +56,15 @@ def context_for(run: Run, services: Services) -> RunContext:
             run.id, step_index=index, steps_total=total, current_intent=intent[:500], cost_usd=ctx.cost_usd
         )
 
+    def on_call(call: ModelCall) -> None:
+        ctx.emit(
+            "model.call", f"{call.provider} {call.model} ({call.purpose}): ${call.usd:.6f}", **asdict(call)
+        )
+        runs.progress(run.id, cost_usd=ctx.cost_usd)
+
     ctx.on_event = on_event
     ctx.on_progress = on_progress
+    ctx.meter = Meter(cap_usd=float(effective["max_cost"]), on_call=on_call)
     return ctx
 
 
@@ -66,7 +75,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
     write_status(services, run.id)
     try:
         plane = services.plane(effective["compute_backend"])
-        brain = brain_for(effective.get("cua_model"))
+        brain = brain_for(effective.get("cua_model"), ctx.meter)
     except (PlaneUnavailable, PlanningError) as exc:
         code = exc.code if isinstance(exc, PlanningError) else "plane_unavailable"
         ctx.emit("run.failed", str(exc), level="error", error_code=code)

@@ -1,0 +1,134 @@
+"""The page as the browser showed it: the serialized DOM with everything invisible taken out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from mantis.brains.offline.values import collapse
+
+# Never rendered as text, or rendered as something other than text; their tails stay.
+_UNSEEN_TAGS = ("script", "style", "template", "noscript", "svg", "math", "canvas", "iframe", "object",
+                "select", "datalist")
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))", re.I)
+_HIDDEN_XPATH = ".//*[@data-mantis-hidden='1' or @hidden or @aria-hidden='true' or @style]"
+
+# Elements that break a line, so their text never runs into the text next to them.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul caption legend".split()
+)
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Page furniture around a detail page's own content.
+_CHROME_TAGS = frozenset(("nav", "footer", "aside"))
+_CHROME_ROLES = frozenset(("navigation", "contentinfo", "complementary", "search"))
+
+
+@dataclass
+class Page:
+    body: HtmlElement
+    base: str  # what relative links resolve against: <base href> over the page's own URL
+    url: str  # the page's own address: its canonical link, else the URL it was loaded from
+
+    def absolute(self, href: str | None) -> str | None:
+        """The link as an absolute URL; None for links that go nowhere ("#", javascript:)."""
+        href = (href or "").strip()
+        if not href or href.startswith("#") or href.lower().startswith(("javascript:", "data:")):
+            return None
+        return urljoin(self.base, href)
+
+
+def load(html: str, base_url: str) -> Page | None:
+    """Parse the DOM and strip what a viewer could not see; None for a page with no body."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    base = base_url
+    for el in doc.iterfind(".//base[@href]"):
+        base = urljoin(base_url, el.get("href", ""))
+        break
+    url = base_url
+    for el in doc.iterfind(".//link[@rel='canonical']"):
+        url = urljoin(base, el.get("href", "")) or base_url
+        break
+    body = doc.find("body")
+    if body is None:
+        return None
+    etree.strip_elements(body, *_UNSEEN_TAGS, with_tail=False)
+    etree.strip_tags(body, etree.Comment, etree.ProcessingInstruction)
+    for el in body.xpath(_HIDDEN_XPATH):
+        if _is_hidden(el) and el.getparent() is not None:
+            el.drop_tree()
+    return Page(body, base, url)
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    attrib = el.attrib
+    return (
+        attrib.get("data-mantis-hidden") == "1"
+        or ("hidden" in attrib and el.tag != "input")
+        or attrib.get("aria-hidden") == "true"
+        or bool(_HIDDEN_STYLE.search(attrib.get("style", "")))
+    )
+
+
+def is_chrome(el: HtmlElement) -> bool:
+    """Navigation, footers and sidebars: never a detail page's own fields (a header with the h1 is)."""
+    role = el.get("role", "")
+    if el.tag in _CHROME_TAGS or role in _CHROME_ROLES:
+        return True
+    return (el.tag == "header" or role == "banner") and el.find(".//h1") is None
+
+
+def main_root(body: HtmlElement) -> HtmlElement:
+    """The element holding a detail page's own content: <main>, else the one <article>, else <body>."""
+    for el in body.iterfind(".//main"):
+        return el
+    for el in body.iterfind(".//*[@role='main']"):
+        return el
+    articles = [a for a in body.iterfind(".//article") if a.find(".//article") is None]
+    if len(articles) == 1:
+        return articles[0]
+    return body
+
+
+def table_headers(row: HtmlElement) -> list[str]:
+    """Column names of the table a row belongs to, one per column (colspans expanded)."""
+    parent = row.getparent()
+    table = parent if parent is not None and parent.tag == "table" else (
+        parent.getparent() if parent is not None else None)
+    if table is None or table.tag != "table":
+        return []
+    head = table.find("thead")
+    rows = head.findall("tr") if head is not None else []
+    header = rows[-1] if rows else None
+    if header is None:
+        first = table.find("tr")
+        if first is None:
+            body = table.find("tbody")
+            first = body.find("tr") if body is not None else None
+        if first is None or first is row:
+            return []
+        cells = [c for c in first if c.tag in ("td", "th")]
+        if len(cells) < 2 or any(c.tag != "th" for c in cells):
+            return []
+        header = first
+    names: list[str] = []
+    for cell in header:
+        if cell.tag in ("td", "th"):
+            names.extend([collapse(cell.text_content())] * span(cell))
+    return names
+
+
+def span(cell: HtmlElement) -> int:
+    """How many columns a table cell covers."""
+    try:
+        return max(1, min(int(cell.get("colspan", "1")), 50))
+    except ValueError:
+        return 1

@@ -1,0 +1,140 @@
+"""The offline extractor: rows for an inline extraction schema, read from the DOM with no model.
+
+A list extraction (max_items set) finds the page's repeated records and keeps the repetition whose
+members fill the schema best; a single-row extraction reads the page's main content as one record.
+Both map fields by what the page calls its parts, so nothing here is written for any one site.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mantis.brains.offline.dom import Page, load, main_root
+from mantis.brains.offline.fields import Mapper, Pick
+from mantis.brains.offline.reader import Reader
+from mantis.brains.offline.records import Group, find_groups
+from mantis.brains.offline.values import coerce
+from mantis.brains.offline.vocab import AD_WORDS, GENERIC, STOP, FieldInfo, Matcher, field_info, tokens
+from mantis.plans.models import ExtractSpec
+
+__all__ = ["coerce", "extract_rows"]
+
+Row = dict[str, object]
+
+_GROUPS_TRIED = 30
+_SAMPLES = 4
+_MIN_QUALITY = 0.2
+# Words of an intent that never name the entity ("extract the top 5 …").
+_INTENT_NOISE = frozenset("extract get scrape collect top first last list all each every page from with "
+                          "include including visible show".split())
+
+
+def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") -> list[Row]:
+    """Rows keyed by every field of the spec: up to max_items list items, or the page's one record."""
+    entity = frozenset(tokens(spec.entity_name)) - GENERIC
+    fields = [field_info(f, entity) for f in spec.fields]
+    page = load(html, base_url)
+    if page is None:
+        return [] if spec.max_items else [{f.name: None for f in fields}]
+    matcher = Matcher(fields)
+    if spec.max_items is None:
+        return [_single_row(page, fields, matcher)]
+    field_words = {t for f in fields for t in f.cores}
+    about = (entity | frozenset(tokens(intent))) - STOP - GENERIC - _INTENT_NOISE - field_words
+    return _list_rows(page, fields, matcher, spec.max_items, about)
+
+
+def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
+    """The main content as one record; what it lacks of the required fields is looked for page-wide."""
+    reader = Reader(page, matcher, skip_chrome=True)
+    mapper = Mapper(fields, matcher, page, single=True)
+    root = main_root(page.body)
+    picks = mapper.map(reader.read((root,)))
+    if root is not page.body and any(f.required and _empty(picks.get(f.name)) for f in fields):
+        wider = mapper.map(reader.read((page.body,)))
+        picks = {**wider, **{k: v for k, v in picks.items() if not _empty(v)}}
+    return {f.name: _value(picks.get(f.name)) for f in fields}
+
+
+def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items: int,
+               about: frozenset[str]) -> list[Row]:
+    reader = Reader(page, matcher)
+    mapper = Mapper(fields, matcher, page, single=False)
+    best: Group | None = None
+    best_score = 0.0
+    for group in find_groups(page.body, _GROUPS_TRIED):
+        score = _group_score(group, reader, mapper, fields, about)
+        if score > best_score:
+            best, best_score = group, score
+    if best is None:
+        row = _single_row(page, fields, matcher)
+        return [row] if any(v is not None for v in row.values()) else []
+    wants_ads = any(AD_WORDS.intersection(f.cores) for f in fields)
+    rows: list[Row] = []
+    for roots in best.records:
+        rec = reader.read(roots)
+        if rec.ad and not wants_ads:
+            continue
+        picks = mapper.map(rec)
+        if not any(not _empty(p) for p in picks.values()):
+            continue  # spacers, separators, headers: members that hold none of the fields
+        rows.append({f.name: _value(picks.get(f.name)) for f in fields})
+        if len(rows) >= max_items:
+            break
+    _fill_by_position(rows, fields)
+    return rows
+
+
+def _group_score(group: Group, reader: Reader, mapper: Mapper, fields: list[FieldInfo],
+                 about: frozenset[str]) -> float:
+    """How likely the group's members are the items: fill quality, count, and text per member."""
+    n = len(group.records)
+    idx = sorted({round(i * (n - 1) / (_SAMPLES - 1)) for i in range(_SAMPLES)}) if n > _SAMPLES else range(n)
+    total = sum(f.weight for f in fields if f.head != "rank") or 1.0
+    qualities: list[float] = []
+    titles: list[object] = []
+    named = False
+    for i in idx:
+        rec = reader.read(group.records[i])
+        picks = mapper.map(rec)
+        qualities.append(_fill(picks, fields) / total)
+        titles.extend(_value(picks.get(f.name)) for f in fields if f.head == "title")
+        named = named or any(about.intersection(reader.own_cues(r)) for r in rec.roots)
+    quality = sum(qualities) / len(qualities)
+    if quality < _MIN_QUALITY:
+        return 0.0
+    richness = min(1.0, math.log1p(group.mean_text) / math.log1p(60))
+    score = quality**2 * math.log2(1 + n) * math.sqrt(richness)
+    if len(titles) >= 2 and len(set(map(str, titles))) == 1:
+        score *= 0.5  # every member with the same title: a repeated widget, not a list of items
+    return score * 1.15 if named else score
+
+
+def _fill(picks: dict[str, Pick], fields: list[FieldInfo]) -> float:
+    got = 0.0
+    for f in fields:
+        pick = picks.get(f.name)
+        if pick is not None and f.head != "rank":
+            got += f.weight * min(pick.score, 1.0) * (1.0 if pick.value is not None else 0.3)
+    return got
+
+
+def _fill_by_position(rows: list[Row], fields: list[FieldInfo]) -> None:
+    """A rank the page does not print is the item's place in the list; a flag absent is a no."""
+    for f in fields:
+        if f.head == "rank" and f.type in ("int", "str"):
+            for pos, row in enumerate(rows, 1):
+                if row[f.name] is None:
+                    row[f.name] = pos if f.type == "int" else str(pos)
+        elif f.type == "bool" and any(row[f.name] is not None for row in rows):
+            for row in rows:
+                if row[f.name] is None:
+                    row[f.name] = False
+
+
+def _empty(pick: Pick | None) -> bool:
+    return pick is None or pick.value is None
+
+
+def _value(pick: Pick | None) -> object:
+    return None if pick is None else pick.value

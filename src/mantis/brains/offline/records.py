@@ -1,0 +1,114 @@
+"""Finding the repeated records of a list page: the items a multi-row extraction returns.
+
+Items of a list are built by the same template, so they share a structural signature. Two kinds
+of repetition are collected: elements reached by the same path of tag+class steps from the body
+(cards in a grid, even one split over several rows; table rows; search results), and runs of
+siblings whose signatures repeat with a period of 2-4 (a story spread over three table rows,
+<dt>/<dd> pairs). Which repetition holds the items is decided by how well the schema's fields fill
+from its members, elsewhere; here each group also gets a cheap size measure to rank them by.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+Rec = tuple[HtmlElement, ...]
+
+_MAX_RECORD_ELEMENTS = 600  # larger "records" are page sections, not items
+_MAX_PERIOD = 4
+
+
+@dataclass(eq=False)
+class Group:
+    records: list[Rec]
+    texts: list[int]  # visible characters of each record
+
+    @property
+    def coverage(self) -> int:
+        """How much of the page the group holds, one record counting at most 2,000 characters."""
+        return sum(min(t, 2000) for t in self.texts)
+
+    @property
+    def mean_text(self) -> float:
+        return sum(self.texts) / len(self.texts)
+
+
+def _signature(el: HtmlElement) -> str:
+    """Tag and classes; classes with digits (col-4, item-17) vary between items of one template."""
+    classes = sorted({c for c in el.get("class", "").split() if not any(ch.isdigit() for ch in c)})
+    return el.tag + "." + ".".join(classes) if classes else el.tag
+
+
+def _strip_len(text: str | None) -> int:
+    return len(text.strip()) if text else 0
+
+
+def find_groups(body: HtmlElement, limit: int) -> list[Group]:
+    """Repeated structures of the page, largest first, at most `limit` of them."""
+    order = [el for el in body.iter() if isinstance(el.tag, str)]
+    text: dict[HtmlElement, int] = {}
+    size: dict[HtmlElement, int] = {}
+    for el in reversed(order):
+        t, n = _strip_len(el.text), 1
+        for child in el:
+            t += text.get(child, 0) + _strip_len(child.tail)
+            n += size.get(child, 0)
+        text[el], size[el] = t, n
+
+    sig: dict[HtmlElement, str] = {}
+    path: dict[HtmlElement, int] = {body: 0}
+    by_path: dict[int, list[HtmlElement]] = defaultdict(list)
+    by_loose: dict[int, list[HtmlElement]] = defaultdict(list)
+    for el in order[1:]:
+        parent_key = path.get(el.getparent(), 0)
+        sig[el] = s = _signature(el)
+        path[el] = key = hash((parent_key, s))
+        by_path[key].append(el)
+        by_loose[hash((parent_key, el.tag))].append(el)  # variants: "product" and "product sale"
+
+    raw: list[list[Rec]] = []
+    seen: set[tuple[int, int]] = set()
+    for members in [*by_path.values(), *by_loose.values()]:
+        if len(members) >= 2 and (id(members[0]), len(members)) not in seen:
+            seen.add((id(members[0]), len(members)))
+            raw.append([(m,) for m in members])
+    for el in order:
+        if len(el) >= 4:
+            raw.extend(_periodic([c for c in el if isinstance(c.tag, str)], sig, text))
+
+    groups: list[Group] = []
+    for records in raw:
+        texts = [sum(text[e] for e in r) for r in records]
+        elements = sum(size[e] for r in records for e in r) / len(records)
+        if sum(t > 0 for t in texts) >= 2 and sum(texts) >= 3 * len(texts) and elements <= _MAX_RECORD_ELEMENTS:
+            groups.append(Group(records, texts))
+    groups.sort(key=lambda g: g.coverage, reverse=True)
+    return groups[:limit]
+
+
+def _periodic(kids: list[HtmlElement], sig: dict[HtmlElement, str], text: dict[HtmlElement, int]) -> list[list[Rec]]:
+    """Records made of p consecutive siblings, where the sibling signatures repeat with period p."""
+    sigs = [sig[k] for k in kids]
+    found: list[list[Rec]] = []
+    runs: list[tuple[int, int, int]] = []
+    for p in range(2, _MAX_PERIOD + 1):
+        i = 0
+        while i + p < len(sigs):
+            if sigs[i] != sigs[i + p]:
+                i += 1
+                continue
+            j = i
+            while j + p < len(sigs) and sigs[j] == sigs[j + p]:
+                j += 1
+            end = j + p
+            covered = any(q < p and p % q == 0 and a <= i and end <= b for q, a, b in runs)
+            if (end - i) // p >= 2 and len(set(sigs[i:i + p])) > 1 and not covered:
+                runs.append((p, i, end))
+                # A record starts with content; empty spacers close records rather than open them.
+                shift = next((r for r in range(p) if text[kids[i + r]] > 0), 0)
+                found.append([tuple(kids[s:s + p]) for s in range(i + shift, end - p + 1, p)])
+            i = end
+    return found

@@ -1,0 +1,49 @@
+"""How the computer plane starts Chromium: a normal window (kiosk has no address bar to navigate
+with), its own profile, locale and proxy, and no automation switch a page could notice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mantis.planes.base import SessionConfig
+
+CHROMIUM = "/usr/lib/chromium/chromium"  # the /usr/bin wrapper adds flags and a shell warning
+
+FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-default-browser-check",
+    "--password-store=basic",
+    "--test-type",  # hides the --no-sandbox warning bar, which would shift the page
+    "--disable-session-crashed-bubble",
+    "--disable-features=OptimizationHints,Translate",  # no model service, no bubble over the page
+    "--window-position=0,0",
+)
+
+# A page of one known colour: its first paint is unmistakable (the bare X root is black) and its
+# edges give the exact position of the page under the tab strip and address bar.
+MARKER_RGB = (255, 0, 255)
+MARKER_URL = "data:text/html,<html style='background:%23ff00ff'></html>"
+
+
+def chromium_argv(
+    binary: str, config: SessionConfig, profile_dir: Path, window: tuple[int, int]
+) -> list[str]:
+    argv = [
+        binary,
+        *FLAGS,
+        f"--window-size={window[0]},{window[1]}",
+        f"--user-data-dir={profile_dir}",
+    ]
+    if config.locale:
+        argv += [f"--lang={config.locale}", f"--accept-lang={config.locale}"]
+    if config.proxy:
+        # Chromium sends loopback traffic around any proxy unless told otherwise.
+        argv += [f"--proxy-server={config.proxy}", "--proxy-bypass-list=<-loopback>"]
+    return [*argv, MARKER_URL]

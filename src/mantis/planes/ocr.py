@@ -1,0 +1,146 @@
+"""Reads the text on a screenshot with Debian's tesseract, as phrases with boxes in screen pixels.
+
+Measured on rendered pages at 1280x800 (see docs/operator/computer-plane.md): greyscale upscaled 2x
+with `--psm 3` reads far more than the raw screenshot (26 of 26 test phrases vs 12), and `--psm 11`
+drops text inside boxes (most buttons). Tesseract's global threshold loses light text on coloured
+buttons, which its adaptive threshold reads but loses elsewhere; so both passes run side by side
+(one core each) and the second only adds words where the first found none."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from mantis.planes.base import Element
+from mantis.planes.subproc import run
+
+SCALE = 2
+PASSES: tuple[tuple[str, ...], ...] = ((), ("-c", "thresholding_method=1"))
+MIN_CONFIDENCE = 40.0
+SYMBOL_CONFIDENCE = 80.0  # words without a letter or digit are mostly box edges read as | [ {
+BOX_EDGES = "|[]{}"
+PHRASE_GAP = 1.0  # a gap wider than the line's word height starts a new phrase (column, nav item)
+OCR_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    line: tuple[int, int, int, int]  # pass, block, paragraph, line
+
+    def overlaps(self, other: Word) -> bool:
+        return (
+            self.left < other.left + other.width
+            and other.left < self.left + self.width
+            and self.top < other.top + other.height
+            and other.top < self.top + self.height
+        )
+
+
+@dataclass(frozen=True)
+class ScreenText:
+    elements: list[Element]  # phrases in reading order, role "text", boxes in image pixels
+    text: str  # one line per visual row, the row's phrases separated by two spaces
+
+
+async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
+    png = await asyncio.to_thread(_prepare, image)
+    outputs = await asyncio.gather(
+        *(run(["tesseract", "stdin", "stdout", "--psm", "3", *extra, "tsv"], env, OCR_TIMEOUT_S, png)
+          for extra in PASSES)
+    )
+    words: list[Word] = []
+    for index, output in enumerate(outputs):
+        found = parse_tsv(output.decode(errors="replace"), index)
+        words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
+    rows = [[_element(phrase) for phrase in row] for row in rows_of(phrases(words))]
+    return ScreenText(
+        elements=[element for row in rows for element in row],
+        text="\n".join("  ".join(element.name for element in row) for row in rows),
+    )
+
+
+def _prepare(image: Image.Image) -> bytes:
+    grey = ImageOps.grayscale(image)
+    grey = grey.resize((grey.width * SCALE, grey.height * SCALE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    grey.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
+    words = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip().strip(BOX_EDGES)
+        if row.get("level") != "5" or not text:
+            continue
+        confidence = float(row["conf"])
+        if confidence < MIN_CONFIDENCE or (confidence < SYMBOL_CONFIDENCE and not any(c.isalnum() for c in text)):
+            continue
+        words.append(
+            Word(
+                text,
+                int(row["left"]),
+                int(row["top"]),
+                int(row["width"]),
+                int(row["height"]),
+                (pass_index, int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
+            )
+        )
+    return words
+
+
+def phrases(words: list[Word]) -> list[list[Word]]:
+    """Tesseract's lines, split where the gap between words is wider than the words are tall."""
+    lines: dict[tuple[int, int, int, int], list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    result = []
+    for line in lines.values():
+        line.sort(key=lambda w: w.left)
+        gap = PHRASE_GAP * statistics.median(w.height for w in line)
+        current = [line[0]]
+        for word in line[1:]:
+            if word.left - (current[-1].left + current[-1].width) > gap:
+                result.append(current)
+                current = []
+            current.append(word)
+        result.append(current)
+    return result
+
+
+def rows_of(found: list[list[Word]]) -> list[list[list[Word]]]:
+    """Reading order: rows top to bottom (phrases overlapping the row's topmost one), each left to right."""
+    ordered = sorted(found, key=lambda p: min(w.top for w in p))
+    rows: list[list[list[Word]]] = []
+    for phrase in ordered:
+        top = min(w.top for w in phrase)
+        if rows and top < max(w.top + w.height for w in rows[-1][0]) - 1:
+            rows[-1].append(phrase)
+        else:
+            rows.append([phrase])
+    return [sorted(row, key=lambda p: p[0].left) for row in rows]
+
+
+def _element(phrase: list[Word]) -> Element:
+    left = min(w.left for w in phrase)
+    top = min(w.top for w in phrase)
+    right = max(w.left + w.width for w in phrase)
+    bottom = max(w.top + w.height for w in phrase)
+    return Element(
+        ref="",
+        role="text",
+        name=" ".join(w.text for w in phrase),
+        box=(left / SCALE, top / SCALE, (right - left) / SCALE, (bottom - top) / SCALE),
+    )
+

@@ -1,0 +1,165 @@
+"""Keyboard, mouse and clipboard on a session's display, through xdotool and xclip argument lists."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Mapping
+
+from mantis.planes.base import PlaneError
+from mantis.planes.subproc import run
+
+TOOL_TIMEOUT_S = 10.0
+WHEEL_DOWN = "5"
+
+_MODIFIERS = {
+    "ctrl": "ctrl",
+    "control": "ctrl",
+    "shift": "shift",
+    "alt": "alt",
+    "option": "alt",
+    "meta": "super",
+    "cmd": "super",
+    "command": "super",
+    "super": "super",
+    "win": "super",
+}
+
+# Playwright/DOM key names (what plans use) to X keysyms.
+_KEYS = {
+    "enter": "Return",
+    "return": "Return",
+    "esc": "Escape",
+    "escape": "Escape",
+    "tab": "Tab",
+    "backspace": "BackSpace",
+    "delete": "Delete",
+    "del": "Delete",
+    "insert": "Insert",
+    "space": "space",
+    "arrowup": "Up",
+    "up": "Up",
+    "arrowdown": "Down",
+    "down": "Down",
+    "arrowleft": "Left",
+    "left": "Left",
+    "arrowright": "Right",
+    "right": "Right",
+    "pageup": "Prior",
+    "pagedown": "Next",
+    "home": "Home",
+    "end": "End",
+}
+
+_SYMBOLS = {
+    " ": "space",
+    "+": "plus",
+    "-": "minus",
+    "=": "equal",
+    ",": "comma",
+    ".": "period",
+    "/": "slash",
+    "\\": "backslash",
+    ";": "semicolon",
+    ":": "colon",
+    "'": "apostrophe",
+    '"': "quotedbl",
+    "`": "grave",
+    "[": "bracketleft",
+    "]": "bracketright",
+    "{": "braceleft",
+    "}": "braceright",
+    "(": "parenleft",
+    ")": "parenright",
+    "<": "less",
+    ">": "greater",
+    "!": "exclam",
+    "?": "question",
+    "@": "at",
+    "#": "numbersign",
+    "$": "dollar",
+    "%": "percent",
+    "^": "asciicircum",
+    "&": "ampersand",
+    "*": "asterisk",
+    "_": "underscore",
+    "|": "bar",
+    "~": "asciitilde",
+}
+
+
+def keysyms(chord: str) -> str:
+    """'Enter', 'ctrl+a', 'Control+Shift+Tab', 'ctrl++' -> xdotool's 'Return', 'ctrl+a', 'ctrl+shift+Tab', 'ctrl+plus'."""
+    chord = chord.strip()
+    if chord == "+" or chord.endswith("++"):
+        parts = [*chord[:-2].split("+"), "+"] if len(chord) > 1 else ["+"]
+    else:
+        parts = chord.split("+")
+    if not chord or any(not part for part in parts):
+        raise PlaneError(f"cannot read the key chord {chord!r}")
+    *mods, key = parts
+    names = []
+    for mod in mods:
+        if mod.strip().lower() not in _MODIFIERS:
+            raise PlaneError(f"unknown modifier {mod!r} in key chord {chord!r}")
+        names.append(_MODIFIERS[mod.strip().lower()])
+    names.append(_keysym(key if key == " " else key.strip()))
+    return "+".join(names)
+
+
+def _keysym(key: str) -> str:
+    lowered = key.lower()
+    if lowered in _KEYS:
+        return _KEYS[lowered]
+    if key in _SYMBOLS:
+        return _SYMBOLS[key]
+    if re.fullmatch(r"[fF]([1-9]|1[0-9]|2[0-4])", key):
+        return key.upper()
+    return key  # a letter, a digit, or already an X keysym name such as "Page_Up"
+
+
+class XInput:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    async def _xdotool(self, *args: str) -> None:
+        await run(["xdotool", *args], self._env, TOOL_TIMEOUT_S)
+
+    async def click(self, x: int, y: int) -> None:
+        # --delay 0: xdotool otherwise waits 100 ms between press and release.
+        await self._xdotool("mousemove", str(x), str(y), "click", "--delay", "0", "1")
+
+    async def move(self, x: int, y: int) -> None:
+        await self._xdotool("mousemove", str(x), str(y))
+
+    async def key(self, chord: str) -> None:
+        await self._xdotool("key", "--delay", "0", keysyms(chord))
+
+    async def scroll(self, x: int, y: int, clicks: int) -> None:
+        await self._xdotool("mousemove", str(x), str(y), "click", "--repeat", str(clicks), "--delay", "0", WHEEL_DOWN)
+
+    async def type_text(self, text: str) -> None:
+        """xdotool types ASCII exactly; anything else it mangles (case lost, letters dropped), so paste that."""
+        if text.isascii():
+            await self._xdotool("type", "--delay", "0", "--", text)
+        else:
+            await self.paste(text)
+
+    async def paste(self, text: str) -> None:
+        await self.set_clipboard(text)
+        await self.key("ctrl+v")
+
+    async def set_clipboard(self, text: str) -> None:
+        """xclip forks a child that owns the selection; we read it back so the paste never races it."""
+        data = text.encode()
+        await run(["xclip", "-selection", "clipboard", "-i"], self._env, TOOL_TIMEOUT_S, stdin=data, capture=False)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TOOL_TIMEOUT_S
+        while True:
+            with contextlib.suppress(PlaneError):
+                if await run(["xclip", "-selection", "clipboard", "-o"], self._env, TOOL_TIMEOUT_S) == data:
+                    return
+            if loop.time() > deadline:
+                raise PlaneError("the clipboard did not take the text to paste")
+            await asyncio.sleep(0.02)
