@@ -17,6 +17,7 @@ from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import iso, status_view
+from mantis.webhooks import enqueue_for_run
 
 CANCEL_WAIT_S = 5.0
 SCOPES = {"cancel": "runs:cancel"}
@@ -123,6 +124,7 @@ async def cancel(run: Run, services: Services) -> dict[str, Any]:
         await run_in_threadpool(
             runs.finish, run.id, "cancelled", "queued", summary="Cancelled before it started"
         )
+        await enqueue_for_run(services, run.id)
     elif run.status == "running":
         await run_in_threadpool(runs.request_cancel, run.id)
         await services.executor.cancel(run.id)

@@ -14,6 +14,7 @@ from mantis.api.routes import router
 from mantis.config import Settings
 from mantis.demo import router as demo_router
 from mantis.services import Services
+from mantis.webhooks import Dispatcher
 from mantis.workers.inprocess import InProcessExecutor
 
 SHUTDOWN_GRACE_S = 20.0
@@ -36,10 +37,13 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
         services.executor = InProcessExecutor(services, settings.workers)
         api.state.services = services
         await services.executor.start()
+        webhooks = Dispatcher(services)
+        await webhooks.start()
         try:
             yield
         finally:
             await services.executor.stop(SHUTDOWN_GRACE_S)
+            await webhooks.stop()
             await services.close()
 
     prefix = prefix.rstrip("/")

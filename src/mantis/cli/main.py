@@ -1,15 +1,22 @@
-"""`mantis`: serve the API, manage tenants, run the demo."""
+"""`mantis`: serve the API, manage tenants, run the demo, and submit and inspect runs."""
 
 from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, serve, tenants
+from mantis.cli import demo, runs, serve, tenants
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(tenants.app, name="tenants")
+app.command("run")(runs.run)
+app.command("status")(runs.status)
+app.command("result")(runs.result)
+app.command("logs")(runs.logs)
+app.command("cancel")(runs.cancel)
+app.command("download")(runs.download)
+app.command("runs")(runs.list_runs)
 
 if __name__ == "__main__":
     app()

@@ -56,8 +56,10 @@ class ScreenText:
 async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
     png = await asyncio.to_thread(_prepare, image)
     outputs = await asyncio.gather(
-        *(run(["tesseract", "stdin", "stdout", "--psm", "3", *extra, "tsv"], env, OCR_TIMEOUT_S, png)
-          for extra in PASSES)
+        *(
+            run(["tesseract", "stdin", "stdout", "--psm", "3", *extra, "tsv"], env, OCR_TIMEOUT_S, png)
+            for extra in PASSES
+        )
     )
     words: list[Word] = []
     for index, output in enumerate(outputs):
@@ -85,7 +87,8 @@ def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
         if row.get("level") != "5" or not text:
             continue
         confidence = float(row["conf"])
-        if confidence < MIN_CONFIDENCE or (confidence < SYMBOL_CONFIDENCE and not any(c.isalnum() for c in text)):
+        symbols_only = not any(c.isalnum() for c in text)
+        if confidence < MIN_CONFIDENCE or (symbols_only and confidence < SYMBOL_CONFIDENCE):
             continue
         words.append(
             Word(
@@ -143,4 +146,3 @@ def _element(phrase: list[Word]) -> Element:
         name=" ".join(w.text for w in phrase),
         box=(left / SCALE, top / SCALE, (right - left) / SCALE, (bottom - top) / SCALE),
     )
-

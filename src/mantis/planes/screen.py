@@ -43,6 +43,16 @@ class Screen:
 
         return await self._in_thread(grab)
 
+    async def changed(self, region: Region, since: bytes, *, timeout_s: float) -> bool:
+        """Waits until the region differs from `since`; False if it did not change before the deadline."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while await self.frame(region) == since:
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(POLL_S / 5)
+        return True
+
     async def settle(
         self, region: Region, *, quiet_s: float, timeout_s: float, changed_from: bytes | None = None
     ) -> bool:

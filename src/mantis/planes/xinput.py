@@ -12,6 +12,8 @@ from mantis.planes.subproc import run
 
 TOOL_TIMEOUT_S = 10.0
 WHEEL_DOWN = "5"
+DOUBLE_CLICK_S = 0.6  # Chromium on X11 takes two clicks within 500 ms and a few pixels as a double click
+DOUBLE_CLICK_PX = 8
 
 _MODIFIERS = {
     "ctrl": "ctrl",
@@ -90,7 +92,8 @@ _SYMBOLS = {
 
 
 def keysyms(chord: str) -> str:
-    """'Enter', 'ctrl+a', 'Control+Shift+Tab', 'ctrl++' -> xdotool's 'Return', 'ctrl+a', 'ctrl+shift+Tab', 'ctrl+plus'."""
+    """Plan key names to xdotool's: 'Enter' -> 'Return', 'Control+Shift+Tab' -> 'ctrl+shift+Tab',
+    'ctrl++' -> 'ctrl+plus'."""
     chord = chord.strip()
     if chord == "+" or chord.endswith("++"):
         parts = [*chord[:-2].split("+"), "+"] if len(chord) > 1 else ["+"]
@@ -122,13 +125,21 @@ def _keysym(key: str) -> str:
 class XInput:
     def __init__(self, env: Mapping[str, str]) -> None:
         self._env = env
+        self._last_click = (-DOUBLE_CLICK_S, -DOUBLE_CLICK_PX, -DOUBLE_CLICK_PX)  # time, x, y
 
     async def _xdotool(self, *args: str) -> None:
         await run(["xdotool", *args], self._env, TOOL_TIMEOUT_S)
 
     async def click(self, x: int, y: int) -> None:
+        """Two steps clicking the same place in quick succession (fill a field twice, "Load more" twice)
+        must not become a double click, which selects a word instead of focusing or pressing."""
+        loop = asyncio.get_running_loop()
+        then, last_x, last_y = self._last_click
+        if abs(x - last_x) <= DOUBLE_CLICK_PX and abs(y - last_y) <= DOUBLE_CLICK_PX:
+            await asyncio.sleep(max(then + DOUBLE_CLICK_S - loop.time(), 0.0))
         # --delay 0: xdotool otherwise waits 100 ms between press and release.
         await self._xdotool("mousemove", str(x), str(y), "click", "--delay", "0", "1")
+        self._last_click = (loop.time(), x, y)
 
     async def move(self, x: int, y: int) -> None:
         await self._xdotool("mousemove", str(x), str(y))
@@ -137,10 +148,12 @@ class XInput:
         await self._xdotool("key", "--delay", "0", keysyms(chord))
 
     async def scroll(self, x: int, y: int, clicks: int) -> None:
-        await self._xdotool("mousemove", str(x), str(y), "click", "--repeat", str(clicks), "--delay", "0", WHEEL_DOWN)
+        await self._xdotool(
+            "mousemove", str(x), str(y), "click", "--repeat", str(clicks), "--delay", "0", WHEEL_DOWN
+        )
 
     async def type_text(self, text: str) -> None:
-        """xdotool types ASCII exactly; anything else it mangles (case lost, letters dropped), so paste that."""
+        """xdotool types ASCII exactly but mangles the rest (case lost, letters dropped): paste that."""
         if text.isascii():
             await self._xdotool("type", "--delay", "0", "--", text)
         else:
@@ -153,12 +166,13 @@ class XInput:
     async def set_clipboard(self, text: str) -> None:
         """xclip forks a child that owns the selection; we read it back so the paste never races it."""
         data = text.encode()
-        await run(["xclip", "-selection", "clipboard", "-i"], self._env, TOOL_TIMEOUT_S, stdin=data, capture=False)
+        xclip = ["xclip", "-selection", "clipboard"]
+        await run([*xclip, "-i"], self._env, TOOL_TIMEOUT_S, stdin=data, capture=False)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TOOL_TIMEOUT_S
         while True:
             with contextlib.suppress(PlaneError):
-                if await run(["xclip", "-selection", "clipboard", "-o"], self._env, TOOL_TIMEOUT_S) == data:
+                if await run([*xclip, "-o"], self._env, TOOL_TIMEOUT_S) == data:
                     return
             if loop.time() > deadline:
                 raise PlaneError("the clipboard did not take the text to paste")

@@ -16,6 +16,7 @@ from typing import Any
 from mantis.brains.base import Brain
 from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
 from mantis.plans.resolve import ResolvedPlan
+from mantis.recipes.registry import recipe
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.interpreter import execute
 from mantis.runner.rows import leads, write_artifacts
@@ -82,10 +83,11 @@ async def execute_run(
             options.timezone,
             options.record_video,
             proxy=options.proxy,
+            allowed_domains=tuple(ctx.allowed_domains),
         )
         session = await plane.open(config)
         async with asyncio.timeout(max(ctx.remaining_s(), 0.1)):
-            await execute(plan, ctx, Deps(session, brain))
+            await execute(plan, ctx, Deps(session, brain, recipe(plan.recipe)))
         outcome = Outcome("succeeded", "")
     except TimeoutError:
         outcome = Outcome(

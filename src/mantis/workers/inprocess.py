@@ -10,6 +10,7 @@ import socket
 
 from mantis.services import Services
 from mantis.store.models import Run
+from mantis.webhooks import enqueue_for_run, enqueue_for_run_blocking
 from mantis.workers.job import run_job, write_status
 
 log = logging.getLogger("mantis.workers")
@@ -45,6 +46,7 @@ class InProcessExecutor:
                 summary="Failed (worker_lost): the worker running this run stopped before it ended",
             )
             write_status(self._services, run.id)
+            enqueue_for_run_blocking(self._services, run.id)
 
     async def submit(self, run_id: str) -> None:
         self._wake.set()
@@ -88,6 +90,7 @@ class InProcessExecutor:
             if not job.done():
                 raise
             await asyncio.to_thread(self._services.runs.finish, run.id, "cancelled", summary="Cancelled")
+            await enqueue_for_run(self._services, run.id)
         except Exception:
             log.exception("run %s failed outside the runner", run.id)
         finally:

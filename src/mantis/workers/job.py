@@ -16,6 +16,7 @@ from mantis.runner.run import Outcome, RunOptions, execute_run
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.models import Run, RunEvent
 from mantis.store.views import status_view
+from mantis.webhooks import enqueue_for_run
 
 
 def context_for(run: Run, services: Services) -> RunContext:
@@ -100,6 +101,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
         cost_usd=outcome.cost_usd,
     )
     write_status(services, run.id)
+    await enqueue_for_run(services, run.id)
     return outcome
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import lxml.html
@@ -19,10 +20,12 @@ _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?
 _HIDDEN_XPATH = ".//*[@data-mantis-hidden='1' or @hidden or @aria-hidden='true' or @style]"
 
 # Elements that break a line, so their text never runs into the text next to them.
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul caption legend".split()
-)
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+    "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption",
+    "legend"
+})
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Page furniture around a detail page's own content.
 _CHROME_TAGS = frozenset(("nav", "footer", "aside"))
@@ -34,13 +37,15 @@ class Page:
     body: HtmlElement
     base: str  # what relative links resolve against: <base href> over the page's own URL
     url: str  # the page's own address: its canonical link, else the URL it was loaded from
+    _resolved: dict[str, str | None] = field(default_factory=dict)
 
     def absolute(self, href: str | None) -> str | None:
         """The link as an absolute URL; None for links that go nowhere ("#", javascript:)."""
         href = (href or "").strip()
-        if not href or href.startswith("#") or href.lower().startswith(("javascript:", "data:")):
-            return None
-        return urljoin(self.base, href)
+        if href not in self._resolved:
+            dead = not href or href.startswith("#") or href.lower().startswith(("javascript:", "data:"))
+            self._resolved[href] = None if dead else urljoin(self.base, href)
+        return self._resolved[href]
 
 
 def load(html: str, base_url: str) -> Page | None:
@@ -78,6 +83,23 @@ def _is_hidden(el: HtmlElement) -> bool:
     )
 
 
+def signature(el: HtmlElement) -> str:
+    """Tag and classes; classes with digits (col-4, item-17) vary between items of one template."""
+    return _signature(el.tag, el.get("class", ""))
+
+
+@lru_cache(maxsize=8192)
+def _signature(tag: str, cls: str) -> str:
+    classes = sorted({c for c in cls.split() if not any(ch.isdigit() for ch in c)})
+    return tag + "." + ".".join(classes) if classes else tag
+
+
+def place(el: HtmlElement) -> str:
+    """Where in its record's template an element sits, as far as its parent and itself tell."""
+    parent = el.getparent()
+    return (signature(parent) if parent is not None else "") + ">" + signature(el)
+
+
 def is_chrome(el: HtmlElement) -> bool:
     """Navigation, footers and sidebars: never a detail page's own fields (a header with the h1 is)."""
     role = el.get("role", "")
@@ -98,27 +120,25 @@ def main_root(body: HtmlElement) -> HtmlElement:
     return body
 
 
-def table_headers(row: HtmlElement) -> list[str]:
-    """Column names of the table a row belongs to, one per column (colspans expanded)."""
+def header_row(row: HtmlElement) -> HtmlElement | None:
+    """The row naming the columns of the table a row belongs to: <thead>'s, or a first row of <th>."""
     parent = row.getparent()
     table = parent if parent is not None and parent.tag == "table" else (
         parent.getparent() if parent is not None else None)
     if table is None or table.tag != "table":
-        return []
+        return None
     head = table.find("thead")
     rows = head.findall("tr") if head is not None else []
-    header = rows[-1] if rows else None
-    if header is None:
-        first = table.find("tr")
-        if first is None:
-            body = table.find("tbody")
-            first = body.find("tr") if body is not None else None
-        if first is None or first is row:
-            return []
-        cells = [c for c in first if c.tag in ("td", "th")]
-        if len(cells) < 2 or any(c.tag != "th" for c in cells):
-            return []
-        header = first
+    if rows:
+        return rows[-1]
+    body = table.find("tbody")
+    first = table.find("tr") if body is None else body.find("tr")
+    cells = [c for c in first if c.tag in ("td", "th")] if first is not None else []
+    return first if len(cells) >= 2 and all(c.tag == "th" for c in cells) else None
+
+
+def column_names(header: HtmlElement) -> list[str]:
+    """One name per column (colspans expanded)."""
     names: list[str] = []
     for cell in header:
         if cell.tag in ("td", "th"):

@@ -8,6 +8,7 @@ Both map fields by what the page calls its parts, so nothing here is written for
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from mantis.brains.offline.dom import Page, load, main_root
 from mantis.brains.offline.fields import Mapper, Pick
@@ -25,8 +26,10 @@ _GROUPS_TRIED = 30
 _SAMPLES = 4
 _MIN_QUALITY = 0.2
 # Words of an intent that never name the entity ("extract the top 5 …").
-_INTENT_NOISE = frozenset("extract get scrape collect top first last list all each every page from with "
-                          "include including visible show".split())
+_INTENT_NOISE = frozenset({
+    "extract", "get", "scrape", "collect", "top", "first", "last", "list", "all", "each", "every",
+    "page", "from", "with", "include", "including", "visible", "show"
+})
 
 
 def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") -> list[Row]:
@@ -70,19 +73,55 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
         row = _single_row(page, fields, matcher)
         return [row] if any(v is not None for v in row.values()) else []
     wants_ads = any(AD_WORDS.intersection(f.cores) for f in fields)
-    rows: list[Row] = []
-    for roots in best.records:
+    found: list[dict[str, Pick]] = []
+    enough = max_items + max(3, max_items // 2)
+    for roots in best.records[: max(4 * max_items, 50)]:
         rec = reader.read(roots)
         if rec.ad and not wants_ads:
             continue
         picks = mapper.map(rec)
-        if not any(not _empty(p) for p in picks.values()):
+        if all(_empty(p) for p in picks.values()):
             continue  # spacers, separators, headers: members that hold none of the fields
-        rows.append({f.name: _value(picks.get(f.name)) for f in fields})
-        if len(rows) >= max_items:
+        found.append(picks)
+        if sum(_complete(p, fields) for p in found) >= enough:
             break
+    _drop_strays(found, fields)
+    # A member without a required field is not a viable item (a banner, a teaser); such members
+    # only stand in when the list has no complete member at all, to show what was found.
+    complete = [p for p in found if _complete(p, fields)]
+    rows = [{f.name: _value(p.get(f.name)) for f in fields} for p in (complete or found)[:max_items]]
     _fill_by_position(rows, fields)
     return rows
+
+
+def _complete(picks: dict[str, Pick], fields: list[FieldInfo]) -> bool:
+    return all(not f.required or f.head == "rank" or not _empty(picks.get(f.name)) for f in fields)
+
+
+def _drop_strays(found: list[dict[str, Pick]], fields: list[FieldInfo]) -> None:
+    """Forget values taken from where most members of the list do not keep that field.
+
+    Items share a template, so a field's value sits in the same place in most of them; a member
+    whose "title" is a widget's heading or whose "url" is a link of some strip is not an item.
+    """
+    for f in fields:
+        places = Counter(p[f.name].where for p in found if not _empty(p.get(f.name)) and p[f.name].where)
+        if not places:
+            continue
+        usual, count = places.most_common(1)[0]
+        if count < 3 or count < 0.6 * sum(places.values()):
+            continue
+        for picks in found:
+            pick = picks.get(f.name)
+            if pick is not None and pick.where and _stray(pick.where, usual):
+                del picks[f.name]
+
+
+def _stray(where: str, usual: str) -> bool:
+    """Elements named by a class match on the class; bare tags must also sit under the same parent."""
+    parent, _, own = where.partition(">")
+    usual_parent, _, usual_own = usual.partition(">")
+    return own != usual_own or ("." not in own and parent != usual_parent)
 
 
 def _group_score(group: Group, reader: Reader, mapper: Mapper, fields: list[FieldInfo],
@@ -99,7 +138,7 @@ def _group_score(group: Group, reader: Reader, mapper: Mapper, fields: list[Fiel
         picks = mapper.map(rec)
         qualities.append(_fill(picks, fields) / total)
         titles.extend(_value(picks.get(f.name)) for f in fields if f.head == "title")
-        named = named or any(about.intersection(reader.own_cues(r)) for r in rec.roots)
+        named = named or any(about.intersection(reader.cues.own_cues(r)) for r in rec.roots)
     quality = sum(qualities) / len(qualities)
     if quality < _MIN_QUALITY:
         return 0.0

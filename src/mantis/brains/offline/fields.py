@@ -10,19 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mantis.brains.offline.dom import Page
-from mantis.brains.offline.reader import Cand, Cues, Record
-from mantis.brains.offline.values import parse_bool, parse_int
+from lxml.html import HtmlElement
+
+from mantis.brains.offline.cues import Cues
+from mantis.brains.offline.dom import Page, place
+from mantis.brains.offline.reader import Cand, Link, Record
+from mantis.brains.offline.values import parse_bool
 from mantis.brains.offline.vocab import FieldInfo, Matcher
 
 THRESHOLD = 0.45
 _SHARE = 0.7  # a field left empty may share text with another field when it fits this well
+_TIGHT = 0.25  # how much better a block must fit than a value nested in it to be taken instead
+_WORDY = frozenset(("title", "description", "location"))  # values that run to many words
+_WHOLE = frozenset(("title", "description"))  # values read whole, even when they hold other fields
 
 
 @dataclass(frozen=True)
 class Pick:
     value: int | str | bool | None
     score: float
+    where: str = ""  # the template position the value came from, to check a list for consistency
 
 
 class Mapper:
@@ -68,25 +75,34 @@ class Mapper:
             for fi, f in enumerate(self.fields):
                 if f.kind != "text" or (cand.label and f.type != "bool"):
                     continue
+                if not names[fi] and f.pattern is None and f.head not in ("title", "description"):
+                    continue
                 s = self._score(f, cand, names[fi], rec, cand.order == first_number)
                 if s >= THRESHOLD:
                     if self.single:
                         s += 0.1 * (1 - cand.order / last)  # a detail page states its own facts first
                     pairs.append((s, -cand.order, fi, ci))
+        pairs = _prefer_tight(pairs, rec.cands, {fi for fi, f in enumerate(self.fields) if f.head in _WHOLE})
         pairs.sort(reverse=True)
         chosen: dict[int, tuple[Cand, float]] = {}
-        used: list[Cand] = []
+        used: list[tuple[Cand, FieldInfo]] = []
         for s, _, fi, ci in pairs:
-            cand = rec.cands[ci]
-            if fi not in chosen and not any(cand.lo < u.hi and u.lo < cand.hi for u in used):
+            f, cand = self.fields[fi], rec.cands[ci]
+            if fi in chosen:
+                continue
+            if f.type == "bool":  # a flag reads text without using it up
                 chosen[fi] = (cand, s)
-                used.append(cand)
+            # Fields asking for the same thing ("price" and "price_text") may share a piece of text,
+            # and a title may hold other fields ("2021 Subaru Outback" holds the year).
+            elif not any(_clash(cand, u, "title" in (f.head, g.head)) for u, g in used if g.cores != f.cores):
+                chosen[fi] = (cand, s)
+                used.append((cand, f))
         for s, _, fi, ci in pairs:
             if fi not in chosen and s >= _SHARE:
                 chosen[fi] = (rec.cands[ci], s)
         for fi, (cand, s) in chosen.items():
             f = self.fields[fi]
-            picks[f.name] = Pick(self._value(f, cand), s)
+            picks[f.name] = Pick(self._value(f, cand), s, place(_innermost(cand.el)))
         return {self.fields[fi].name: cand for fi, (cand, _) in chosen.items()}
 
     def _score(self, f: FieldInfo, cand: Cand, name: float, rec: Record, first_number: bool) -> float:
@@ -96,71 +112,128 @@ class Mapper:
             s += 0.35 if s else 0.45
         if f.head == "title":
             s += self._title_prior(cand, rec)
-        elif f.head == "description" and len(text) >= 60:
-            s += 0.3
-        if f.type == "int" and parse_int(text) is None:
+        elif f.head == "description":
+            s += self._description_prior(cand)
+        if f.head not in _WORDY:
+            s -= min(0.02 * max(text.count(" ") - 2, 0), 0.3)  # values are terse; prefer the tightest
+        if f.type == "int" and cand.number is None:
             s *= 0.5
         elif f.type == "str":
-            if f.head == "title" and not any(ch.isalpha() for ch in text):
+            if f.head == "title" and not cand.letters:
                 s *= 0.3
             if len(text) > 300 and f.head != "description":
                 s *= 0.5
         elif f.type == "bool" and name < 0.5:
             s = 0.0  # a yes/no is read off a named flag, never guessed from look alone
+        if cand.section and f.head not in ("title", "description"):
+            s *= 0.5  # a value never holds a heading; that is a block of the page
         return s * 0.8 if cand.meta else s
 
     def _title_prior(self, cand: Cand, rec: Record) -> float:
         """Titles are the record's heading or its main link; on a detail page, the h1."""
-        if sum(ch.isalpha() for ch in cand.text) < 2:
+        if cand.letters < 2:
             return 0.0
         if self.single:
             return 0.8 if cand.heading == 1 else 0.25 if cand.heading else 0.0
-        prior = 0.55 if cand.heading else 0.0
+        prior = 0.55 if cand.heading or cand.el.tag == "dt" else 0.0
         main = rec.main_link
         if main is not None and cand.anchor is main.el and cand.text == main.text and len(cand.text) <= 150:
             prior = max(prior, 0.5)
         return prior
 
+    def _description_prior(self, cand: Cand) -> float:
+        """Descriptions are the prose of a record: a paragraph, a <dd>, or simply a long text."""
+        prose = cand.el.tag in ("p", "dd", "blockquote") and cand.text.count(" ") >= 3
+        if self.single:
+            return 0.3 if len(cand.text) >= 60 else 0.0
+        return 0.5 if len(cand.text) >= 60 else 0.45 if prose else 0.0
+
     @staticmethod
     def _value(f: FieldInfo, cand: Cand) -> int | str | bool | None:
         if f.type == "int":
-            return parse_int(cand.text)
+            return cand.number
         if f.type == "bool":
             found = parse_bool(cand.text)
             return True if found is None else found  # a named flag that is present and not a "no"
-        return cand.text
+        m = f.span.search(cand.text) if f.span is not None and " " in cand.text else None
+        return (m["v"] if "v" in m.groupdict() else m[0]) if m else cand.text
 
     def _links(self, rec: Record, picks: dict[str, Pick], taken: dict[str, Cand]) -> None:
         """URL and image fields: the record's own link or picture, or the one named like the field."""
         used: set[str] = set()
         for f in self.fields:
-            if f.kind == "url" and f.main:
-                href = self.page.url if self.single else self._main_href(rec, taken)
-                if href:
-                    picks[f.name] = Pick(href, 1.0)
-                    used.add(href)
+            if f.kind == "url" and f.main and self.single:
+                picks[f.name] = Pick(self.page.url, 1.0)
+            elif f.kind == "url" and f.main:
+                link = self._main_link(rec, taken)
+                if link is not None:
+                    picks[f.name] = Pick(link.href, 1.0, place(link.el))
+                    used.add(link.href)
             elif f.kind == "image" and f.main and rec.images:
-                picks[f.name] = Pick(rec.images[0].src, 1.0)
+                picks[f.name] = Pick(rec.images[0].src, 1.0, place(rec.images[0].el))
         for fi, f in enumerate(self.fields):
             if f.main or f.kind == "text":
                 continue
-            options = ([(link.href, link.cues) for link in rec.links] if f.kind == "url"
-                       else [(img.src, img.cues) for img in rec.images])
-            best, best_score = "", 0.0
-            for value, cues in options:
+            options = ([(link.href, link.cues, link.el) for link in rec.links] if f.kind == "url"
+                       else [(img.src, img.cues, img.el) for img in rec.images])
+            best: Pick | None = None
+            for value, cues, el in options:
                 score = self.names(cues)[fi]
-                if value not in used and score >= THRESHOLD and score > best_score:
-                    best, best_score = value, score
-            if best:
-                picks[f.name] = Pick(best, min(best_score, 1.0))
-                used.add(best)
+                if value not in used and score >= THRESHOLD and (best is None or score > best.score):
+                    best = Pick(value, score, place(el))
+            if best is not None:
+                picks[f.name] = Pick(best.value, min(best.score, 1.0), best.where)
+                used.add(str(best.value))
 
-    def _main_href(self, rec: Record, taken: dict[str, Cand]) -> str | None:
+    def _main_link(self, rec: Record, taken: dict[str, Cand]) -> Link | None:
         """The link of the record's title when the title is a link, else its most prominent link."""
         for f in self.fields:
             cand = taken.get(f.name)
             if f.head == "title" and cand is not None and cand.anchor is not None:
                 for link in rec.links:
                     if link.el is cand.anchor:
-                        return link.href
-        return rec.main_link.href if rec.main_link is not None else None
+                        return link
+        return rec.main_link
+
+
+def _innermost(el: HtmlElement) -> HtmlElement:
+    """The deepest element holding the same text: <h2><a>Title</a></h2> is the <a>."""
+    while len(el) == 1 and not (el.text or "").strip() and not (el[0].tail or "").strip():
+        el = el[0]
+    return el
+
+
+def _clash(a: Cand, b: Cand, nesting_ok: bool) -> bool:
+    """Whether two candidates share text; nesting is allowed where one of them is a title."""
+    if not (a.lo < b.hi and b.lo < a.hi):
+        return False
+    nested = (a.lo <= b.lo and b.hi <= a.hi) or (b.lo <= a.lo and a.hi <= b.hi)
+    return not (nesting_ok and nested and (a.lo, a.hi) != (b.lo, b.hi))
+
+
+def _prefer_tight(pairs: list[tuple[float, int, int, int]], cands: list[Cand],
+                  whole: set[int]) -> list[tuple[float, int, int, int]]:
+    """Rank a candidate below one nested in it that fits the field almost as well.
+
+    A block ("#812 opened 2 days ago by dkim") matches "opened" by its class; the <time> inside it
+    is the value, and taking the block would use up the "#812" another field needs. Titles and
+    descriptions (`whole`) are read whole: "2021 Subaru Outback" is not just its last words.
+    """
+    by_field: dict[int, list[tuple[float, int]]] = {}
+    for s, _, fi, ci in pairs:
+        by_field.setdefault(fi, []).append((s, ci))
+    out: list[tuple[float, int, int, int]] = []
+    for s, order, fi, ci in pairs:
+        if fi in whole:
+            out.append((s, order, fi, ci))
+            continue
+        a = cands[ci]
+        inner = max((t for t, cj in by_field[fi] if _inside(cands[cj], a)), default=None)
+        if inner is not None and inner >= s - _TIGHT:
+            s = min(s, inner - 0.01)
+        out.append((s, order, fi, ci))
+    return out
+
+
+def _inside(b: Cand, a: Cand) -> bool:
+    return 0 <= a.lo <= b.lo and b.hi <= a.hi and (b.lo, b.hi) != (a.lo, a.hi)

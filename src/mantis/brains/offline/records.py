@@ -15,16 +15,20 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
+from mantis.brains.offline.dom import signature
+
 Rec = tuple[HtmlElement, ...]
 
 _MAX_RECORD_ELEMENTS = 600  # larger "records" are page sections, not items
 _MAX_PERIOD = 4
+_CELLS = frozenset(("td", "th"))  # parts of a row, never items of their own
 
 
 @dataclass(eq=False)
 class Group:
     records: list[Rec]
     texts: list[int]  # visible characters of each record
+    strict: bool  # members share their full signature (not just their tag)
 
     @property
     def coverage(self) -> int:
@@ -34,12 +38,6 @@ class Group:
     @property
     def mean_text(self) -> float:
         return sum(self.texts) / len(self.texts)
-
-
-def _signature(el: HtmlElement) -> str:
-    """Tag and classes; classes with digits (col-4, item-17) vary between items of one template."""
-    classes = sorted({c for c in el.get("class", "").split() if not any(ch.isdigit() for ch in c)})
-    return el.tag + "." + ".".join(classes) if classes else el.tag
 
 
 def _strip_len(text: str | None) -> int:
@@ -59,37 +57,67 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
         text[el], size[el] = t, n
 
     sig: dict[HtmlElement, str] = {}
+    parent: dict[HtmlElement, HtmlElement] = {}
     path: dict[HtmlElement, int] = {body: 0}
     by_path: dict[int, list[HtmlElement]] = defaultdict(list)
     by_loose: dict[int, list[HtmlElement]] = defaultdict(list)
     for el in order[1:]:
-        parent_key = path.get(el.getparent(), 0)
-        sig[el] = s = _signature(el)
+        parent[el] = up = el.getparent()
+        parent_key = path.get(up, 0)
+        sig[el] = s = signature(el)
         path[el] = key = hash((parent_key, s))
         by_path[key].append(el)
         by_loose[hash((parent_key, el.tag))].append(el)  # variants: "product" and "product sale"
 
-    raw: list[list[Rec]] = []
+    raw: list[tuple[list[Rec], bool]] = []
     seen: set[tuple[int, int]] = set()
-    for members in [*by_path.values(), *by_loose.values()]:
+    for strict, members in [*((True, m) for m in by_path.values()), *((False, m) for m in by_loose.values())]:
         if len(members) >= 2 and (id(members[0]), len(members)) not in seen:
             seen.add((id(members[0]), len(members)))
-            raw.append([(m,) for m in members])
+            raw.append(([(m,) for m in members], strict))
     for el in order:
         if len(el) >= 4:
-            raw.extend(_periodic([c for c in el if isinstance(c.tag, str)], sig, text))
+            kids = [c for c in el if isinstance(c.tag, str)]
+            raw.extend((recs, True) for recs in _periodic(kids, sig, text))
 
     groups: list[Group] = []
-    for records in raw:
+    for records, strict in raw:
         texts = [sum(text[e] for e in r) for r in records]
         elements = sum(size[e] for r in records for e in r) / len(records)
-        if sum(t > 0 for t in texts) >= 2 and sum(texts) >= 3 * len(texts) and elements <= _MAX_RECORD_ELEMENTS:
-            groups.append(Group(records, texts))
+        shown = sum(t > 0 for t in texts)
+        if shown >= 2 and sum(texts) >= 3 * len(texts) and elements <= _MAX_RECORD_ELEMENTS:
+            groups.append(Group(records, texts, strict))
     groups.sort(key=lambda g: g.coverage, reverse=True)
-    return groups[:limit]
+    top = groups[: 2 * limit]
+    containers = _containers(top, text, parent)
+    return [g for g in top if not any(e in containers for r in g.records for e in r)][:limit]
 
 
-def _periodic(kids: list[HtmlElement], sig: dict[HtmlElement, str], text: dict[HtmlElement, int]) -> list[list[Rec]]:
+def _containers(groups: list[Group], text: dict[HtmlElement, int],
+                parent: dict[HtmlElement, HtmlElement]) -> set[HtmlElement]:
+    """Elements mostly made of three or more records of one same-template group.
+
+    Rows of a grid, the table around a list, a page section: containers of the items, not items;
+    groups of them are left out so that scoring spends its time on likelier groups.
+    """
+    found: set[HtmlElement] = set()
+    for group in groups:
+        if not group.strict or len(group.records) < 3 or group.records[0][0].tag in _CELLS:
+            continue
+        count: dict[HtmlElement, int] = defaultdict(int)
+        held: dict[HtmlElement, int] = defaultdict(int)
+        for rec, chars in zip(group.records, group.texts, strict=True):
+            anc = parent.get(rec[0])
+            while anc is not None:
+                count[anc] += 1
+                held[anc] += chars
+                anc = parent.get(anc)
+        found.update(a for a, n in count.items() if n >= 3 and held[a] >= 0.8 * text[a])
+    return found
+
+
+def _periodic(kids: list[HtmlElement], sig: dict[HtmlElement, str],
+              text: dict[HtmlElement, int]) -> list[list[Rec]]:
     """Records made of p consecutive siblings, where the sibling signatures repeat with period p."""
     sigs = [sig[k] for k in kids]
     found: list[list[Rec]] = []

@@ -42,7 +42,7 @@ def parse_int(text: str) -> int | None:
     scale = m["mult"] or m["word"]
     if scale:
         whole = float(digits + (m["frac"] or ""))
-        value = int(round(whole * _SCALE[scale.lower()]))
+        value = round(whole * _SCALE[scale.lower()])
     else:
         value = int(digits)
     return -value if m["sign"] else value

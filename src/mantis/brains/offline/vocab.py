@@ -18,13 +18,13 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 # Words that mean the same thing on web pages; the first word names the set.
 _CONCEPTS = (
-    "title name headline heading subject caption",
+    "title name headline heading subject caption term keyword",
     "url link href permalink uri website",
     "price cost amount fee msrp pricing",
     "comment discuss discussion reply response thread",
     "point score vote upvote karma like",
     "author by user username poster creator submitter byline",
-    "age time ago posted date published when timestamp created updated datetime clock",
+    "age time ago posted date published when timestamp created updated datetime clock opened listed added",
     "rank position pos index",
     "rating star",
     "review",
@@ -33,7 +33,7 @@ _CONCEPTS = (
     "email mail mailto",
     "company employer organization org hiring",
     "salary pay compensation wage",
-    "description desc summary snippet excerpt abstract blurb teaser",
+    "description desc summary snippet excerpt abstract blurb teaser definition meaning",
     "image img photo picture thumbnail thumb pic logo avatar",
     "site domain source host",
     "category tag genre topic",
@@ -41,38 +41,63 @@ _CONCEPTS = (
     "seller dealer vendor merchant store shop",
     "stock availability available inventory",
     "mileage mile odometer",
+    "bed bedroom bd",
+    "bath bathroom ba",
+    "sqft footage",
     "sponsored ad ads advert advertisement promoted promo",
 )
 
 # Tokens that qualify a field name without saying what it is ("comments_count", "is_remote").
-GENERIC = frozenset(
-    "count number num no nr total value val text txt str string int field info data the of a an is has "
-    "in on at for qty usd eur gbp".split()
-)
+GENERIC = frozenset({
+    "count", "number", "num", "no", "nr", "total", "value", "val", "text", "txt", "str", "string",
+    "int", "field", "info", "data", "the", "of", "a", "an", "is", "has", "in", "on", "at", "for", "qty",
+    "usd", "eur", "gbp", "min", "max", "minimum", "maximum"
+})
 # Tokens naming the record itself: "product_name" is the record's name, "listing_url" its link.
-MAIN_WORDS = frozenset(
-    "story item post article product listing page detail main entry result job offer record entity row "
-    "external target".split()
-)
-URL_WORDS = frozenset("url link href uri permalink website".split())
-IMAGE_WORDS = frozenset("image img photo picture thumbnail thumb pic logo avatar src".split())
-AD_WORDS = frozenset("sponsored ad ads advert advertisement promoted".split())
-STOP = frozenset("the a an of on in at for to per your our is are and or with from".split())
+MAIN_WORDS = frozenset({
+    "story", "item", "post", "article", "product", "listing", "page", "detail", "main", "entry",
+    "result", "job", "offer", "record", "entity", "row", "external", "target"
+})
+URL_WORDS = frozenset({"url", "link", "href", "uri", "permalink", "website"})
+IMAGE_WORDS = frozenset({
+    "image", "img", "photo", "picture", "thumbnail", "thumb", "pic", "logo", "avatar", "src"
+})
+AD_WORDS = frozenset({"sponsored", "ad", "ads", "advert", "advertisement"})
+STOP = frozenset({
+    "the", "a", "an", "of", "on", "in", "at", "for", "to", "per", "your", "our", "is", "are", "and",
+    "or", "with", "from"
+})
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_DAY = r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_CLOCK = r"(?:\s*[·,@|-]?\s*(?:at\s+)?\d{1,2}(?::\d{2}(?:\s*[ap]\.?m\b\.?)?|\s*[ap]\.?m\b\.?))?"
 _PATTERNS = {
     "price": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|chf)\b",
     "age": r"\b\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
-    r"|y|yrs?|years?)\s+ago\b|\b(?:yesterday|today|just now)\b|\b\d{4}-\d{2}-\d{2}\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b"
-    r"|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
+    r"|y|yrs?|years?)\.?\s+ago\b|\b(?:yesterday|today|just now)\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|" + _DAY + r"(?:" + _MONTH + r"\.?\s+\d{1,2}\b(?:,?\s+\d{4}\b)?"
+    r"|\d{1,2}\s+" + _MONTH + r"\b\.?(?:,?\s+\d{4}\b)?)" + _CLOCK,
     "email": r"[\w.+-]+@[\w-]+\.[\w.]+",
     "phone": r"(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b",
-    "rating": r"\b\d(?:\.\d)?\s*(?:/\s*5|out of 5|stars?)\b|★",
+    "rating": r"\b\d(?:\.\d)?\s*(?:/\s*5|out of 5|stars?)\b|★|^\d\.\d$",
     "site": r"^\(?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?\)?$",
     "rank": r"^#?\d{1,4}\.?$",
+    "number": r"(?:^|\s)(?:#|no\.\s?)\d+\b",
+    "location": r"\b\d{1,6}\s+\w[\w .]*\b(?:st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|ln|lane"
+    r"|way|hwy|highway|ct|court|pkwy|parkway)\b|(?-i:,\s*[A-Z]{2}(?:\s+\d{5})?\b)",
     "mileage": r"\d[\d,]*\s*(?:mi|miles|km)\b",
     "year": r"^(?:19|20)\d{2}$",
     "salary": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\d+k\b",
+}
+
+
+# Where a value of these kinds sits inside a longer text ("Rated 4.5 out of 5 stars" -> "4.5").
+_SPANS = {
+    "rating": r"(?P<v>\b\d(?:\.\d+)?)\s*(?:/\s*5|out of 5|stars?)\b",
+    "price": r"[$€£¥₹]\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:€|£|usd|eur|gbp)",
+    "age": _PATTERNS["age"],
+    "email": _PATTERNS["email"],
+    "phone": _PATTERNS["phone"],
 }
 
 
@@ -130,6 +155,7 @@ class FieldInfo:
     main: bool  # a url/image of the record itself rather than of some named part of it
     pattern: re.Pattern[str] | None
     head: str  # the vocabulary set of the head noun: "title", "price", "rank", …
+    span: re.Pattern[str] | None  # where in a longer text a value of this kind sits
 
     @property
     def weight(self) -> float:
@@ -157,7 +183,8 @@ def field_info(field: ExtractField, entity_words: frozenset[str]) -> FieldInfo:
     head = concept(cores[-1]) if cores else ""
     key = cores[-1] if cores and cores[-1] in _PATTERNS else head
     pattern = re.compile(_PATTERNS[key], re.I) if key in _PATTERNS else None
-    return FieldInfo(field.name, field.type, field.required, kind, tuple(cores), main, pattern, head)
+    span = re.compile(_SPANS[head], re.I) if head in _SPANS else None
+    return FieldInfo(field.name, field.type, field.required, kind, tuple(cores), main, pattern, head, span)
 
 
 class Matcher:

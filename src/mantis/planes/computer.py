@@ -1,0 +1,337 @@
+"""The computer plane, vision only and the default: Chromium in an Xvfb display of its own, seen through
+screenshots and OCR, driven through the X mouse and keyboard. It never reads the DOM, so a page sees a
+person at a browser, and the plane knows only what the pixels show (see docs/operator/computer-plane.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from PIL import Image
+
+from mantis.planes.base import Action, Observation, PlaneError, SessionConfig
+from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
+from mantis.planes.ocr import read_text
+from mantis.planes.recorder import Recorder
+from mantis.planes.screen import Region, Screen
+from mantis.planes.subproc import run, session_env, stop, sweep
+from mantis.planes.xinput import XInput
+from mantis.planes.xserver import XServer
+
+log = logging.getLogger(__name__)
+
+CHROME_GUESS = 87  # tab strip + address bar, measured; corrected from the marker page at open
+CHROME_ALLOWANCE = 160  # screen rows reserved above the page for them
+XVFB_TIMEOUT_S = 10.0
+PAINT_TIMEOUT_S = 20.0
+OPEN_NAVIGATE_TIMEOUT_S = 10.0
+QUIET_S = 0.3
+FOCUS_TIMEOUT_S = 1.0
+ACT_SETTLE_MAX_S = 10.0
+POLL_S = 0.05
+WHEEL_CLICKS_PER_SCROLL = 5  # 120 px per wheel click: one scroll step is 600 px, as on the DOM plane
+CLOSE_GRACE_S = 5.0
+NEEDS_POINT = frozenset({"click", "fill", "select", "hover"})
+
+
+class ComputerPlane:
+    name = "computer_plane"
+    capabilities: frozenset[str] = frozenset()
+
+    def __init__(self, chromium: str = CHROMIUM) -> None:
+        self._chromium = chromium
+        self._sessions: set[ComputerSession] = set()
+
+    async def open(self, config: SessionConfig) -> ComputerSession:
+        session = await ComputerSession.start(self._chromium, config, self._sessions.discard)
+        self._sessions.add(session)
+        return session
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(session.close() for session in list(self._sessions)))
+
+
+class ComputerSession:
+    """One Xvfb display, one Chromium window filling it, and the tools that look at and drive it.
+    Points in actions and boxes in observations are page (CSS) pixels, as on the DOM plane."""
+
+    def __init__(self, config: SessionConfig, on_close: Callable[[ComputerSession], None]) -> None:
+        self._config = config
+        self._on_close = on_close
+        self._tag = uuid.uuid4().hex
+        self._scratch = config.run_dir / ".computer"
+        self._fresh_profile = config.profile_dir is None
+        self._profile = config.profile_dir or self._scratch / "profile"
+        self._env: dict[str, str] = {}
+        self._xserver: XServer | None = None
+        self._browser: asyncio.subprocess.Process | None = None
+        self._screen: Screen | None = None
+        self._input: XInput | None = None
+        self._recorder: Recorder | None = None
+        self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
+        self._page: Region = (0, 0, 0, 0)  # the page alone
+        self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
+        self._url = "about:blank"
+        self._closed = False
+        self._recordings: list[Path] = []
+
+    @property
+    def display(self) -> str:
+        return self._xserver.display if self._xserver else ""
+
+    @classmethod
+    async def start(
+        cls, chromium: str, config: SessionConfig, on_close: Callable[[ComputerSession], None]
+    ) -> ComputerSession:
+        session = cls(config, on_close)
+        try:
+            await session._launch(chromium)
+        except BaseException:
+            await session.close()
+            raise
+        return session
+
+    async def _launch(self, chromium: str) -> None:
+        width, height = self._config.viewport
+        home = self._scratch / "home"
+        for directory in (home / ".config", home / ".cache", home / ".local" / "share", self._profile):
+            directory.mkdir(parents=True, exist_ok=True)
+        (home / ".runtime").mkdir(mode=0o700, exist_ok=True)
+        env = session_env(
+            tag=self._tag, display="", home=home, locale=self._config.locale, timezone=self._config.timezone
+        )
+        screen_size = (width + width % 2, height + CHROME_ALLOWANCE)
+        self._xserver = await XServer.start(*screen_size, env, self._scratch / "xvfb.log", XVFB_TIMEOUT_S)
+        self._env = {**env, "DISPLAY": self.display}
+        self._screen = Screen(self.display)
+        self._input = XInput(self._env)
+        with (self._scratch / "chromium.log").open("ab") as sink:
+            self._browser = await asyncio.create_subprocess_exec(
+                *chromium_argv(chromium, self._config, self._profile, (width, height + CHROME_GUESS)),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=sink,
+                stderr=sink,
+                env=self._env,
+                start_new_session=True,
+            )
+        full: Region = (0, 0, *screen_size)
+        painted = await self._marker(full, lambda box: True)
+        # The window size flag is only approximate; set the exact size so the page is the viewport asked for.
+        resize = ["windowsize", "%@", str(width), str(painted[1] + height)]
+        await run(["xdotool", "search", "--onlyvisible", "--class", "chromium", *resize], self._env, 10)
+        self._page = await self._marker(full, lambda box: box[0] == 0 and box[2:] == (width, height))
+        self._window = (0, 0, width, self._page[1] + height)
+        self._toolbar = (0, 0, width, self._page[1])
+        await self._settle(
+            asyncio.get_running_loop().time() + OPEN_NAVIGATE_TIMEOUT_S
+        )  # input too early is lost
+        await self.navigate("about:blank", OPEN_NAVIGATE_TIMEOUT_S)
+        if self._config.record_video:
+            size = (screen_size[0], self._window[3] + self._window[3] % 2)
+            self._recorder = await Recorder.start(
+                self.display,
+                size,
+                self._config.run_dir / "recording_raw.mp4",
+                self._env,
+                self._scratch / "ffmpeg.log",
+            )
+
+    async def _marker(self, region: Region, accept: Callable[[Region], bool]) -> Region:
+        """Waits until the marker page shows as a box that `accept`s; fails if Chromium dies or never
+        paints."""
+        screen, browser = self._tools()[0], self._browser
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PAINT_TIMEOUT_S
+        while loop.time() < deadline:
+            if browser is None or browser.returncode is not None:
+                raise PlaneError(f"Chromium exited at start: {self._log_tail('chromium.log')}")
+            box = _marker_box(await screen.image(region))
+            if box is not None and accept(box):
+                return box
+            await asyncio.sleep(POLL_S)
+        raise PlaneError(f"Chromium did not paint its first page within {PAINT_TIMEOUT_S:g} s")
+
+    def _log_tail(self, name: str) -> str:
+        path = self._scratch / name
+        return path.read_text(errors="replace")[-500:] if path.exists() else ""
+
+    def _tools(self) -> tuple[Screen, XInput]:
+        if self._screen is None or self._input is None or self._closed:
+            raise PlaneError("the computer-plane session is not open")
+        return self._screen, self._input
+
+    async def navigate(self, url: str, timeout_s: float) -> None:
+        """Through the address bar, as a person would. Chromium moves the focus to the address bar a
+        moment after ctrl+L and keys typed before that go to the page, so the typing waits until the
+        browser's toolbar shows the change. Typing keeps the keys in order (a paste lands asynchronously
+        and can lose the race with Enter); Delete drops any inline autocompletion, so Enter opens exactly
+        this URL. Then the screen must settle."""
+        screen, keys = self._tools()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        before = await screen.frame(self._window)
+        toolbar = await screen.frame(self._toolbar)
+        await keys.key("ctrl+l")
+        await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s))
+        await keys.type_text(ascii_url(url))
+        await keys.key("Delete")
+        await keys.key("Enter")
+        self._url = url
+        await self._settle(deadline, before)
+
+    async def go_back(self, timeout_s: float) -> None:
+        screen, keys = self._tools()
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        before = await screen.frame(self._window)
+        await keys.key("alt+Left")
+        await self._settle(deadline, before)
+
+    async def _settle(self, deadline: float, changed_from: bytes | None = None) -> None:
+        """Tab strip and address bar are watched too: the tab's spinner keeps them changing while loading.
+        A page that never stops moving (animation, video) is used as it is once the deadline passes."""
+        remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
+        settled = await self._tools()[0].settle(
+            self._window, quiet_s=QUIET_S, timeout_s=remaining, changed_from=changed_from
+        )
+        if not settled:
+            log.info("screen of %s still changing at the deadline", self.display)
+
+    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
+        """The page's pixels and the text OCR reads on them; `html` is never available on this plane."""
+        image = await self._tools()[0].image(self._page)
+        found = await read_text(image, self._env)
+        png = await asyncio.to_thread(_png, image) if screenshot else None
+        return Observation(url=self._url, elements=found.elements, text=found.text, screenshot=png)
+
+    async def act(self, action: Action, timeout_s: float) -> None:
+        """Press and scroll may come without a point (the focused element, the page's centre); the rest
+        must say where on the page to act."""
+        keys = self._tools()[1]
+        deadline = asyncio.get_running_loop().time() + min(timeout_s, ACT_SETTLE_MAX_S)
+        if action.kind in NEEDS_POINT and action.point is None:
+            raise PlaneError(f"{action.kind} on the computer plane needs a point on the screen")
+        x, y = self._to_screen(action.point)
+        changed_from: bytes | None = None
+        if action.kind == "click":
+            await keys.click(x, y)
+        elif action.kind == "hover":
+            await keys.move(x, y)
+        elif action.kind == "fill":
+            await keys.click(x, y)
+            await keys.key("ctrl+a")
+            await keys.key("BackSpace")
+            if action.text:
+                changed_from = await self._tools()[0].frame(self._window)
+                await keys.type_text(action.text)  # a paste lands later: settle waits to see it
+        elif action.kind == "select":
+            await keys.click(x, y)  # opens the list; typing picks the option, Enter confirms it
+            await keys.type_text(action.text)
+            await keys.key("Enter")
+        elif action.kind == "press":
+            if not action.key:
+                raise PlaneError("press needs a key")
+            if action.point is not None:
+                await keys.click(x, y)
+            await keys.key(action.key)
+        elif action.kind == "scroll":
+            await keys.scroll(x, y, max(action.amount, 1) * WHEEL_CLICKS_PER_SCROLL)
+        await self._settle(deadline, changed_from)
+
+    def _to_screen(self, point: tuple[int, int] | None) -> tuple[int, int]:
+        """Page pixels to screen pixels; no point means the page's centre."""
+        left, top, width, height = self._page
+        x, y = point if point is not None else (width // 2, height // 2)
+        if not (0 <= x < width and 0 <= y < height):
+            raise PlaneError(f"point {x},{y} is outside the {width}x{height} page")
+        return left + x, top + y
+
+    async def wait(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0.0))
+
+    async def screenshot(self, path: Path) -> None:
+        image = await self._tools()[0].image(self._page)
+        await asyncio.to_thread(image.save, path, "PNG")
+
+    async def current_url(self) -> str:
+        """The last URL this session navigated to: links clicked and go_back are invisible to a plane
+        that cannot read the DOM."""
+        return self._url
+
+    async def close(self) -> list[Path]:
+        """Ends everything the session started and returns the recording, if any; safe to call twice.
+        SIGTERM to Chromium's main process ends its helpers and crash handlers; the sweep then ends
+        whatever still carries the session's tag (xclip, orphans) before and after X goes."""
+        if self._closed:
+            return list(self._recordings)
+        self._closed = True
+        self._on_close(self)
+        if self._recorder is not None:
+            path = await self._recorder.stop()
+            self._recordings = [path] if path else []
+        if self._browser is not None:
+            await stop(self._browser, CLOSE_GRACE_S)
+        if self._screen is not None:
+            await self._screen.close()
+        await sweep(self._tag, CLOSE_GRACE_S)
+        if self._xserver is not None:
+            await self._xserver.stop(CLOSE_GRACE_S)
+        await sweep(self._tag, CLOSE_GRACE_S)
+        await asyncio.to_thread(self._remove_scratch)
+        return list(self._recordings)
+
+    def _remove_scratch(self) -> None:
+        """The home directory and a fresh profile are per session; a given profile_dir is kept."""
+        shutil.rmtree(self._scratch / "home", ignore_errors=True)
+        if self._fresh_profile:
+            shutil.rmtree(self._profile, ignore_errors=True)
+
+
+def _marker_box(image: Image.Image) -> Region | None:
+    """The marker colour's box, found along the middle column and the middle row of its span."""
+    width, height = image.size
+    column = [image.getpixel((width // 2, y)) == MARKER_RGB for y in range(height)]
+    if True not in column:
+        return None
+    top = column.index(True)
+    bottom = top
+    while bottom + 1 < height and column[bottom + 1]:
+        bottom += 1
+    middle = (top + bottom) // 2
+    row = [image.getpixel((x, middle)) == MARKER_RGB for x in range(width)]
+    left = row.index(True)
+    right = left
+    while right + 1 < width and row[right + 1]:
+        right += 1
+    return left, top, right - left + 1, bottom - top + 1
+
+
+def ascii_url(url: str) -> str:
+    """The URL as ASCII (punycode host, percent-encoded rest), which xdotool types exactly."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host and not host.isascii():
+        netloc = parts.netloc.replace(host, host.encode("idna").decode())
+    else:
+        netloc = parts.netloc
+    safe = "/%:@!$&'()*+,;=?#[]~-._"
+    return urlunsplit(
+        (
+            parts.scheme,
+            quote(netloc, safe=safe),
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe),
+            quote(parts.fragment, safe=safe),
+        )
+    )
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
