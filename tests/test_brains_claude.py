@@ -410,3 +410,24 @@ async def test_models_known_to_refuse_forcing_are_never_forced(standin: StandIn)
     await brain(standin, model="claude-sonnet-5-5").extract(SPEC, PAGE, "")
     body = standin.requests[0].body
     assert body["tool_choice"] == {"type": "auto"}
+
+
+async def test_a_model_refusing_effort_is_asked_again_without(standin: StandIn) -> None:
+    standin.script(
+        error(400, "invalid_request_error", "output_config.effort: this model does not support effort"),
+        message(tool_use("record_rows", ROWS)),
+    )
+    claude = ClaudeBrain(Endpoint(standin.url, "k", "claude-sonnet-4-6"), PRICE, Meter(1.0), effort="low")
+    assert await claude.extract(SPEC, PAGE, "") == ROWS["rows"]
+    first, second = (r.body for r in standin.requests)
+    assert first["output_config"] == {"effort": "low"} and "output_config" not in second
+
+
+async def test_a_garbled_answer_fails_cleanly_and_is_charged_its_reservation(standin: StandIn) -> None:
+    standin.script(Reply({"hello": "world"}))
+    meter = Meter(cap_usd=1.0)
+    with pytest.raises(ModelCallError) as failed:
+        await brain(standin, meter).extract(SPEC, PAGE, "")
+    assert failed.value.code == "model_invalid_output"
+    [call] = meter.calls
+    assert call.output_tokens == 8192 and call.usd > 0

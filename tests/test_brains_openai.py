@@ -126,7 +126,7 @@ async def test_extract_uses_a_json_schema_built_from_the_extract_block(standin: 
 
 async def test_a_screenshot_goes_as_a_downscaled_image_part(standin: StandIn) -> None:
     standin.script(completion(json.dumps(ROWS)))
-    seen = Observation(url="https://boats.example/", screenshot=png(2560, 1440), text="Sea Ray")
+    seen = Observation(url="https://boats.example/", screenshot=png(1920, 1080), text="Sea Ray")
     await brain(standin).extract(SPEC, seen, "")
     parts = standin.requests[0].body["messages"][1]["content"]
     [image] = [part for part in parts if part["type"] == "image_url"]
@@ -244,8 +244,8 @@ async def test_dom_grounding_chooses_a_numbered_candidate(standin: StandIn) -> N
     assert standin.requests[0].body["response_format"]["json_schema"]["schema"]["required"] == ["choice"]
 
 
-# The formats grounding models emit, each pointing at the centre of a 1280×800 screenshot of a 2560×1600
-# screen, sent downscaled to 1280×800.
+# The formats grounding models emit, each pointing at the centre of a 1600×1000 screen's screenshot, sent
+# downscaled to 1280×800.
 @pytest.mark.parametrize(
     ("reply", "space"),
     [
@@ -262,9 +262,9 @@ async def test_holo3_points_are_parsed_and_scaled_to_the_screen(
     standin: StandIn, reply: str, space: CoordinateSpace
 ) -> None:
     standin.script(completion(reply))
-    seen = Observation(url="https://x/", screenshot=png(2560, 1600))
+    seen = Observation(url="https://x/", screenshot=png(1600, 1000))
     grounding = await brain(standin, coordinates=space).ground("the Search button", seen, "click")
-    assert grounding.point == (1280, 800)
+    assert grounding.point == (800, 500)
     parts = standin.requests[0].body["messages"][1]["content"]
     assert [p["type"] for p in parts] == ["text", "image_url"]
     assert "the Search button" in parts[0]["text"]

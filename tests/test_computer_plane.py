@@ -73,7 +73,7 @@ class _Site:
                 with site.lock:
                     if self.path != "/favicon.ico":
                         site.paths.append(self.path)
-                page = MAIN_PAGE if self.path == "/" else SECOND_PAGE
+                page = SECOND_PAGE if self.path.startswith("/second") else MAIN_PAGE
                 self._send(200, page.encode(), "text/html; charset=utf-8")
 
             def do_POST(self) -> None:

@@ -290,6 +290,16 @@ def create_tenant(server: Server, name: str, *args: str) -> tuple[str, str]:
     return secret, out[-1]
 
 
+def store_tenant(home: Path, name: str, callback_url: str) -> tuple[str, str]:
+    """Creates a tenant in a running server's database; returns its webhook secret and its token."""
+    services = Services(Settings(home=home, plans_dir=REPO, database_url=f"sqlite:///{home / 'mantis.db'}"))
+    try:
+        tenant, token = services.tenants.create(name, callback_url=callback_url)
+    finally:
+        services.engine.dispose()
+    return tenant.webhook_secret, token
+
+
 def run_logs(server: Server, token: str, run_id: str) -> list[dict[str, Any]]:
     response = server.predict({"action": "logs", "run_id": run_id, "limit": 1000}, token=token)
     assert response.status_code == 200, response.text
@@ -361,7 +371,8 @@ def test_a_pending_webhook_survives_a_server_restart(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there yet: the receiver is down
     server = start_server(home, **env)
     try:
-        secret, token = create_tenant(server, "restart", "--callback-url", f"http://127.0.0.1:{port}/hook")
+        # straight into the server's database: one CLI process less (the CLI is covered above)
+        secret, token = store_tenant(home, "restart", f"http://127.0.0.1:{port}/hook")
         run_id = server.predict(WAIT_PLAN, token=token).json()["run_id"]
         first = wait_for_event(server, token, run_id, "webhook.attempt")
     finally:

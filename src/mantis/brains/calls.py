@@ -24,6 +24,8 @@ R = TypeVar("R")
 # so a reservation made from it errs toward refusing a call rather than overshooting the cap.
 BYTES_PER_TOKEN = 2
 PIXELS_PER_IMAGE_TOKEN = 750
+# Providers add their own prompt for tools (the computer tool's is the largest), unseen in the request.
+HIDDEN_PROMPT_TOKENS = 2000
 
 
 class ModelCallError(PlanningError):
@@ -76,7 +78,11 @@ class Ledger(Generic[R]):
             self.meter.charge(ModelCall(self.provider, self.model, purpose, cached=True))
             return self._answers[key]
         text_bytes = len(body.encode()) - sum(len(image.data) for image in images)
-        worst_input = math.ceil(text_bytes / BYTES_PER_TOKEN) + sum(image.tokens for image in images)
+        worst_input = (
+            math.ceil(text_bytes / BYTES_PER_TOKEN)
+            + sum(image.tokens for image in images)
+            + HIDDEN_PROMPT_TOKENS
+        )
         worst = self.price.usd(worst_input, max_tokens, len(images))
         self.meter.reserve(worst)
         began = time.monotonic()

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import anthropic
 from anthropic import AsyncAnthropic
-from anthropic.types import ComputerToolsetConfigsParam, Message
+from anthropic.types import ComputerToolsetConfigsParam, ContentBlock, Message
 
 from mantis.brains.base import Grounding, GroundingError
 from mantis.brains.calls import Image, Ledger, ModelCallError, Usage
@@ -37,6 +37,9 @@ _FORCING_REFUSED = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5")
 
 
 class ClaudeBrain:
+    """One run's Claude: a brain instance holds the run's meter, its answers so far, and what it learned
+    about the model (whether it takes a forced tool choice, an `effort`)."""
+
     name = "claude"
 
     def __init__(self, endpoint: Endpoint, price: Price, meter: Meter, *, effort: str | None = None) -> None:
@@ -99,9 +102,9 @@ class ClaudeBrain:
         }
         request = self._request("ground", [_text(task), _image(shot.image)], toolset, SYSTEM)
         message = await self._send("ground", request, [shot.image])
-        for block in message.content:
+        for block in _content(message):
             if block.type == "tool_use":
-                coordinate = block.input.get("coordinate")
+                coordinate = block.input.get("coordinate") if isinstance(block.input, dict) else None
                 if block.name != member or block.toolset_name != "computer":
                     raise GroundingError(f"the model answered {block.name}, where only {member} was allowed")
                 if not (isinstance(coordinate, list) and len(coordinate) == 2):
@@ -124,7 +127,7 @@ class ClaudeBrain:
     ) -> Any:
         """The input of the tool call the model answers with; JSON in its text is accepted in its place."""
         message = await self._send(purpose, self._request(purpose, content, tool, system), images or [])
-        for block in message.content:
+        for block in _content(message):
             if block.type == "tool_use" and block.name == tool["name"]:
                 return block.input
         said = _said(message)
@@ -182,14 +185,23 @@ class ClaudeBrain:
         return cast(Message, await self._client.messages.create(**request))
 
 
-def _usage(message: Message) -> Usage:
-    usage = message.usage
+def _usage(message: Message) -> Usage | None:
+    usage = getattr(message, "usage", None)
+    if usage is None or not isinstance(usage.input_tokens, int) or not isinstance(usage.output_tokens, int):
+        return None
     cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
     return Usage(usage.input_tokens + cached, usage.output_tokens)
 
 
+def _content(message: Message) -> list[ContentBlock]:
+    content = getattr(message, "content", None)
+    if not isinstance(content, list):
+        raise ModelCallError("the answer is not a Messages API response", code="model_invalid_output")
+    return content
+
+
 def _said(message: Message) -> str:
-    return "".join(block.text for block in message.content if block.type == "text")
+    return "".join(block.text for block in _content(message) if block.type == "text")
 
 
 def _tool(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,9 @@ _SPACES = {
 
 
 class OpenAICompatibleBrain:
+    """One run's client of an OpenAI-compatible endpoint; `coordinates` is the space its grounding model
+    answers points in (see `grounding.to_image_pixels`)."""
+
     name = "openai-compatible"
 
     def __init__(
@@ -148,8 +151,8 @@ class OpenAICompatibleBrain:
         completion = await self._ledger.call(
             purpose, request, self._create, max_tokens=MAX_TOKENS[purpose], images=images
         )
-        if not completion.choices:
-            raise ModelCallError("the model answered no choices", code="model_invalid_output")
+        if not getattr(completion, "choices", None):
+            raise ModelCallError("the answer has no choices", code="model_invalid_output")
         message = completion.choices[0].message
         if message.refusal:
             raise ModelCallError(f"the model refused: {message.refusal[:200]}", code="model_invalid_output")
@@ -160,8 +163,14 @@ class OpenAICompatibleBrain:
 
 
 def _usage(completion: ChatCompletion) -> Usage | None:
-    usage = completion.usage
-    return Usage(usage.prompt_tokens, usage.completion_tokens) if usage else None
+    usage = getattr(completion, "usage", None)
+    if (
+        usage is None
+        or not isinstance(usage.prompt_tokens, int)
+        or not isinstance(usage.completion_tokens, int)
+    ):
+        return None
+    return Usage(usage.prompt_tokens, usage.completion_tokens)
 
 
 def _text(text: str) -> dict[str, Any]:

@@ -81,6 +81,8 @@ class XServer:
                     f"{width}x{height}x24",
                     "-nolisten",
                     "tcp",
+                    "-noreset",  # else the server resets when xdpyinfo, the last client, leaves: mss and
+                    # Chromium connecting in that moment are refused
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=sink,
                     stderr=sink,

@@ -147,10 +147,13 @@ class RunContext:
             )
 
     def absolute(self, url: str, base: str | None = None) -> str:
-        """Root-relative URLs hang off the base (the server's own URL, prefix included)."""
+        """A URL against a task suite's absolute `base_url`, else against the server's own address
+        (a root-relative URL keeps the server's path prefix)."""
         if _has_scheme(url):
             return url
-        root = (base or self.base_url).rstrip("/")
+        if base and _has_scheme(base):
+            return urljoin(base, url)
+        root = self.base_url.rstrip("/")
         return root + url if url.startswith("/") else urljoin(root + "/", url)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from mantis.plans.models import ExtractField, ExtractSpec, Step
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.context import Deps, RunContext, StepFailure
-from mantis.runner.rows import Row, judge, reject, write_artifacts
+from mantis.runner.rows import Row, is_empty, judge, reject, write_artifacts
 
 log = logging.getLogger("mantis.runner")
 
@@ -19,6 +20,8 @@ NO_SCHEMA_WARNING = (
     "  (see docs/client/plans.md#inline-extraction-schema) or configure a recipe\n"
     "  at executor startup."
 )
+
+URL_WORDS = frozenset({"url", "link", "href", "permalink"})
 
 _URL_SPEC = ExtractSpec(
     schema_name="urls",
@@ -43,6 +46,8 @@ async def extract(
         rows = [judge({"url": observation.url, "title": observation.title}, None)]
     else:
         found = await deps.brain.extract(spec, observation, step.intent)
+        if spec.max_items is None:
+            found = [_own_url(values, spec, observation.url) for values in found[:1]]
         rows = [judge(values, spec) for values in found[: spec.max_items or 1]]
         if recipe is not None:
             rows = [_apply_recipe(row, recipe) for row in rows]
@@ -60,6 +65,15 @@ async def extract(
         viable=viable,
     )
     return f"{len(rows)} rows, {viable} viable"
+
+
+def _own_url(values: dict[str, Any], spec: ExtractSpec, url: str) -> dict[str, Any]:
+    """On a detail page the record's URL is the page's own: a URL field nothing filled takes it."""
+    for field in spec.fields:
+        words = set(field.name.casefold().replace("-", "_").split("_"))
+        if field.type == "str" and words & URL_WORDS and is_empty(values.get(field.name)):
+            values = {**values, field.name: url}
+    return values
 
 
 def _apply_recipe(row: Row, recipe: ExtractionSchema) -> Row:

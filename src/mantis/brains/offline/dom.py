@@ -17,6 +17,8 @@ from mantis.brains.offline.values import collapse
 _UNSEEN_TAGS = ("script", "style", "template", "noscript", "svg", "math", "canvas", "iframe", "object",
                 "select", "datalist")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))", re.I)
+# huge_tree: libxml2 otherwise stops reading at 256 levels of nesting and drops the rest of the page.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 _HIDDEN_XPATH = ".//*[@data-mantis-hidden='1' or @hidden or @aria-hidden='true' or @style]"
 
 # Elements that break a line, so their text never runs into the text next to them.
@@ -44,14 +46,17 @@ class Page:
         href = (href or "").strip()
         if href not in self._resolved:
             dead = not href or href.startswith("#") or href.lower().startswith(("javascript:", "data:"))
-            self._resolved[href] = None if dead else urljoin(self.base, href)
+            try:
+                self._resolved[href] = None if dead else urljoin(self.base, href)
+            except ValueError:  # "http://[broken" and the like
+                self._resolved[href] = None
         return self._resolved[href]
 
 
 def load(html: str, base_url: str) -> Page | None:
     """Parse the DOM and strip what a viewer could not see; None for a page with no body."""
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     base = base_url

@@ -82,7 +82,7 @@ class Mapper:
                     if self.single:
                         s += 0.1 * (1 - cand.order / last)  # a detail page states its own facts first
                     pairs.append((s, -cand.order, fi, ci))
-        pairs = _prefer_tight(pairs, rec.cands, {fi for fi, f in enumerate(self.fields) if f.head in _WHOLE})
+        pairs = self._prefer_tight(pairs, rec.cands)
         pairs.sort(reverse=True)
         chosen: dict[int, tuple[Cand, float]] = {}
         used: list[tuple[Cand, FieldInfo]] = []
@@ -105,6 +105,30 @@ class Mapper:
             picks[f.name] = Pick(self._value(f, cand), s, place(_innermost(cand.el)))
         return {self.fields[fi].name: cand for fi, (cand, _) in chosen.items()}
 
+    def _prefer_tight(self, pairs: list[tuple[float, int, int, int]],
+                      cands: list[Cand]) -> list[tuple[float, int, int, int]]:
+        """Rank a candidate below one nested in it that fits the field almost as well.
+
+        A block ("#812 opened 2 days ago by dkim") matches "opened" by its class; the <time> in it is
+        the value, and taking the block would use up the "#812" another field needs. Titles and
+        descriptions are read whole ("2021 Subaru Outback" is not just its last words), and so is a
+        block whose value is wider than the nested one's ("Sat, Jun 14 · 7:00 PM", not "Sat, Jun 14").
+        """
+        by_field: dict[int, list[tuple[float, int]]] = {}
+        for s, _, fi, ci in pairs:
+            by_field.setdefault(fi, []).append((s, ci))
+        out: list[tuple[float, int, int, int]] = []
+        for s, order, fi, ci in pairs:
+            f, a = self.fields[fi], cands[ci]
+            if f.head not in _WHOLE:
+                wide = str(self._value(f, a)) if f.span is not None else ""
+                inner = max((t for t, cj in by_field[fi] if _inside(cands[cj], a)
+                             and not _wider(wide, str(self._value(f, cands[cj])))), default=None)
+                if inner is not None and inner >= s - _TIGHT:
+                    s = min(s, inner - 0.01)
+            out.append((s, order, fi, ci))
+        return out
+
     def _score(self, f: FieldInfo, cand: Cand, name: float, rec: Record, first_number: bool) -> float:
         text = cand.text
         s = name
@@ -114,8 +138,10 @@ class Mapper:
             s += self._title_prior(cand, rec)
         elif f.head == "description":
             s += self._description_prior(cand)
-        if f.head not in _WORDY:
-            s -= min(0.02 * max(text.count(" ") - 2, 0), 0.3)  # values are terse; prefer the tightest
+        if f.head not in _WORDY:  # values are terse: prefer the tightest, counting words beside the value
+            m = f.span.search(text) if f.span is not None else None
+            loose = text.replace(m[0], "", 1) if m else text
+            s -= min(0.02 * max(loose.count(" ") - 2, 0), 0.3)
         if f.type == "int" and cand.number is None:
             s *= 0.5
         elif f.type == "str":
@@ -211,29 +237,9 @@ def _clash(a: Cand, b: Cand, nesting_ok: bool) -> bool:
     return not (nesting_ok and nested and (a.lo, a.hi) != (b.lo, b.hi))
 
 
-def _prefer_tight(pairs: list[tuple[float, int, int, int]], cands: list[Cand],
-                  whole: set[int]) -> list[tuple[float, int, int, int]]:
-    """Rank a candidate below one nested in it that fits the field almost as well.
-
-    A block ("#812 opened 2 days ago by dkim") matches "opened" by its class; the <time> inside it
-    is the value, and taking the block would use up the "#812" another field needs. Titles and
-    descriptions (`whole`) are read whole: "2021 Subaru Outback" is not just its last words.
-    """
-    by_field: dict[int, list[tuple[float, int]]] = {}
-    for s, _, fi, ci in pairs:
-        by_field.setdefault(fi, []).append((s, ci))
-    out: list[tuple[float, int, int, int]] = []
-    for s, order, fi, ci in pairs:
-        if fi in whole:
-            out.append((s, order, fi, ci))
-            continue
-        a = cands[ci]
-        inner = max((t for t, cj in by_field[fi] if _inside(cands[cj], a)), default=None)
-        if inner is not None and inner >= s - _TIGHT:
-            s = min(s, inner - 0.01)
-        out.append((s, order, fi, ci))
-    return out
-
-
 def _inside(b: Cand, a: Cand) -> bool:
     return 0 <= a.lo <= b.lo and b.hi <= a.hi and (b.lo, b.hi) != (a.lo, a.hi)
+
+
+def _wider(wide: str, narrow: str) -> bool:
+    return len(wide) > len(narrow) and narrow in wide  # never for "" (fields read without a span)

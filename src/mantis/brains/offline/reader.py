@@ -26,8 +26,11 @@ _LINK_CHORES = frozenset({
 _AD_TEXTS = frozenset(("ad", "ads", "sponsored", "advertisement", "sponsored result"))
 # Punctuation a text node between elements starts or ends with: "— snippet", "Austin, TX ·".
 _SEPARATORS = re.compile(r"^(?:[—–·|•:;,]|-(?=\s))+\s*|\s*[—–·|•:;,]+$")
+# What sets values apart inside one text: "Listed 3 days ago · 12 views | Used".
+_SEGMENTS = re.compile(r"\s+[·|•]\s+")
 # Inline elements that read as separate words even with no space between them in the markup.
 _SPACED_TAGS = frozenset(("a", "button", "time", "img", "input"))
+_MAX_DEPTH = 200
 
 
 @dataclass(eq=False)
@@ -102,7 +105,7 @@ class Reader:
         rec = self._records[roots] = Record(roots)
         walk = _Walk(self, rec)
         for root in roots:
-            walk.visit(root, {}, None, None, 0, top=True)
+            walk.visit(root, {}, None, None, 0)
         rec.ad = any(AD_WORDS.intersection(self.cues.own_cues(r)) for r in roots) or any(
             c.text.lower() in _AD_TEXTS for c in rec.cands)
         rec.main_link = _main_link(rec.links)
@@ -120,10 +123,12 @@ class _Walk:
         self.headings = 0
 
     def visit(self, el: HtmlElement, inherited: Cues, extra: Cues | None, anchor: HtmlElement | None,
-              heading: int, top: bool = False) -> tuple[str, Cand | None]:
+              heading: int, depth: int = 0) -> tuple[str, Cand | None]:
         tag = el.tag
-        if not isinstance(tag, str) or (self.r.skip_chrome and not top and is_chrome(el)):
+        if not isinstance(tag, str) or (self.r.skip_chrome and depth and is_chrome(el)):
             return "", None
+        if depth > _MAX_DEPTH:  # runaway nesting (unclosed tags): read as plain text, stay off the stack
+            return " " + " ".join(el.itertext()) + " ", None
         cues = merge(inherited, self.r.cues.own_cues(el), extra)
         raw_href = el.get("href") if tag == "a" else None
         href = self.r.page.absolute(raw_href)
@@ -156,7 +161,7 @@ class _Walk:
                 if col < len(headers) and headers[col]:
                     given = merge(given, label_cues(headers[col], 1.0))
                 col += span(child)
-            text, cand = self.visit(child, inner, given, anchor, heading)
+            text, cand = self.visit(child, inner, given, anchor, heading, depth + 1)
             parts.append(text)
             label = self.r.cues.label_of(child, collapse(text))
             if cand is not None and (label is not None or el is header):
@@ -190,31 +195,38 @@ class _Walk:
 
     def _atom(self, raw: str, el: HtmlElement, cues: Cues, label: Cues | None, anchor: HtmlElement | None,
               heading: int, standalone: bool) -> Cues | None:
-        """Count a text node; make it a candidate of its own when it stands beside elements.
+        """Count a text node; make it, and each labelled or separated part of it, a candidate.
 
-        Returns label cues for the next sibling when the text is itself a label ("by ", "Price:").
+        "Listing ID: 8841203 · Listed 12 days ago" holds two values, each its own candidate that
+        uses up only its part. Returns label cues for the next sibling when the text is itself a
+        label ("by ", "Price:").
         """
-        idx = self.atom
-        self.atom += 1
         text = _SEPARATORS.sub("", collapse(raw))
-        if not _has_alnum(text):
+        parts = [p for p in _SEGMENTS.split(text) if _has_alnum(p)]
+        lo = self.atom
+        self.atom += max(1, len(parts))
+        if not parts:
             return None
         matcher = self.r.cues.matcher
         if text.endswith(":") or (not any(ch.isdigit() for ch in text) and matcher.speaks_of_fields(text)):
             return label_cues(text.rstrip(": "), 1.0)
-        name, sep, value = text.partition(":")
-        if sep and value.strip() and len(name) <= 30 and name[:1].isalpha() and not value.startswith("//"):
-            named = label_cues(name, 1.0)
-            if any(matcher.lookup(t) for t in named):
+        for i, part in enumerate(parts):
+            name, sep, value = part.partition(":")
+            named = label_cues(name, 1.0) if sep and len(name) <= 30 and name[:1].isalpha() else {}
+            if value.strip() and not value.startswith("//") and any(matcher.lookup(t) for t in named):
                 value = value.strip()
-                self._add(value, el, idx, merge(cues, label, named, text_cues(value)), anchor, heading)
+                labelled = merge(cues, named, text_cues(value))
+                self._add(value, el, lo + i, lo + i + 1, labelled, anchor, heading)
+            elif len(parts) > 1:
+                given = label if i == 0 else None
+                self._add(part, el, lo + i, lo + i + 1, merge(cues, given, text_cues(part)), anchor, heading)
         if standalone:
-            self._add(text, el, idx, merge(cues, label, text_cues(text)), anchor, heading)
+            self._add(text, el, lo, self.atom, merge(cues, label, text_cues(text)), anchor, heading)
         return None
 
-    def _add(self, text: str, el: HtmlElement, idx: int, cues: Cues, anchor: HtmlElement | None,
-             heading: int, meta: bool = False) -> None:
-        self.rec.cands.append(Cand(text, el, idx, idx + 1, cues, self.order, anchor, heading, meta=meta))
+    def _add(self, text: str, el: HtmlElement, lo: int, hi: int, cues: Cues, anchor: HtmlElement | None,
+             heading: int) -> None:
+        self.rec.cands.append(Cand(text, el, lo, hi, cues, self.order, anchor, heading))
         self.order += 1
 
     def _meta(self, el: HtmlElement, cues: Cues) -> None:
