@@ -174,6 +174,11 @@ async def test_malformed_tool_input_is_repaired(standin: StandIn) -> None:
     ]
 
 
+async def test_rows_sent_as_a_json_string_are_unpacked(standin: StandIn) -> None:
+    standin.script(message(tool_use("record_rows", {"rows": json.dumps([{"rank": "1", "title": "A"}])})))
+    assert (await brain(standin).extract(SPEC, PAGE, ""))[0]["rank"] == 1
+
+
 async def test_json_in_text_instead_of_a_tool_call_is_accepted(standin: StandIn) -> None:
     standin.script(
         message(text('Here:\n```json\n{"rows": [{"rank": 1, "title": "A"}]}\n```'), stop="end_turn")

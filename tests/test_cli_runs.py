@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from tests.conftest import Server
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from mantis.cli.main import app
 from mantis.client import MantisClient, RunResult
@@ -36,14 +35,15 @@ def cli(server: Server, *args: str) -> Result:
     )
 
 
-def mantis_env(server: Server, token: str | None = None) -> dict[str, str]:
-    return {**os.environ, "MANTIS_ENDPOINT": server.url, "MANTIS_API_TOKEN": token or server.token}
+def mantis_env(server: Server) -> dict[str, str]:
+    return {**os.environ, "MANTIS_ENDPOINT": server.url, "MANTIS_API_TOKEN": server.token}
 
 
-def mantis(server: Server, *args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
+def mantis(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "mantis.cli.main", *args],
-        env=mantis_env(server, token),
+        env=mantis_env(server),
         capture_output=True,
         text=True,
         timeout=120,
@@ -162,8 +162,8 @@ def test_cancel_stops_a_waiting_run_while_logs_follow(server: Server) -> None:
 
 
 def test_errors_go_to_stderr_with_exit_1(server: Server, tmp_path: Path) -> None:
-    denied = mantis(server, "runs", token="mt_not-a-token")
-    assert denied.returncode == 1 and denied.stdout == ""
+    denied = runner.invoke(app, ["runs", "--endpoint", server.url, "--token", "mt_not-a-token"])
+    assert denied.exit_code == 1 and denied.stdout == ""
     assert denied.stderr.startswith("error: unauthorized:") and "Traceback" not in denied.stderr
     missing = cli(server, "status", "20990101_000000_deadbeef", "--json")
     assert missing.exit_code == 1 and missing.stdout == "" and "error: run_not_found:" in missing.stderr

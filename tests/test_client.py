@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -160,7 +161,8 @@ def test_errors_map_to_mantis_error(server: Server, client: MantisClient) -> Non
     assert invalid.value.code == "invalid_plan" and invalid.value.status == 400
     assert [d["path"] for d in invalid.value.details] == ["steps[1].then_target"]
     with pytest.raises(MantisError) as typo:
-        client.submit(micro=NEWS, **{"max_costs": 2})  # type: ignore[typeddict-unknown-key]
+        typo_options: dict[str, Any] = {"max_costs": 2}
+        client.submit(micro=NEWS, **typo_options)
     assert typo.value.code == "unknown_field" and typo.value.details == {"fields": ["max_costs"]}
 
 

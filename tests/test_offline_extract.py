@@ -397,8 +397,45 @@ def test_empty_and_unusable_pages() -> None:
 # --- speed ----------------------------------------------------------------------------------------
 
 
+def _big_catalog() -> str:
+    """A heavy (~450 KB) furniture category page: a 360-link mega menu, 160 product tiles laid out
+    in rows of four with lazy images, swatches, icons and aria-label ratings, inline CSS and JSON."""
+    adjs = ["Classic", "Modern", "Rustic", "Compact", "Deluxe", "Premium", "Essential", "Vintage", "Urban"]
+    nouns = ["Oak Desk", "Floor Lamp", "Lounge Chair", "Bookshelf", "Side Table", "Area Rug", "Sofa Bed"]
+    menu = "".join(f'<li class="mega-menu__item"><a href="/c/{d}/s-{i}">Section {i}</a></li>'
+                   for d in ["living", "bedroom", "office", "outdoor", "kitchen", "bath"] for i in range(60))
+    tiles = []
+    for i in range(160):
+        name = f"{adjs[i * 7 % len(adjs)]} {nouns[i * 5 % len(nouns)]} {i + 1}"
+        swatches = "".join(f'<li class="swatch"><button class="swatch__btn" aria-label="Color {c}" '
+                           f'style="background:#{(i * 977 + k * 131) % 0xFFFFFF:06x}"></button></li>'
+                           for k, c in enumerate(["Walnut", "Oak", "Black", "White", "Grey"]))
+        tiles.append(
+            f'<div class="col col-sm-6 col-lg-3"><div class="tile" data-product-id="{100000 + i}">'
+            f'<div class="tile__image-wrap"><a class="tile__image-link" href="/p/{100000 + i}">'
+            f'<img class="tile__img" src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" '
+            f'data-src="https://img.furnish.example/p/{100000 + i}/main_800x800.jpg" alt="{name}"></a>'
+            f'<button class="tile__wish" aria-label="Add {name} to wishlist"><svg viewBox="0 0 24 24">'
+            f'<path d="M12 21.35l-1.45-1.32C5.4 15.36 2 12.28 2 8.5 2 5.42 4.42 3 7.5 3c1.74 0 3.41.81 '
+            f'4.5 2.09C13.09 3.81 14.76 3 16.5 3 19.58 3 22 5.42 22 8.5c0 3.78-3.4 6.86-8.55 11.54z"/>'
+            f'</svg></button></div><div class="tile__body"><a class="tile__title" href="/p/{100000 + i}">'
+            f'{name}</a><div class="tile__meta"><span class="tile__brand">by Furnish&amp;Co</span></div>'
+            f'<div class="tile__rating" aria-label="Rated {3 + i % 20 / 10:.1f} out of 5 stars">'
+            f'<span class="tile__stars"></span><span class="tile__review-count">({i * 37 + 5:,})</span></div>'
+            f'<div class="tile__price"><span class="tile__price-current">${(i * 53) % 2400 + 39:,}.99</span>'
+            f'</div><ul class="swatches">{swatches}</ul><div class="tile__shipping">Free shipping</div>'
+            f'<button class="tile__cta">Quick view</button></div></div></div>')
+    rows = "".join(f'<div class="row">{"".join(tiles[j:j + 4])}</div>' for j in range(0, len(tiles), 4))
+    blob = "{" + ",".join(f'"k{i}":"{"x" * 80}"' for i in range(1200)) + "}"
+    footer = "".join(f'<li><a href="/help/{i}">Help topic {i}</a></li>' for i in range(120))
+    return (f'<!DOCTYPE html><html><head><title>Furniture</title><style>{".c{color:red}" * 2000}</style>'
+            f'</head><body><header><nav class="mega-menu"><ul>{menu}</ul></nav></header><main>'
+            f'<h1>All furniture</h1><div class="plp-grid container">{rows}</div></main><footer><ul>{footer}'
+            f'</ul></footer><script type="application/json">{blob}</script></body></html>')
+
+
 def test_large_page_is_fast() -> None:
-    html = _page("big_catalog.html")
+    html = _big_catalog()
     assert len(html) > 400_000
     spec = _spec("name", "url", ("price", "int"), ("rating", "str", False), ("reviews", "int", False),
                  ("image_url", "str", False), max_items=24, entity="product")
@@ -408,9 +445,98 @@ def test_large_page_is_fast() -> None:
         rows = extract_rows(html, spec, "https://www.furnish.example/c/all")
         best = min(best, time.perf_counter() - start)
     assert len(rows) == 24
-    assert rows[0]["name"] == "Vintage Sofa Bed 1"
-    assert rows[0]["url"] == "https://www.furnish.example/p/100000"
-    assert rows[0]["image_url"] == "https://img.furnish.example/p/100000/main_800x800.jpg"  # lazy src
-    assert rows[0]["price"] == 1946 and rows[0]["reviews"] == 2405
-    assert rows[0]["rating"] == "4.0"  # stated only in an aria-label
-    assert best < 1.0, f"{best:.3f}s"  # typically ~0.1 s; generous for loaded CI machines
+    assert rows[1] == {
+        "name": "Vintage Area Rug 2", "url": "https://www.furnish.example/p/100001", "price": 92,
+        "rating": "3.1", "reviews": 42, "image_url": "https://img.furnish.example/p/100001/main_800x800.jpg",
+    }  # the image from a lazy data-src, the rating only in an aria-label
+    assert [r["reviews"] for r in rows[:4]] == [5, 42, 79, 116]
+    assert best < 1.0, f"{best:.3f}s"  # ~0.15 s on one idle core; generous for loaded CI machines
+
+
+def test_marketplace_results_with_split_prices_and_stated_values() -> None:
+    spec = _spec("title", "price", ("rating", "str", False), ("review_count", "int", False), "product_url",
+                 ("asin", "str", False), max_items=5, entity="product")
+    rows = extract_rows(_page("marketplace_search.html"), spec, "https://www.shop.example/s?k=kettle")
+    assert rows == [  # the sponsored card is left out
+        {"title": "Acme Electric Kettle, 1.7L, Stainless Steel", "price": "$34.99", "rating": "4.6",
+         "review_count": 12417, "product_url": "https://www.shop.example/Acme-Kettle/dp/B0A1/ref=sr_1_1",
+         "asin": "B0A1"},
+        {"title": "Zen Glass Kettle with Tea Infuser", "price": "$27.49", "rating": "4.2",
+         "review_count": 987, "product_url": "https://www.shop.example/Zen-Kettle/dp/B0A3/ref=sr_1_3",
+         "asin": "B0A3"},
+    ]
+
+
+def test_news_front_with_bylines() -> None:
+    story = ('<article class="story"><a href="/{slug}"><h3 class="story__headline">{title}</h3></a>'
+             '<p class="story__byline">By <span class="author">{who}</span> · <time>{when}</time></p>'
+             '<p class="story__summary">{summary}</p></article>')
+    html = "<html><body><main><h2>Top stories</h2>" + "".join(story.format(**s) for s in [
+        {"slug": "ports", "title": "Port workers strike", "who": "Jane Okafor", "when": "9:00 AM ET",
+         "summary": "Dockworkers at 14 ports walked out after talks over automated cranes collapsed."},
+        {"slug": "chips", "title": "New chip tariffs take effect", "who": "Luis Ortega", "when": "8:10 AM ET",
+         "summary": "Importers scrambled to reroute shipments ahead of the midnight deadline."},
+        {"slug": "comet", "title": "A comet will be visible", "who": "Sara Lind", "when": "Feb. 28, 2025",
+         "summary": "Look low in the western sky just after sunset."},
+    ]) + "</main></body></html>"
+    spec = _spec("headline", "url", "author", "published", "summary", max_items=5, entity="article")
+    rows = extract_rows(html, spec, "https://news.example/")
+    assert rows[2] == {"headline": "A comet will be visible", "url": "https://news.example/comet",
+                       "author": "Sara Lind", "published": "Feb. 28, 2025",
+                       "summary": "Look low in the western sky just after sunset."}
+    assert [r["author"] for r in rows] == ["Jane Okafor", "Luis Ortega", "Sara Lind"]
+
+
+def test_single_row_on_a_list_page_reads_its_first_item() -> None:
+    spec = _spec(("rank", "int"), "title", ("story_url", "str", False), ("points", "int", False))
+    rows = extract_rows(_page("hn_front.html"), spec, "https://news.ycombinator.com/")
+    assert rows == [{"rank": 1, "title": "Show HN: A tiny SQLite-backed job queue",
+                     "story_url": "https://github.com/acme/liteq", "points": 412}]
+
+
+def test_page_behind_an_open_dialog_is_still_read() -> None:
+    items = "".join(f'<li class="item"><a href="/p/{i}">Item number {i} with a long enough name</a>'
+                    f'<span class="price">${i}0</span></li>' for i in range(1, 12))
+    html = (f'<html><body><div id="root" aria-hidden="true"><h1>Shop</h1><ul>{items}</ul></div>'
+            '<div role="dialog"><p>We use cookies.</p><button>Accept</button></div></body></html>')
+    rows = extract_rows(html, _spec("name", ("price", "int"), max_items=2), "https://x.example/")
+    assert rows == [{"name": "Item number 1 with a long enough name", "price": 10},
+                    {"name": "Item number 2 with a long enough name", "price": 20}]
+
+
+def test_spec_table_and_bold_labels_on_a_detail_page() -> None:
+    html = """<html><body><main><h1>Dell XPS 13 (9340)</h1>
+      <div class="buy"><span class="now">$1,099.99</span></div>
+      <table class="specs"><tr><th>Processor</th><td>Intel Core Ultra 7 155H</td></tr>
+      <tr><th>Memory</th><td>16 GB LPDDR5x</td></tr><tr><th>Storage</th><td>512 GB SSD</td></tr></table>
+      <p><strong>Warranty:</strong> 1 year limited</p>
+      <p><strong>In stock:</strong> Yes</p></main></body></html>"""
+    spec = _spec("name", "price", "processor", ("memory_gb", "int"), "storage", "warranty",
+                 ("in_stock", "bool"))
+    assert extract_rows(html, spec, "https://x.example/xps") == [{
+        "name": "Dell XPS 13 (9340)", "price": "$1,099.99", "processor": "Intel Core Ultra 7 155H",
+        "memory_gb": 16, "storage": "512 GB SSD", "warranty": "1 year limited", "in_stock": True,
+    }]
+
+
+def test_cards_named_by_test_ids() -> None:
+    card = ('<li><div class="cardOutline"><h2 class="jobTitle"><a href="/rc/clk?jk={jk}">'
+            '<span title="{t}">{t}</span></a></h2><div class="company_location">'
+            '<span data-testid="company-name">{c}</span><div data-testid="text-location">{loc}</div></div>'
+            '<div class="salary-snippet-container"><div data-testid="attribute_snippet_testid">{pay}</div>'
+            '</div><span class="date">Posted {d}</span></div></li>')
+    jobs = [
+        ("a1", "Data Analyst", "Acme Corp", "Remote", "$70,000 - $85,000 a year", "3 days ago"),
+        ("b2", "BI Developer", "Globex", "Chicago, IL", "$95,000 a year", "Just posted"),
+        ("c3", "Analytics Engineer", "Initech", "Austin, TX 78701", "Full-time", "30+ days ago"),
+    ]
+    cards = "".join(card.format(jk=jk, t=t, c=c, loc=loc, pay=pay, d=d) for jk, t, c, loc, pay, d in jobs)
+    html = f"<html><body><ul>{cards}</ul></body></html>"
+    spec = _spec("job_title", "company", "location", ("salary", "str", False), ("posted", "str", False),
+                 "url", max_items=5)
+    rows = extract_rows(html, spec, "https://jobs.example/q")
+    assert rows[0] == {"job_title": "Data Analyst", "company": "Acme Corp", "location": "Remote",
+                       "salary": "$70,000 - $85,000 a year", "posted": "3 days ago",
+                       "url": "https://jobs.example/rc/clk?jk=a1"}
+    assert [r["posted"] for r in rows] == ["3 days ago", "Just posted", "30+ days ago"]
+    assert rows[2]["salary"] is None  # "Full-time" sits where pay would, but a salary has digits

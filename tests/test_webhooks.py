@@ -222,10 +222,13 @@ async def webhook_events(services: Services, run_id: str, last: str, timeout_s: 
     raise AssertionError(f"no {last} event for {run_id}")
 
 
+def home_services(home: Path) -> Services:
+    return Services(Settings(home=home, plans_dir=REPO, database_url=f"sqlite:///{home / 'mantis.db'}"))
+
+
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Services]:
-    home = tmp_path / "home"
-    built = Services(Settings(home=home, plans_dir=REPO, database_url=f"sqlite:///{home / 'mantis.db'}"))
+    built = home_services(tmp_path / "home")
     yield built
     built.engine.dispose()
 
@@ -282,17 +285,24 @@ async def test_no_callback_url_queues_nothing(services: Services) -> None:
 
 def create_tenant(server: Server, name: str, *args: str) -> tuple[str, str]:
     """Creates a tenant with the real command line; returns its webhook secret and its token."""
-    out = subprocess.run(
-        [sys.executable, "-m", "mantis.cli.main", "tenants", "create", name, *args],
-        env=server_env(server.home), capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()
+    out = (
+        subprocess.run(
+            [sys.executable, "-m", "mantis.cli.main", "tenants", "create", name, *args],
+            env=server_env(server.home),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     secret = next(line.split(": ", 1)[1] for line in out if line.startswith("webhook_secret: "))
     return secret, out[-1]
 
 
 def store_tenant(home: Path, name: str, callback_url: str) -> tuple[str, str]:
     """Creates a tenant in a running server's database; returns its webhook secret and its token."""
-    services = Services(Settings(home=home, plans_dir=REPO, database_url=f"sqlite:///{home / 'mantis.db'}"))
+    services = home_services(home)
     try:
         tenant, token = services.tenants.create(name, callback_url=callback_url)
     finally:

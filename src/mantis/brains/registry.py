@@ -4,15 +4,19 @@ none. A model that is asked for but not configured fails the run naming what to 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from mantis.brains.base import Brain, PlanningError
-from mantis.brains.claude import ClaudeBrain
-from mantis.brains.composite import CompositeBrain
 from mantis.brains.cost import Meter
 from mantis.brains.offline.brain import OfflineBrain
-from mantis.brains.openai_compatible import OpenAICompatibleBrain
 from mantis.brains.pricing import PriceTable, PricingError
 from mantis.brains.settings import Endpoint, ModelSettings, SettingsError
+
+if TYPE_CHECKING:
+    from mantis.brains.claude import ClaudeBrain
+    from mantis.brains.composite import CompositeBrain
+
+# The provider SDKs take seconds to import: they load only when a run asks for a model.
 
 OFFLINE_NAMES = frozenset({None, "", "offline"})
 CLAUDE_VARS = "ANTHROPIC_API_KEY (and optionally MANTIS_ANTHROPIC_BASE_URL, MANTIS_CLAUDE_MODEL)"
@@ -48,6 +52,8 @@ def brain_for(
             return _claude(
                 replace(claude, model=claude.model if name == "claude" else name), settings, prices, meter
             )
+        from mantis.brains.openai_compatible import OpenAICompatibleBrain
+
         openai = _configured(settings.openai, name, OPENAI_VARS)
         model = openai.model if name == "openai" else name
         if not model:
@@ -61,6 +67,9 @@ def brain_for(
 
 
 def _holo3(settings: ModelSettings, prices: PriceTable, meter: Meter) -> CompositeBrain:
+    from mantis.brains.composite import CompositeBrain
+    from mantis.brains.openai_compatible import OpenAICompatibleBrain
+
     holo3 = _configured(settings.holo3, "holo3", HOLO3_VARS)
     grounder = OpenAICompatibleBrain(
         holo3, prices.price(holo3.model), meter, coordinates=settings.holo3_coordinates, provider="holo3"
@@ -83,6 +92,8 @@ def _holo3(settings: ModelSettings, prices: PriceTable, meter: Meter) -> Composi
 
 
 def _claude(endpoint: Endpoint, settings: ModelSettings, prices: PriceTable, meter: Meter) -> ClaudeBrain:
+    from mantis.brains.claude import ClaudeBrain
+
     return ClaudeBrain(endpoint, prices.price(endpoint.model), meter, effort=settings.claude_effort)
 
 

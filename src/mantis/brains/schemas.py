@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -85,6 +86,8 @@ def repair_rows(raw: Any, spec: ExtractSpec) -> list[dict[str, Any]]:
     """Rows keyed by field name: unknown keys dropped, values coerced to their field's type (None when they
     cannot be), at most `max_items`. An answer with no rows in it fails the step with the reason."""
     names = {f.name for f in spec.fields}
+    if isinstance(raw, dict) and isinstance(raw.get("rows"), str):
+        raw = {"rows": lenient_json(raw["rows"])}  # some models send the array as a JSON string
     if isinstance(raw, dict) and isinstance(raw.get("rows"), list):
         items = raw["rows"]
     elif isinstance(raw, list):
@@ -119,7 +122,7 @@ def _coerce(value: Any, field: ExtractField) -> Any:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return round(value)
+        return round(value) if math.isfinite(value) else None
     match = re.search(r"-?\d[\d,]*(?:\.\d+)?", str(value))
     return round(float(match.group(0).replace(",", ""))) if match else None
 

@@ -49,12 +49,11 @@ RunId = Annotated[str, typer.Argument(help="The run's id.", show_default=False)]
 
 
 def fail(error: MantisError) -> NoReturn:
+    """`error: <code>: <message>` on stderr, then the `{path, message}` list an invalid plan carries."""
     typer.echo(f"error: {error}", err=True)
-    if isinstance(error.details, list):
-        for detail in error.details:
-            where = detail.get("path", "") if isinstance(detail, dict) else ""
-            message = detail.get("message", detail) if isinstance(detail, dict) else detail
-            typer.echo(f"  {where}: {message}" if where else f"  {message}", err=True)
+    for detail in error.details if isinstance(error.details, list) else []:
+        if isinstance(detail, dict):
+            typer.echo(f"  {detail.get('path', '')}: {detail.get('message', '')}", err=True)
     raise typer.Exit(1)
 
 

@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 
 import typer
-import uvicorn
 
-from mantis.api.app import create_app
 from mantis.config import Settings
 from mantis.services import Services
 from mantis.store import tenants_file
@@ -53,7 +51,12 @@ def serve(
     url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     settings = Settings.from_env(public_url=f"http://{url_host}:{port}{prefix.rstrip('/')}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it would log webhook URLs with their queries
     prepare_tenants(settings)
+    import uvicorn
+
+    from mantis.api.app import create_app
+
     uvicorn.run(
         create_app(settings, prefix), host=host, port=port, log_level="info", timeout_graceful_shutdown=30
     )

@@ -13,17 +13,9 @@ import httpx
 from mantis.client.config import Config
 from mantis.client.models import LogEvent, LogPage, QueuedRun, Recordings, RunPage, RunResult, RunStatus
 from mantis.client.options import RunOptions
-from mantis.client.protocol import (
-    Call,
-    Feed,
-    MantisProtocol,
-    Outcome,
-    ProgressCallback,
-    Reply,
-    Steps,
-    Unreachable,
-)
+from mantis.client.protocol import Feed, MantisProtocol, ProgressCallback, Steps
 from mantis.client.retry import RetryPolicy
+from mantis.client.wire import Call, Outcome, Reply, Unreachable
 
 T = TypeVar("T")
 
@@ -81,10 +73,11 @@ class AsyncMantisClient:
                 return Reply(
                     response.status_code, await response.aread(), response.headers.get("retry-after")
                 )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             return Unreachable.of(exc)
 
     async def _drive(self, steps: Steps[T]) -> T:
+        """Runs one operation to its answer, performing each call it asks for."""
         try:
             call = next(steps)
             while True:
@@ -94,6 +87,7 @@ class AsyncMantisClient:
             return value
 
     async def _stream(self, feed: Feed) -> AsyncIterator[LogEvent]:
+        """Passes on the events a feed yields, performing the calls between them."""
         try:
             item = next(feed)
             while True:

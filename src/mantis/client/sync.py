@@ -13,17 +13,9 @@ import httpx
 from mantis.client.config import Config
 from mantis.client.models import LogEvent, LogPage, QueuedRun, Recordings, RunPage, RunResult, RunStatus
 from mantis.client.options import RunOptions
-from mantis.client.protocol import (
-    Call,
-    Feed,
-    MantisProtocol,
-    Outcome,
-    ProgressCallback,
-    Reply,
-    Steps,
-    Unreachable,
-)
+from mantis.client.protocol import Feed, MantisProtocol, ProgressCallback, Steps
 from mantis.client.retry import RetryPolicy
+from mantis.client.wire import Call, Outcome, Reply, Unreachable
 
 T = TypeVar("T")
 
@@ -44,7 +36,7 @@ def _save(chunks: Iterator[bytes], dest: Path) -> None:
 class MantisClient:
     """A Mantis server, from a script. Configuration not passed comes from the environment
     (`MANTIS_ENDPOINT`, `MANTIS_API_TOKEN`, `MANTIS_PLATFORM_API_KEY` or `BASETEN_API_KEY`).
-    Every failure raises `MantisError`."""
+    Every failed call raises `MantisError`."""
 
     def __init__(
         self,
@@ -81,10 +73,11 @@ class MantisClient:
                     _save(response.iter_bytes(), call.dest)
                     return Reply(response.status_code, b"")
                 return Reply(response.status_code, response.read(), response.headers.get("retry-after"))
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             return Unreachable.of(exc)
 
     def _drive(self, steps: Steps[T]) -> T:
+        """Runs one operation to its answer, performing each call it asks for."""
         try:
             call = next(steps)
             while True:
@@ -94,6 +87,7 @@ class MantisClient:
             return value
 
     def _stream(self, feed: Feed) -> Iterator[LogEvent]:
+        """Passes on the events a feed yields, performing the calls between them."""
         try:
             item = next(feed)
             while True:

@@ -65,6 +65,10 @@ class PlaneError(Exception):
     """A plane could not do what a step asked; the message says what and why."""
 
 
+class NavigationBlocked(PlaneError):
+    """The page tried to load a host off the tenant's allowlist, and the plane refused."""
+
+
 class Session(Protocol):
     async def navigate(self, url: str, timeout_s: float) -> None: ...
 

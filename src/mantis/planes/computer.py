@@ -33,6 +33,8 @@ PAINT_TIMEOUT_S = 20.0
 OPEN_NAVIGATE_TIMEOUT_S = 10.0
 QUIET_S = 0.3
 FOCUS_TIMEOUT_S = 1.0
+PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page that looks the same costs it
+PASTE_CHANGE_S = 2.0
 ACT_SETTLE_MAX_S = 10.0
 POLL_S = 0.05
 WHEEL_CLICKS_PER_SCROLL = 5  # 120 px per wheel click: one scroll step is 600 px, as on the DOM plane
@@ -167,15 +169,13 @@ class ComputerSession:
         return self._screen, self._input
 
     async def navigate(self, url: str, timeout_s: float) -> None:
-        """Through the address bar, as a person would. Chromium moves the focus to the address bar a
-        moment after ctrl+L and keys typed before that go to the page, so the typing waits until the
-        browser's toolbar shows the change. Typing keeps the keys in order (a paste lands asynchronously
-        and can lose the race with Enter); Delete drops any inline autocompletion, so Enter opens exactly
-        this URL. Then the screen must settle."""
+        """Through the address bar, as a person would. Chromium moves the focus there only a moment after
+        ctrl+L (keys typed sooner go to the page), so typing waits until the toolbar shows it. Typing
+        keeps the keys in order (a paste lands asynchronously and can lose the race with Enter); Delete
+        drops any inline autocompletion, so Enter opens exactly this URL."""
         screen, keys = self._tools()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        before = await screen.frame(self._window)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        page = await screen.frame(self._page)
         toolbar = await screen.frame(self._toolbar)
         await keys.key("ctrl+l")
         await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s))
@@ -183,23 +183,26 @@ class ComputerSession:
         await keys.key("Delete")
         await keys.key("Enter")
         self._url = url
-        await self._settle(deadline, before)
+        await self._settle(deadline, page, PAGE_CHANGE_S)
 
     async def go_back(self, timeout_s: float) -> None:
         screen, keys = self._tools()
         deadline = asyncio.get_running_loop().time() + timeout_s
-        before = await screen.frame(self._window)
+        page = await screen.frame(self._page)
         await keys.key("alt+Left")
-        await self._settle(deadline, before)
+        await self._settle(deadline, page, PAGE_CHANGE_S)
 
-    async def _settle(self, deadline: float, changed_from: bytes | None = None) -> None:
-        """Tab strip and address bar are watched too: the tab's spinner keeps them changing while loading.
-        A page that never stops moving (animation, video) is used as it is once the deadline passes."""
-        remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
-        settled = await self._tools()[0].settle(
-            self._window, quiet_s=QUIET_S, timeout_s=remaining, changed_from=changed_from
-        )
-        if not settled:
+    async def _settle(self, deadline: float, page: bytes | None = None, change_s: float = 0.0) -> None:
+        """First, given the page as it was, wait up to `change_s` for it to change: under load Chromium
+        keeps the old page on screen for a while, and it can look quiet then. Then wait until the whole
+        window (the tab's spinner included) is quiet for QUIET_S. A page that never stops moving
+        (animation, video) is used as it is once the deadline passes."""
+        screen = self._tools()[0]
+        loop = asyncio.get_running_loop()
+        if page is not None:
+            await screen.changed(self._page, page, timeout_s=max(min(change_s, deadline - loop.time()), 0.0))
+        remaining = max(deadline - loop.time(), 0.0)
+        if not await screen.settle(self._window, quiet_s=QUIET_S, timeout_s=remaining):
             log.info("screen of %s still changing at the deadline", self.display)
 
     async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
@@ -217,7 +220,7 @@ class ComputerSession:
         if action.kind in NEEDS_POINT and action.point is None:
             raise PlaneError(f"{action.kind} on the computer plane needs a point on the screen")
         x, y = self._to_screen(action.point)
-        changed_from: bytes | None = None
+        page: bytes | None = None
         if action.kind == "click":
             await keys.click(x, y)
         elif action.kind == "hover":
@@ -227,7 +230,7 @@ class ComputerSession:
             await keys.key("ctrl+a")
             await keys.key("BackSpace")
             if action.text:
-                changed_from = await self._tools()[0].frame(self._window)
+                page = await self._tools()[0].frame(self._page)
                 await keys.type_text(action.text)  # a paste lands later: settle waits to see it
         elif action.kind == "select":
             await keys.click(x, y)  # opens the list; typing picks the option, Enter confirms it
@@ -241,7 +244,7 @@ class ComputerSession:
             await keys.key(action.key)
         elif action.kind == "scroll":
             await keys.scroll(x, y, max(action.amount, 1) * WHEEL_CLICKS_PER_SCROLL)
-        await self._settle(deadline, changed_from)
+        await self._settle(deadline, page, PASTE_CHANGE_S)
 
     def _to_screen(self, point: tuple[int, int] | None) -> tuple[int, int]:
         """Page pixels to screen pixels; no point means the page's centre."""

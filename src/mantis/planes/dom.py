@@ -22,7 +22,7 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
-from mantis.planes.base import DOM_AWARE, Action, Observation, PlaneError, SessionConfig
+from mantis.planes.base import DOM_AWARE, Action, NavigationBlocked, Observation, PlaneError, SessionConfig
 from mantis.planes.video import ensure_playwright_ffmpeg
 from mantis.plans.allowlist import host_allowed
 
@@ -92,10 +92,11 @@ class DomPlane:
             options["record_video_dir"] = str(config.run_dir / ".video")
             options["record_video_size"] = options["viewport"]
         context = await browser.new_context(**options)
+        blocked: list[str] = []
         if config.allowed_domains:
-            await context.route("**/*", _allowlist_guard(config.allowed_domains))
+            await context.route("**/*", _allowlist_guard(config.allowed_domains, blocked))
         page = await context.new_page()
-        return DomSession(context, page, config)
+        return DomSession(context, page, config, blocked)
 
     async def shutdown(self) -> None:
         async with self._lock:
@@ -108,8 +109,11 @@ class DomPlane:
 
 
 class DomSession:
-    def __init__(self, context: BrowserContext, page: Page, config: SessionConfig) -> None:
+    def __init__(
+        self, context: BrowserContext, page: Page, config: SessionConfig, blocked: list[str]
+    ) -> None:
         self._context = context
+        self._blocked = blocked
         self._pages = [page]
         self._page = page
         self._config = config
@@ -165,7 +169,15 @@ class DomSession:
         try:
             await self._page.goto(url, wait_until="load", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
+            self._raise_blocked()
             raise PlaneError(f"could not load {url}: {_first_line(exc)}") from exc
+        self._raise_blocked()
+
+    def _raise_blocked(self) -> None:
+        if self._blocked:
+            urls = list(self._blocked)
+            self._blocked.clear()
+            raise NavigationBlocked(f"blocked navigation to {urls[0]}: its host is not in allowed_domains")
 
     async def go_back(self, timeout_s: float) -> None:
         await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
@@ -211,7 +223,10 @@ class DomSession:
                 await _select(target, action.text, timeout)
             await page.wait_for_load_state("load", timeout=timeout)
         except PlaywrightError as exc:
+            self._raise_blocked()
             raise PlaneError(f"{action.kind} failed: {_first_line(exc)}") from exc
+        await page.wait_for_timeout(50)
+        self._raise_blocked()
 
     async def wait(self, seconds: float) -> None:
         await self._page.wait_for_timeout(seconds * 1000)
@@ -236,8 +251,11 @@ class DomSession:
         return [final]
 
 
-def _allowlist_guard(allowed: tuple[str, ...]) -> Callable[[Route, Request], Awaitable[None]]:
-    """Blocks any document load (a click on an outside link, a redirect, a new tab) off the allowlist."""
+def _allowlist_guard(
+    allowed: tuple[str, ...], blocked: list[str]
+) -> Callable[[Route, Request], Awaitable[None]]:
+    """Blocks any document load (a click on an outside link, a redirect, a new tab) off the allowlist,
+    and notes it so the step that caused it fails."""
 
     async def guard(route: Route, request: Request) -> None:
         host = urlsplit(request.url).hostname or ""
@@ -247,6 +265,7 @@ def _allowlist_guard(allowed: tuple[str, ...]) -> Callable[[Route, Request], Awa
             and not host_allowed(host, list(allowed))
         ):
             log.warning("blocked navigation to %s: not in allowed_domains", host)
+            blocked.append(request.url)
             await route.abort("blockedbyclient")
             return
         await route.continue_()

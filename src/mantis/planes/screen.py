@@ -53,27 +53,17 @@ class Screen:
             await asyncio.sleep(POLL_S / 5)
         return True
 
-    async def settle(
-        self, region: Region, *, quiet_s: float, timeout_s: float, changed_from: bytes | None = None
-    ) -> bool:
-        """Waits until the region has not changed for `quiet_s`; False if it still moved at the deadline.
-        With `changed_from`, the quiet period only counts once the screen differs from that frame (or after
-        `quiet_s * 3` without any change, for actions that change nothing), so a slow start is not
-        mistaken for a settled page."""
+    async def settle(self, region: Region, *, quiet_s: float, timeout_s: float) -> bool:
+        """Waits until the region has not changed for `quiet_s`; False if it still moved at the deadline."""
         loop = asyncio.get_running_loop()
-        start = loop.time()
-        last = await self.frame(region)
-        last_change = loop.time()
-        moved = changed_from is None or last != changed_from
-        while loop.time() - start < timeout_s:
+        deadline = loop.time() + timeout_s
+        last, last_change = await self.frame(region), loop.time()
+        while loop.time() < deadline:
             await asyncio.sleep(POLL_S)
             current = await self.frame(region)
-            now = loop.time()
             if current != last:
-                last, last_change, moved = current, now, True
-            elif not moved and now - start >= quiet_s * 3:
-                moved = True
-            elif moved and now - last_change >= quiet_s:
+                last, last_change = current, loop.time()
+            elif loop.time() - last_change >= quiet_s:
                 return True
         return False
 

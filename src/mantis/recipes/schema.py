@@ -24,7 +24,7 @@ class ExtractionSchema:
     spec: ExtractSpec
     spam_indicators: tuple[str, ...] = ()
     spam_seller_indicators: tuple[str, ...] = ()
-    seller_fields: tuple[str, ...] = ("seller", "seller_type", "seller_name", "dealer")
+    seller_fields: tuple[str, ...] = ("seller", "seller_type", "seller_name", "dealer", "vendor", "merchant")
     forbidden_controls: tuple[str, ...] = ()
     allowed_controls: tuple[str, ...] = ()
     listing_card_exclusions: tuple[str, ...] = ()

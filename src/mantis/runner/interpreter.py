@@ -8,7 +8,7 @@ from typing import Any
 
 from mantis.brains.base import GroundingError, PlanningError
 from mantis.brains.cost import CostCapReached
-from mantis.planes.base import Action, PlaneError
+from mantis.planes.base import Action, NavigationBlocked, PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
 from mantis.runner import actions, extraction, tabs
@@ -157,6 +157,9 @@ async def _run_one(
             raise StepFailure(str(exc), code="cost_cap_reached") from exc
         except PlanningError as exc:
             raise StepFailure(str(exc), code=exc.code) from exc
+        except NavigationBlocked as exc:
+            ctx.emit("navigation.blocked", str(exc), level="warning", step_index=pc)
+            raise StepFailure(str(exc), code="domain_not_allowed") from exc
     except StepFailure as exc:
         if exc.code in RUN_ENDING:
             result.status, result.message = "failed", str(exc)
@@ -266,6 +269,4 @@ async def _dispatch(
         case "collect_urls":
             return await extraction.collect_urls(step, ctx, deps)
         case _:
-            raise StepFailure(
-                f"{step.type} steps are not supported on this plane yet", code="unsupported_step"
-            )
+            return await tabs.run(step, ctx, session, brain, deps.recipe, timeout_s)

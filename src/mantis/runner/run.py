@@ -60,8 +60,7 @@ def dom_only_steps(plan: ResolvedPlan) -> list[str]:
 async def execute_run(
     plan: ResolvedPlan, ctx: RunContext, plane: Plane, brain: Brain, options: RunOptions
 ) -> Outcome:
-    ctx.run_dir.mkdir(parents=True, exist_ok=True)
-    (ctx.run_dir / "plan.json").write_text(plan.model_dump_json(indent=2, exclude_none=True) + "\n")
+    write_plan(plan, ctx)
     ctx.emit(
         "run.started",
         f"run {ctx.run_id} on {plane.name} with the {brain.name} brain",
@@ -110,6 +109,12 @@ async def execute_run(
             with contextlib.suppress(Exception):
                 await asyncio.shield(_close(session, ctx))
     return _conclude(ctx, outcome)
+
+
+def write_plan(plan: ResolvedPlan, ctx: RunContext) -> None:
+    """plan.json: the plan as resolved, whatever happens to the run after."""
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.run_dir / "plan.json").write_text(plan.model_dump_json(indent=2, exclude_none=True) + "\n")
 
 
 async def _close(session: Session, ctx: RunContext) -> None:

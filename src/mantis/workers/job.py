@@ -12,7 +12,7 @@ from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner.context import Event, Limits, RunContext
-from mantis.runner.run import Outcome, RunOptions, execute_run
+from mantis.runner.run import Outcome, RunOptions, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.models import Run, RunEvent
 from mantis.store.views import status_view
@@ -73,6 +73,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
     plan = ResolvedPlan.model_validate(run.plan)
     ctx = context_for(run, services)
     effective = run.effective
+    write_plan(plan, ctx)
     write_status(services, run.id)
     try:
         plane = services.plane(effective["compute_backend"])

@@ -88,7 +88,7 @@ class CueBook:
         return cues
 
     def href_cues(self, raw: str, href: str) -> Cues:
-        """Where a link goes says what it is: tel:, mailto:, /user?id=…, /jobs/…; not other sites."""
+        """Where a link goes says what it is: tel:, mailto:, /user?id=…, /jobs/…; not on other sites."""
         scheme = raw.split(":", 1)[0].lower() if ":" in raw[:8] else ""
         if scheme in ("tel", "mailto"):
             return {scheme: 0.9}
@@ -97,7 +97,7 @@ class CueBook:
             return {}
         segment = parts.path.strip("/").split("/", 1)[0]
         keys = " ".join(kv.split("=", 1)[0] for kv in parts.query.split("&"))
-        return {t: 0.5 for t in tokens(segment + " " + keys)}
+        return {t: 0.5 for t in tokens(f"{segment} {keys} {parts.fragment}")}  # "#customerReviews" too
 
     def columns(self, row: HtmlElement) -> tuple[HtmlElement | None, list[str]]:
         """The header row of the row's table and its column names, looked up once per table part."""

@@ -18,7 +18,7 @@ _UNSEEN_TAGS = ("script", "style", "template", "noscript", "svg", "math", "canva
                 "select", "datalist")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))", re.I)
 # huge_tree: libxml2 otherwise stops reading at 256 levels of nesting and drops the rest of the page.
-_PARSER = lxml.html.HTMLParser(huge_tree=True)
+_PARSER = lxml.html.HTMLParser(huge_tree=True, encoding="utf-8")
 _HIDDEN_XPATH = ".//*[@data-mantis-hidden='1' or @hidden or @aria-hidden='true' or @style]"
 
 # Elements that break a line, so their text never runs into the text next to them.
@@ -39,7 +39,7 @@ class Page:
     body: HtmlElement
     base: str  # what relative links resolve against: <base href> over the page's own URL
     url: str  # the page's own address: its canonical link, else the URL it was loaded from
-    _resolved: dict[str, str | None] = field(default_factory=dict)
+    _resolved: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def absolute(self, href: str | None) -> str | None:
         """The link as an absolute URL; None for links that go nowhere ("#", javascript:)."""
@@ -56,8 +56,9 @@ class Page:
 def load(html: str, base_url: str) -> Page | None:
     """Parse the DOM and strip what a viewer could not see; None for a page with no body."""
     try:
-        doc = lxml.html.document_fromstring(html, parser=_PARSER)
-    except (etree.ParserError, ValueError):
+        # As bytes: lxml refuses str input that carries an XML encoding declaration (XHTML pages).
+        doc = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_PARSER)
+    except etree.ParserError:  # nothing to parse
         return None
     base = base_url
     for el in doc.iterfind(".//base[@href]"):
@@ -83,9 +84,15 @@ def _is_hidden(el: HtmlElement) -> bool:
     return (
         attrib.get("data-mantis-hidden") == "1"
         or ("hidden" in attrib and el.tag != "input")
-        or attrib.get("aria-hidden") == "true"
+        or (attrib.get("aria-hidden") == "true" and not _page_behind_dialog(el))
         or bool(_HIDDEN_STYLE.search(attrib.get("style", "")))
     )
+
+
+def _page_behind_dialog(el: HtmlElement) -> bool:
+    """aria-hidden hides icons and visual duplicates from screen readers, but an open dialog also
+    sets it on the whole page behind it, which is still on screen: that is kept."""
+    return el.find(".//h1") is not None or el.find(".//h2") is not None or len(el.text_content()) > 500
 
 
 def signature(el: HtmlElement) -> str:

@@ -40,11 +40,18 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
     if page is None:
         return [] if spec.max_items else [{f.name: None for f in fields}]
     matcher = Matcher(fields)
-    if spec.max_items is None:
-        return [_single_row(page, fields, matcher)]
     field_words = {t for f in fields for t in f.cores}
     about = (entity | frozenset(tokens(intent))) - STOP - GENERIC - _INTENT_NOISE - field_words
-    return _list_rows(page, fields, matcher, spec.max_items, about)
+    if spec.max_items is not None:
+        return _list_rows(page, fields, matcher, spec.max_items, about)
+    row = _single_row(page, fields, matcher)
+    headless = page.body.find(".//h1") is None
+    if headless or any(f.required and row[f.name] is None for f in fields):
+        # No main record (a list page, with no h1 or without the fields): its first item stands in.
+        first = _list_rows(page, fields, matcher, 1, about)
+        if first and _filled(first[0]) + headless > _filled(row):
+            return first
+    return [row]
 
 
 def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
@@ -118,10 +125,19 @@ def _drop_strays(found: list[dict[str, Pick]], fields: list[FieldInfo]) -> None:
 
 
 def _stray(where: str, usual: str) -> bool:
-    """Elements named by a class match on the class; bare tags must also sit under the same parent."""
+    """Elements with classes match on a shared class ("price" and "price price--sale" do); bare
+    tags must also sit under a like parent."""
     parent, _, own = where.partition(">")
     usual_parent, _, usual_own = usual.partition(">")
-    return own != usual_own or ("." not in own and parent != usual_parent)
+    return not _alike(own, usual_own) or ("." not in own and not _alike(parent, usual_parent))
+
+
+def _alike(sig: str, other: str) -> bool:
+    tag, *classes = sig.split(".")
+    other_tag, *other_classes = other.split(".")
+    if tag != other_tag:
+        return False
+    return bool(set(classes) & set(other_classes)) if classes or other_classes else True
 
 
 def _group_score(group: Group, reader: Reader, mapper: Mapper, fields: list[FieldInfo],
@@ -169,6 +185,10 @@ def _fill_by_position(rows: list[Row], fields: list[FieldInfo]) -> None:
             for row in rows:
                 if row[f.name] is None:
                     row[f.name] = False
+
+
+def _filled(row: Row) -> int:
+    return sum(v is not None for v in row.values())
 
 
 def _empty(pick: Pick | None) -> bool:

@@ -16,7 +16,7 @@ from mantis.brains.offline.cues import Cues
 from mantis.brains.offline.dom import Page, place
 from mantis.brains.offline.reader import Cand, Link, Record
 from mantis.brains.offline.values import parse_bool
-from mantis.brains.offline.vocab import FieldInfo, Matcher
+from mantis.brains.offline.vocab import NUMERIC, FieldInfo, Matcher
 
 THRESHOLD = 0.45
 _SHARE = 0.7  # a field left empty may share text with another field when it fits this well
@@ -44,16 +44,15 @@ class Mapper:
     def names(self, cues: Cues) -> list[float]:
         """How strongly the cue words speak of each field; the head noun counts most."""
         per: dict[tuple[int, int], float] = {}
+        lookup = self.matcher.lookup
         for tok, weight in cues.items():
-            for fi, ci, strength in self.matcher.lookup(tok):
+            for fi, ci, strength in lookup(tok):
                 v = strength * weight
                 if v > per.get((fi, ci), 0.0):
                     per[fi, ci] = v
         out = [0.0] * len(self.fields)
-        for fi, f in enumerate(self.fields):
-            vals = [per.get((fi, ci), 0.0) for ci in range(len(f.cores))]
-            if not vals:
-                continue
+        for fi in {fi for fi, _ in per}:
+            vals = [per.get((fi, ci), 0.0) for ci in range(len(self.fields[fi].cores))]
             score = max(vals[-1], 0.6 * max(vals[:-1], default=0.0))
             matched = sum(v >= 0.5 for v in vals)
             out[fi] = score + 0.15 * max(matched - 1, 0)
@@ -142,9 +141,9 @@ class Mapper:
             m = f.span.search(text) if f.span is not None else None
             loose = text.replace(m[0], "", 1) if m else text
             s -= min(0.02 * max(loose.count(" ") - 2, 0), 0.3)
-        if f.type == "int" and cand.number is None:
-            s *= 0.5
-        elif f.type == "str":
+        if f.type != "bool" and (f.type == "int" or f.head in NUMERIC) and cand.number is None:
+            s *= 0.4  # a count, a price or a phone number is written with digits
+        if f.type == "str":
             if f.head == "title" and not cand.letters:
                 s *= 0.3
             if len(text) > 300 and f.head != "description":

@@ -31,6 +31,7 @@ _SEGMENTS = re.compile(r"\s+[·|•]\s+")
 # Inline elements that read as separate words even with no space between them in the markup.
 _SPACED_TAGS = frozenset(("a", "button", "time", "img", "input"))
 _MAX_DEPTH = 200
+_DATA_NOISE = ("data-mantis", "data-test", "data-qa", "data-cy", "data-action", "data-layout")
 
 
 @dataclass(eq=False)
@@ -55,7 +56,8 @@ class Cand:
 
     @cached_property
     def letters(self) -> int:
-        return sum(ch.isalpha() for ch in self.text)
+        """Letters among the first 64 characters: enough to tell words from numbers and symbols."""
+        return sum(ch.isalpha() for ch in self.text[:64])
 
 
 @dataclass(eq=False)
@@ -136,6 +138,7 @@ class _Walk:
             anchor = el
             cues = merge(cues, self.r.cues.href_cues(raw_href, href))
         heading = HEADINGS.get(tag, heading)
+        self._data_values(el)
         if tag in ("meta", "link"):
             self._meta(el, cues)
             return "", None
@@ -179,11 +182,11 @@ class _Walk:
             parts.append(" ")
         text = "".join(parts)
         full = collapse(text)
-        if not _has_alnum(full):
-            return text, None
         label = el.get("aria-label")
         if label and label.strip() and label.strip().lower() not in full.lower():
             self._stated(label, el, cues)  # e.g. star ratings drawn in CSS, named only for screen readers
+        if not _has_alnum(full):
+            return text, None
         new_links = self.rec.links[links_before:]
         own_anchor = anchor if anchor is not None else (new_links[0].el if len(new_links) == 1 else None)
         cand = Cand(full, el, lo, self.atom, merge(cues, text_cues(full)), order, own_anchor, heading,
@@ -233,6 +236,14 @@ class _Walk:
         """Microdata that is stated rather than shown (<meta itemprop content>, <link itemprop href>)."""
         if el.get("itemprop"):
             self._stated(el.get("content") or el.get("href", "").rstrip("/").rsplit("/", 1)[-1], el, cues)
+
+    def _data_values(self, el: HtmlElement) -> None:
+        """Values kept in data-* attributes named like a field: data-sku="A-113", data-price="89.5"."""
+        for key, value in el.attrib.items():
+            if key.startswith("data-") and not key.startswith(_DATA_NOISE) and 0 < len(value.strip()) <= 40:
+                named = {t: 0.9 for t in tokens(key[5:])}
+                if any(self.r.cues.matcher.lookup(t) for t in named):
+                    self._stated(value, el, named)
 
     def _stated(self, value: str, el: HtmlElement, cues: Cues) -> None:
         """A value the markup states without showing it as text; it uses up no text node."""

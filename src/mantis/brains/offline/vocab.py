@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from mantis.plans.models import ExtractField
 
@@ -28,7 +28,7 @@ _CONCEPTS = (
     "rank position pos index",
     "rating star",
     "review",
-    "location city address place region locality area where map marker pin",
+    "location city address place region locality area where map marker pin neighborhood district",
     "phone tel telephone mobile cell",
     "email mail mailto",
     "company employer organization org hiring",
@@ -73,8 +73,8 @@ _DAY = r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _CLOCK = r"(?:\s*[·,@|-]?\s*(?:at\s+)?\d{1,2}(?::\d{2}(?:\s*[ap]\.?m\b\.?)?|\s*[ap]\.?m\b\.?))?"
 _PATTERNS = {
     "price": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|chf)\b",
-    "age": r"\b\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
-    r"|y|yrs?|years?)\.?\s+ago\b|\b(?:yesterday|today|just now)\b|\b\d{4}-\d{2}-\d{2}\b"
+    "age": r"\b\d+\+?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
+    r"|y|yrs?|years?)\.?\s+ago\b|\b(?:yesterday|today|just now|just posted)\b|\b\d{4}-\d{2}-\d{2}\b"
     r"|" + _DAY + r"(?:" + _MONTH + r"\.?\s+\d{1,2}\b(?:,?\s+\d{4}\b)?"
     r"|\d{1,2}\s+" + _MONTH + r"\b\.?(?:,?\s+\d{4}\b)?)" + _CLOCK,
     "email": r"[\w.+-]+@[\w-]+\.[\w.]+",
@@ -90,6 +90,12 @@ _PATTERNS = {
     "salary": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\d+k\b",
 }
 
+
+# Kinds of value that are always written with digits.
+NUMERIC = frozenset({
+    "price", "salary", "rating", "phone", "year", "mileage", "rank", "number", "point", "review", "comment",
+    "bed", "bath", "sqft",
+})
 
 # Where a value of these kinds sits inside a longer text ("Rated 4.5 out of 5 stars" -> "4.5").
 _SPANS = {
@@ -110,7 +116,7 @@ def split_words(text: str) -> list[str]:
     return words
 
 
-@cache
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude plural fold, enough to make "comments" meet "comment" and "stories" meet "story"."""
     if len(word) > 4 and word.endswith("ies"):

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import mantis.webhooks.models  # noqa: F401  (its table belongs to the metadata autogenerate compares)
 from mantis.store.models import Base
 
 config = context.config
