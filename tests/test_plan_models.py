@@ -106,3 +106,14 @@ def test_plan_library_paths_stay_inside(tmp_path: Path) -> None:
             resolve.library_path(tmp_path, bad)
     with pytest.raises(resolve.PlanNotFound):
         resolve.library_path(tmp_path, "plans/missing.json")
+
+
+def test_step_reference_is_fresh_and_covers_every_step_type() -> None:
+    from typing import get_args
+
+    from mantis.plans import reference
+    from mantis.plans.models import StepType
+
+    assert set(reference.STEP_DOCS) == set(get_args(StepType))
+    committed = (REPO / "docs" / "reference" / "steps.md").read_text()
+    assert committed == reference.render(), "run python -m mantis.plans.reference > docs/reference/steps.md"

@@ -47,6 +47,8 @@ class Settings:
     platform_api_key: str = ""
     max_queued_runs: int = 1000
     tenants_file: Path | None = None
+    shutdown_grace_s: float = 20.0
+    rate_limit_per_s: float = 50.0
 
     @property
     def runs_dir(self) -> Path:
@@ -72,4 +74,6 @@ class Settings:
             platform_api_key=os.environ.get("MANTIS_PLATFORM_API_KEY", ""),
             max_queued_runs=_env_int("MANTIS_MAX_QUEUED_RUNS", 1000),
             tenants_file=Path(tenants) if (tenants := os.environ.get("MANTIS_TENANTS_FILE")) else None,
+            shutdown_grace_s=_env_float("MANTIS_SHUTDOWN_GRACE_S", 20.0),
+            rate_limit_per_s=_env_float("MANTIS_RATE_LIMIT_PER_S", 50.0),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mantis.config import Settings
 from mantis.planes.base import Plane
+from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.runs import RunStore
@@ -43,6 +44,8 @@ class Services:
         if name not in self._planes:
             if name == "browser_use_plane":
                 self._planes[name] = DomPlane(self.settings.chromium, self.settings.home)
+            elif name == "computer_plane":
+                self._planes[name] = ComputerPlane(self.settings.chromium)
             else:
                 raise PlaneUnavailable(f"the compute plane {name!r} is not available on this server")
         return self._planes[name]

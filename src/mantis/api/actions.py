@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,8 +15,8 @@ from mantis.api.schemas import ActionRequest
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
-from mantis.store.views import iso, status_view
-from mantis.webhooks import enqueue_for_run
+from mantis.store.views import aware, iso, status_view
+from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
 SCOPES = {"cancel": "runs:cancel"}
@@ -119,17 +118,17 @@ async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[st
 
 
 async def cancel(run: Run, services: Services) -> dict[str, Any]:
+    """A queued run ends at once; a running one is asked to stop (wherever it runs) and waited for."""
     runs = services.runs
-    if run.status == "queued":
-        await run_in_threadpool(
-            runs.finish, run.id, "cancelled", "queued", summary="Cancelled before it started"
-        )
-        await enqueue_for_run(services, run.id)
-    elif run.status == "running":
+    queued_cancelled = run.status == "queued" and await conclude(
+        services, run.id, "cancelled", from_status="queued", summary="Cancelled before it started"
+    )
+    if not queued_cancelled and run.status in ("queued", "running"):  # running, or claimed meanwhile
         await run_in_threadpool(runs.request_cancel, run.id)
         await services.executor.cancel(run.id)
-        deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
-        while asyncio.get_running_loop().time() < deadline:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CANCEL_WAIT_S
+        while loop.time() < deadline:
             current = await run_in_threadpool(runs.get, run.id)
             if current is None or current.status in FINAL:
                 break
@@ -165,7 +164,7 @@ async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> d
         anchor = await run_in_threadpool(services.runs.get, req.cursor, tenant.id)
         if anchor is None:
             raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
-        before = anchor.created_at if anchor.created_at.tzinfo else anchor.created_at.replace(tzinfo=UTC)
+        before = aware(anchor.created_at)
     runs = await run_in_threadpool(services.runs.page, tenant.id, req.status, req.limit, before)
     return {
         "runs": [

@@ -1,4 +1,5 @@
-"""Who is calling: the platform key (when the operator sets one), then the tenant's token and scopes."""
+"""Who is calling: the platform key (when the operator sets one), the tenant's token and scopes, and
+whether the tenant is within its request rate."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from mantis.api.errors import ApiError
+from mantis.api.ratelimit import RateLimiter
 from mantis.services import Services
 from mantis.store.models import Tenant
 
@@ -26,6 +28,9 @@ async def authenticate(request: Request) -> Tenant:
     tenant = await run_in_threadpool(services.tenants.authenticate, token) if token else None
     if tenant is None:
         raise ApiError(401, "unauthorized", "missing or unknown X-Mantis-Token")
+    limiter: RateLimiter = request.app.state.limiter
+    if wait_s := limiter.wait_s(tenant.id):
+        raise ApiError(429, "rate_limited", "too many requests; slow down", retry_after=wait_s)
     return tenant
 
 

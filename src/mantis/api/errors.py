@@ -8,10 +8,33 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger("mantis.api")
 
+# API.md's error table: the codes each status may carry.
+CODES: dict[int, tuple[str, ...]] = {
+    400: (
+        "invalid_json",
+        "invalid_plan_shape",
+        "invalid_plan",
+        "invalid_plan_path",
+        "plan_too_large",
+        "unknown_field",
+        "invalid_action",
+        "invalid_request",
+    ),
+    401: ("unauthorized", "platform_key_required"),
+    403: ("forbidden_scope", "domain_not_allowed"),
+    404: ("run_not_found", "plan_not_found", "artifact_not_found"),
+    409: ("idempotency_conflict", "run_not_finished"),
+    413: ("payload_too_large",),
+    429: ("too_many_runs", "rate_limited"),
+    500: ("internal_error",),
+    503: ("unavailable",),
+}
 RETRYABLE = frozenset({"run_not_finished", "too_many_runs", "rate_limited", "internal_error", "unavailable"})
 
 
@@ -51,6 +74,12 @@ def install(app: FastAPI) -> None:
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _store_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("the run store failed on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(503, "unavailable", "the run store is not reachable; try again shortly")
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

@@ -47,3 +47,16 @@ class ActionRequest(BaseModel):
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(100, ge=1, le=1000)
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A code from the error table, e.g. `invalid_plan`.")
+    message: str
+    retryable: bool = Field(description="Whether the same request may succeed later (with backoff).")
+    details: Any = Field(None, description="`{path, message}` items, or the fields or hosts at fault.")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer; 429 and 503 also carry `Retry-After`."""
+
+    error: ErrorDetail

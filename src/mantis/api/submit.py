@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from mantis import metrics
 from mantis.api.errors import ApiError
 from mantis.api.schemas import PLAN_FIELDS, Submission
 from mantis.config import Settings
@@ -20,9 +21,10 @@ from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import RECIPES, recipe
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
-from mantis.store.views import iso
+from mantis.store.views import aware, iso
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
+QUEUE_FULL_RETRY_S = 30
 
 
 def new_run_id() -> str:
@@ -142,8 +144,11 @@ async def submit(
             f"host not in your allowed_domains: {', '.join(refused)}",
             {"hosts": refused},
         )
-    if await run_in_threadpool(services.runs.queued_count) >= settings.max_queued_runs:
-        raise ApiError(429, "too_many_runs", "the queue is full; try again shortly", retry_after=30)
+    queued = (await run_in_threadpool(services.runs.active_counts))["queued"]
+    if queued >= settings.max_queued_runs:
+        raise ApiError(
+            429, "too_many_runs", "the queue is full; try again shortly", retry_after=QUEUE_FULL_RETRY_S
+        )
     effective = effective_settings(sub, plan, tenant, settings)
     run = Run(
         id=new_run_id(),
@@ -170,12 +175,13 @@ async def submit(
     stored, created = await run_in_threadpool(services.runs.create, run)
     if not created and stored.request_hash != digest:
         raise ApiError(409, "idempotency_conflict", "this idempotency key was used with another body")
+    if created:
+        metrics.RUNS_SUBMITTED.inc()
     return stored, created
 
 
 def _fresh(run: Run) -> bool:
-    created = run.created_at if run.created_at.tzinfo else run.created_at.replace(tzinfo=UTC)
-    return datetime.now(UTC) - created < IDEMPOTENCY_WINDOW
+    return datetime.now(UTC) - aware(run.created_at) < IDEMPOTENCY_WINDOW
 
 
 def queued_view(run: Run, settings: Settings) -> dict[str, Any]:

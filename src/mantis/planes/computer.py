@@ -171,16 +171,18 @@ class ComputerSession:
     async def navigate(self, url: str, timeout_s: float) -> None:
         """Through the address bar, as a person would. Chromium moves the focus there only a moment after
         ctrl+L (keys typed sooner go to the page), so typing waits until the toolbar shows it. Typing
-        keeps the keys in order (a paste lands asynchronously and can lose the race with Enter); Delete
-        drops any inline autocompletion, so Enter opens exactly this URL."""
+        keeps the keys in order (a paste lands asynchronously and can lose the race with Enter). The
+        address bar completes typed text inline from history, asynchronously: a space typed after the URL
+        replaces whatever completion is showing, and deleting it again stops later ones, so Enter opens
+        exactly this URL."""
         screen, keys = self._tools()
         deadline = asyncio.get_running_loop().time() + timeout_s
         page = await screen.frame(self._page)
         toolbar = await screen.frame(self._toolbar)
         await keys.key("ctrl+l")
         await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s))
-        await keys.type_text(ascii_url(url))
-        await keys.key("Delete")
+        await keys.type_text(ascii_url(url) + " ")
+        await keys.key("BackSpace")
         await keys.key("Enter")
         self._url = url
         await self._settle(deadline, page, PAGE_CHANGE_S)

@@ -28,6 +28,9 @@ StepType = Literal[
     "close_tab",
 ]
 
+# Step types only a DOM-aware plane can run (a step with `target_role` is one too).
+DOM_ONLY_STEPS = frozenset({"capture_link_in_new_tab", "switch_tab", "close_tab"})
+
 ComputeBackend = Literal["computer_plane", "browser_use_plane"]
 FieldType = Literal["int", "str", "bool"]
 
@@ -84,7 +87,7 @@ class Runtime(_Strict):
 
 
 # What each step type needs in `params`: a tuple lists alternatives of which one must be present.
-_REQUIRED_PARAMS: dict[str, tuple[tuple[str, ...], ...]] = {
+REQUIRED_PARAMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "navigate": (("url", "url_from"),),
     "fill": (("text",),),
     "press": (("key",),),
@@ -96,26 +99,38 @@ _REQUIRED_PARAMS: dict[str, tuple[tuple[str, ...], ...]] = {
 class Step(_Strict):
     """One typed step of a micro-plan."""
 
-    type: StepType
+    type: StepType = Field(description="What the step does; see docs/reference/steps.md.")
     intent: str = Field("", description="What the step does, in words; the target when no label is given.")
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="The step type's parameters; `{name}` is filled from `inputs`."
+    )
     budget: int | None = Field(None, ge=0, description="For scroll: the number of scroll actions.")
-    timeout_s: float | None = Field(None, gt=0)
+    timeout_s: float | None = Field(
+        None, gt=0, description="Seconds the step may take (30, or 180 with a model)."
+    )
     optional: bool = Field(False, description="A failure of this step is logged and the run goes on.")
-    claude_only: bool = False
-    extract: ExtractSpec | None = None
-    out_var: str | None = None
-    condition_var: str | None = None
-    then_target: int = Field(-1, ge=-1)
-    else_target: int = Field(-1, ge=-1)
-    loop_target: int = Field(-1, ge=-1)
-    loop_count: int = Field(0, ge=0)
-    stop_var: str | None = None
-    target_role: str | None = None
+    claude_only: bool = Field(
+        False, description="Accepted for compatibility: extraction always uses the run's brain."
+    )
+    extract: ExtractSpec | None = Field(
+        None, description="The inline extraction schema of an extraction step."
+    )
+    out_var: str | None = Field(None, description="The variable a detect_visible or extract_url step writes.")
+    condition_var: str | None = Field(None, description="The variable an if_else step reads.")
+    then_target: int = Field(-1, ge=-1, description="if_else: the step index to jump to when truthy.")
+    else_target: int = Field(-1, ge=-1, description="if_else: the step index to jump to when falsy.")
+    loop_target: int = Field(-1, ge=-1, description="loop: the step index to jump back to.")
+    loop_count: int = Field(
+        0, ge=0, description="loop: how many times to jump (clamped to the server's cap)."
+    )
+    stop_var: str | None = Field(None, description="loop: a variable that ends the loop early when truthy.")
+    target_role: str | None = Field(
+        None, description="A semantic role the plan's recipe maps to an element (DOM-aware planes only)."
+    )
 
     @model_validator(mode="after")
     def _params_present(self) -> Step:
-        for alternatives in _REQUIRED_PARAMS.get(self.type, ()):
+        for alternatives in REQUIRED_PARAMS.get(self.type, ()):
             if not any(self.params.get(name) not in (None, "") for name in alternatives):
                 wanted = " or ".join(f"params.{name}" for name in alternatives)
                 raise ValueError(f"a {self.type} step needs {wanted}")

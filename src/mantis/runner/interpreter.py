@@ -15,6 +15,7 @@ from mantis.runner import actions, extraction, tabs
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
 
 DEFAULT_STEP_TIMEOUT_S = 30.0
+MODEL_STEP_TIMEOUT_S = 180.0  # a model call may take a minute, and retries after a 429 more
 
 # Failures that end the run whatever the step's `optional` says.
 RUN_ENDING = frozenset({"cost_cap_reached", "domain_not_allowed", "model_required", "model_unavailable"})
@@ -144,7 +145,8 @@ async def _run_one(
         message = f"skipped: the recipe {deps.recipe.name} rejects intents like {hit!r}"
         _record(ctx, pc, step, "skipped", message, task_id, rejection_intent=hit)
         return
-    timeout_s = min(step.timeout_s or DEFAULT_STEP_TIMEOUT_S, max(ctx.remaining_s(), 0.1))
+    default = DEFAULT_STEP_TIMEOUT_S if deps.brain.name == "offline" else MODEL_STEP_TIMEOUT_S
+    timeout_s = min(step.timeout_s or default, max(ctx.remaining_s(), 0.1))
     ctx.emit("step.started", step.intent or step.type, step_index=pc, type=step.type, task_id=task_id)
     began = time.monotonic()
     result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id)

@@ -15,6 +15,7 @@ from typing import Any
 
 from mantis.brains.base import Brain
 from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
+from mantis.plans.models import DOM_ONLY_STEPS
 from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
 from mantis.runner.context import Deps, RunContext, StepFailure
@@ -22,8 +23,6 @@ from mantis.runner.interpreter import execute
 from mantis.runner.rows import leads, write_artifacts
 
 log = logging.getLogger("mantis.runner")
-
-DOM_ONLY_STEPS = frozenset({"capture_link_in_new_tab", "switch_tab", "close_tab"})
 
 
 @dataclass
@@ -60,13 +59,14 @@ def dom_only_steps(plan: ResolvedPlan) -> list[str]:
 async def execute_run(
     plan: ResolvedPlan, ctx: RunContext, plane: Plane, brain: Brain, options: RunOptions
 ) -> Outcome:
-    write_plan(plan, ctx)
     ctx.emit(
         "run.started",
         f"run {ctx.run_id} on {plane.name} with the {brain.name} brain",
         plane=plane.name,
         brain=brain.name,
     )
+    for note in getattr(brain, "notes", ()):
+        ctx.emit("brain.note", note, level="warning")
     session: Session | None = None
     outcome: Outcome
     try:

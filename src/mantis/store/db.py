@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# PostgreSQL advisory lock keys: one per job that must run in one process at a time.
+MIGRATE_LOCK = 0x6D616E7469730001
+CLAIM_LOCK = 0x6D616E7469730002
 
 
 def make_engine(url: str) -> Engine:
@@ -36,12 +42,37 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Brings the schema to the newest revision; safe to call on every start."""
+    """Brings the schema to the newest revision; safe to call on every start, from several processes."""
     cfg = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def exclusive(sessions: sessionmaker[Session], lock: int) -> Iterator[Session]:
+    """A transaction that no other holder of `lock` runs beside, in any process on the same database.
+
+    PostgreSQL takes the advisory lock `lock` until commit; SQLite has one lock for the whole file, taken
+    up front with BEGIN IMMEDIATE (a plain BEGIN would let two readers decide before either writes).
+    """
+    with sessions() as session:
+        connection: Connection
+        if session.get_bind().dialect.name == "sqlite":
+            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection = session.connection()
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()

@@ -1,22 +1,41 @@
-"""Runs, their queue and their event log, kept in the database so that no restart loses one."""
+"""Runs, their queue and their event log, kept in the database so that no restart loses one.
+
+A claimed run carries the `worker_id` of the worker that took it: a worker's later writes (progress, its
+end) apply only while it still holds the run, so a run put back in the queue and taken by another
+process is never overwritten by the worker that let it go.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mantis.store.models import Run, RunEvent, Tenant
+from mantis import metrics
+from mantis.store.db import CLAIM_LOCK, exclusive
+from mantis.store.models import Run, RunEvent
+from mantis.store.queue import next_claimable
+from mantis.store.views import aware
 
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a running run, and when it last said it was alive."""
+
+    run_id: str
+    worker_id: str | None
+    heartbeat_at: datetime | None
 
 
 class RunStore:
@@ -62,70 +81,111 @@ class RunStore:
         with self._sessions() as session:
             return list(session.scalars(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)))
 
-    def queued_count(self) -> int:
+    def active_counts(self) -> Counter[str]:
+        """How many runs are `queued` and `running`, store-wide."""
         with self._sessions() as session:
-            return len(session.scalars(select(Run.id).where(Run.status == "queued")).all())
+            rows = session.execute(
+                select(Run.status, func.count())
+                .where(Run.status.in_(("queued", "running")))
+                .group_by(Run.status)
+            ).tuples()
+            return Counter(dict(rows.all()))
 
     def claim_next(self, worker_id: str) -> Run | None:
-        """Takes the oldest queued run whose tenant has room and whose profile is not in use."""
-        with self._sessions.begin() as session:
-            running = session.execute(
-                select(Run.tenant_id, Run.profile_id).where(Run.status == "running")
-            ).all()
-            per_tenant = Counter(tenant for tenant, _ in running)
-            busy_profiles = {(tenant, profile) for tenant, profile in running if profile}
-            limits = dict(session.execute(select(Tenant.id, Tenant.max_concurrent_runs)).tuples().all())
-            queued = session.scalars(
-                select(Run).where(Run.status == "queued").order_by(Run.created_at, Run.id).limit(500)
-            ).all()
-            for run in queued:
-                limit = limits.get(run.tenant_id)
-                if limit is not None and per_tenant[run.tenant_id] >= limit:
-                    continue
-                if run.profile_id and (run.tenant_id, run.profile_id) in busy_profiles:
-                    continue
-                stamp = now()
-                claimed = session.execute(
-                    update(Run)
-                    .where(Run.id == run.id, Run.status == "queued")
-                    .values(status="running", started_at=stamp, worker_id=worker_id, heartbeat_at=stamp)
-                )
-                if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                    session.refresh(run)
-                    return run
-        return None
+        """Takes the oldest queued run whose tenant has room and whose profile is not in use.
 
-    def progress(self, run_id: str, **fields: Any) -> None:
-        with self._sessions.begin() as session:
-            session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now(), **fields))
-
-    def finish(self, run_id: str, status: str, from_status: str = "running", **fields: Any) -> bool:
-        """Ends a run that is still in `from_status`; any other run stays as it was."""
-        with self._sessions.begin() as session:
-            done = session.execute(
+        Claims are serialized across every process on the database, so two workers never both take the
+        last free slot of a tenant or a profile.
+        """
+        with exclusive(self._sessions, CLAIM_LOCK) as session:
+            run_id = next_claimable(session)
+            if run_id is None:
+                return None
+            stamp = now()
+            session.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status == from_status)
-                .values(status=status, finished_at=now(), **fields)
+                .where(Run.id == run_id)
+                .values(status="running", started_at=stamp, worker_id=worker_id, heartbeat_at=stamp)
             )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+            return session.get(Run, run_id)
 
-    def requeue(self, run_id: str) -> None:
-        """Puts a running run back in the queue, for a worker that stops before the run ends."""
+    def progress(self, run_id: str, held_by: str | None, **fields: Any) -> None:
         with self._sessions.begin() as session:
             session.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status == "running")
-                .values(status="queued", started_at=None, worker_id=None)
+                .where(Run.id == run_id, Run.worker_id == held_by, Run.status == "running")
+                .values(heartbeat_at=now(), **fields)
             )
 
+    def finish(
+        self,
+        run_id: str,
+        status: str,
+        from_status: str = "running",
+        held_by: str | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Ends a run that is still in `from_status` (and held by `held_by`, when given); any other run
+        stays as it was. Returns whether this call ended it."""
+        query = update(Run).where(Run.id == run_id, Run.status == from_status)
+        if held_by is not None:
+            query = query.where(Run.worker_id == held_by)
+        stamp = now()
+        with self._sessions.begin() as session:
+            ended = session.execute(
+                query.values(status=status, finished_at=stamp, **fields).returning(Run.started_at)
+            ).first()
+        if ended is None:
+            return False
+        started = ended.started_at
+        metrics.run_finished(status, aware(started) if started else None, stamp)
+        return True
+
+    def requeue(self, run_id: str, held_by: str) -> bool:
+        """Puts a running run back in the queue, for a worker that stops before the run ends."""
+        with self._sessions.begin() as session:
+            done = session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "running", Run.worker_id == held_by)
+                .values(
+                    status="queued",
+                    started_at=None,
+                    worker_id=None,
+                    heartbeat_at=None,
+                    step_index=0,
+                    current_intent=None,
+                )
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
     def request_cancel(self, run_id: str) -> None:
+        """Flags a running run; whichever process holds it notices on its next heartbeat."""
         with self._sessions.begin() as session:
             session.execute(update(Run).where(Run.id == run_id).values(cancel_requested=True))
 
-    def orphans(self) -> list[Run]:
-        """Runs marked running whose worker is gone (called at start, before any worker runs)."""
+    def heartbeat(self, run_ids: list[str]) -> list[str]:
+        """Marks these running runs alive; returns those whose cancellation was asked for."""
+        if not run_ids:
+            return []
+        with self._sessions.begin() as session:
+            session.execute(
+                update(Run).where(Run.id.in_(run_ids), Run.status == "running").values(heartbeat_at=now())
+            )
+            return list(
+                session.scalars(
+                    select(Run.id).where(
+                        Run.id.in_(run_ids), Run.status == "running", Run.cancel_requested.is_(True)
+                    )
+                )
+            )
+
+    def claims(self) -> list[Claim]:
+        """Every running run with its holder, for finding the ones whose worker died."""
         with self._sessions() as session:
-            return list(session.scalars(select(Run).where(Run.status == "running")))
+            rows = session.execute(
+                select(Run.id, Run.worker_id, Run.heartbeat_at).where(Run.status == "running")
+            ).tuples()
+            return [Claim(run_id, worker, aware(beat) if beat else None) for run_id, worker, beat in rows]
 
     def add_event(self, event: RunEvent) -> RunEvent:
         with self._sessions.begin() as session:

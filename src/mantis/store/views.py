@@ -8,21 +8,22 @@ from typing import Any
 from mantis.store.models import Run
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without a zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return aware(moment).astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def elapsed_seconds(run: Run) -> float:
     if run.started_at is None:
         return 0.0
-    start = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
-    end = run.finished_at or datetime.now(UTC)
-    end = end if end.tzinfo else end.replace(tzinfo=UTC)
-    return round((end - start).total_seconds(), 3)
+    end = aware(run.finished_at) if run.finished_at else datetime.now(UTC)
+    return round((end - aware(run.started_at)).total_seconds(), 3)
 
 
 def status_view(run: Run) -> dict[str, Any]:

@@ -1,21 +1,29 @@
-"""The embedded executor: a pool of asyncio workers in the server process, fed by the run store."""
+"""The embedded executor: a pool of asyncio workers in the server process, fed by the run store.
+
+Beside the pool, a watcher heartbeats this process's running runs, stops those whose cancellation was
+asked for (through any process), and settles runs whose holder died. On stop, running runs get a grace
+period; those still going are put back in the queue for the next start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 
 from mantis.services import Services
 from mantis.store.models import Run
-from mantis.webhooks import enqueue_for_run, enqueue_for_run_blocking
-from mantis.workers.job import run_job, write_status
+from mantis.store.runs import now
+from mantis.workers.job import conclude, note, run_job, write_status
+from mantis.workers.liveness import is_lost, process_id
 
 log = logging.getLogger("mantis.workers")
 
 IDLE_POLL_S = 1.0
+HEARTBEAT_S = 1.0
+SETTLE_EVERY = 15  # heartbeats between two looks for runs whose holder died
+WIND_DOWN_S = 10.0  # for stopped runs to close their browser sessions
+LOST = "the worker running this run stopped before it ended"
 
 
 class InProcessExecutor:
@@ -25,73 +33,121 @@ class InProcessExecutor:
         self._wake = asyncio.Event()
         self._stopping = False
         self._pool: list[asyncio.Task[None]] = []
-        self._running: dict[str, asyncio.Task[object]] = {}
-        self._worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self._watcher: asyncio.Task[None] | None = None
+        self._running: dict[str, tuple[asyncio.Task[object], str]] = {}
+        self._cancelled: set[str] = set()
+        self._requeued: set[str] = set()
+        self._process = process_id()
 
     async def start(self) -> None:
-        await asyncio.to_thread(self._settle_orphans)
+        await self._settle_lost()
         self._pool = [
             asyncio.create_task(self._work(i), name=f"mantis-worker-{i}") for i in range(self._size)
         ]
-
-    def _settle_orphans(self) -> None:
-        """Runs left `running` by a dead process end `worker_lost` rather than stay running forever."""
-        runs = self._services.runs
-        for run in runs.orphans():
-            runs.finish(
-                run.id,
-                "failed",
-                error_code="worker_lost",
-                error_message="the worker running this run stopped before it ended",
-                summary="Failed (worker_lost): the worker running this run stopped before it ended",
-            )
-            write_status(self._services, run.id)
-            enqueue_for_run_blocking(self._services, run.id)
+        self._watcher = asyncio.create_task(self._watch(), name="mantis-run-watcher")
 
     async def submit(self, run_id: str) -> None:
         self._wake.set()
 
     async def cancel(self, run_id: str) -> None:
-        job = self._running.get(run_id)
-        if job is not None:
-            job.cancel()
+        """Stops a run of this process once; the runner keeps its rows and ends it `cancelled`."""
+        held = self._running.get(run_id)
+        if held is not None and run_id not in self._cancelled:
+            self._cancelled.add(run_id)
+            held[0].cancel()
 
     async def stop(self, grace_s: float) -> None:
         self._stopping = True
         self._wake.set()
-        if self._running:
-            await asyncio.wait(list(self._running.values()), timeout=grace_s)
-        for run_id, job in list(self._running.items()):
-            await asyncio.to_thread(self._services.runs.requeue, run_id)
-            job.cancel()
-        for task in self._pool:
+        if self._pool:
+            await asyncio.wait(self._pool, timeout=grace_s)
+        for run_id, (_job, worker_id) in list(self._running.items()):
+            if await asyncio.to_thread(self._services.runs.requeue, run_id, worker_id):
+                self._requeued.add(run_id)
+            await self.cancel(run_id)
+        if self._pool:
+            await asyncio.wait(self._pool, timeout=WIND_DOWN_S)
+        tasks = [*self._pool, *([self._watcher] if self._watcher else [])]
+        for task in tasks:
             task.cancel()
-        for task in self._pool:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _work(self, index: int) -> None:
-        worker_id = f"{self._worker_id}/{index}"
+        worker_id = f"{self._process}/{index}"
+        runs = self._services.runs
         while not self._stopping:
-            run = await asyncio.to_thread(self._services.runs.claim_next, worker_id)
+            run = await asyncio.to_thread(runs.claim_next, worker_id)
             if run is None:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-                continue
-            await self._execute(run)
+            elif self._stopping:  # claimed as the server began to stop
+                await asyncio.to_thread(runs.requeue, run.id, worker_id)
+            else:
+                await self._execute(run, worker_id)
 
-    async def _execute(self, run: Run) -> None:
+    async def _execute(self, run: Run, worker_id: str) -> None:
         job: asyncio.Task[object] = asyncio.create_task(run_job(run, self._services), name=f"run-{run.id}")
-        self._running[run.id] = job
+        self._running[run.id] = (job, worker_id)
         try:
-            await asyncio.shield(job)
-        except asyncio.CancelledError:
-            if not job.done():
-                raise
-            await asyncio.to_thread(self._services.runs.finish, run.id, "cancelled", summary="Cancelled")
-            await enqueue_for_run(self._services, run.id)
-        except Exception:
-            log.exception("run %s failed outside the runner", run.id)
+            await asyncio.wait([job])
+            if run.id in self._requeued:
+                await asyncio.to_thread(self._note_requeued, run.id)
+            elif job.cancelled():  # stopped before the runner could catch it
+                await conclude(self._services, run.id, "cancelled", held_by=worker_id, summary="Cancelled")
+            elif (error := job.exception()) is not None:
+                log.error("run %s failed outside the runner", run.id, exc_info=error)
+                message = f"the run stopped on an internal error ({type(error).__name__})"
+                await conclude(
+                    self._services,
+                    run.id,
+                    "failed",
+                    held_by=worker_id,
+                    error_code="internal_error",
+                    error_message=message,
+                    summary=f"Failed (internal_error): {message}",
+                )
         finally:
             self._running.pop(run.id, None)
+            self._cancelled.discard(run.id)
+            self._requeued.discard(run.id)
+
+    def _note_requeued(self, run_id: str) -> None:
+        message = "the server stopped before this run ended; it is back in the queue and starts over"
+        note(self._services, run_id, "run.requeued", message, level="warning")
+        write_status(self._services, run_id)
+
+    async def _watch(self) -> None:
+        beats = 0
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            beats += 1
+            try:
+                asked = await asyncio.to_thread(self._services.runs.heartbeat, list(self._running))
+                for run_id in asked:
+                    await self.cancel(run_id)
+                if beats % SETTLE_EVERY == 0:
+                    await self._settle_lost()
+            except Exception:
+                log.exception("the run watcher failed; trying again")
+
+    async def _settle_lost(self) -> None:
+        """Runs whose holder died end `failed` with `worker_lost` rather than stay running forever."""
+        claims = await asyncio.to_thread(self._services.runs.claims)
+        stamp = now()
+        for claim in claims:
+            if claim.run_id in self._running or not is_lost(claim, stamp):
+                continue
+            lost = await conclude(
+                self._services,
+                claim.run_id,
+                "failed",
+                held_by=claim.worker_id,
+                error_code="worker_lost",
+                error_message=LOST,
+                summary=f"Failed (worker_lost): {LOST}",
+            )
+            if lost:
+                await asyncio.to_thread(
+                    note, self._services, claim.run_id, "run.failed", LOST, "error", error_code="worker_lost"
+                )

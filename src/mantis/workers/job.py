@@ -6,7 +6,9 @@ import asyncio
 import json
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
+from mantis import metrics
 from mantis.brains.base import PlanningError
 from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
@@ -15,6 +17,7 @@ from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.run import Outcome, RunOptions, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.models import Run, RunEvent
+from mantis.store.runs import now
 from mantis.store.views import status_view
 from mantis.webhooks import enqueue_for_run
 
@@ -54,14 +57,20 @@ def context_for(run: Run, services: Services) -> RunContext:
 
     def on_progress(index: int, total: int, intent: str) -> None:
         runs.progress(
-            run.id, step_index=index, steps_total=total, current_intent=intent[:500], cost_usd=ctx.cost_usd
+            run.id,
+            run.worker_id,
+            step_index=index,
+            steps_total=total,
+            current_intent=intent[:500],
+            cost_usd=ctx.cost_usd,
         )
 
     def on_call(call: ModelCall) -> None:
+        metrics.MODEL_COST.labels(call.provider, call.model).inc(call.usd)
         ctx.emit(
             "model.call", f"{call.provider} {call.model} ({call.purpose}): ${call.usd:.6f}", **asdict(call)
         )
-        runs.progress(run.id, cost_usd=ctx.cost_usd)
+        runs.progress(run.id, run.worker_id, cost_usd=ctx.cost_usd)
 
     ctx.on_event = on_event
     ctx.on_progress = on_progress
@@ -90,20 +99,49 @@ async def run_job(run: Run, services: Services) -> Outcome:
             timezone=effective.get("timezone"),
         )
         outcome = await execute_run(plan, ctx, plane, brain, options)
-    await asyncio.to_thread(
-        services.runs.finish,
-        run.id,
-        outcome.status,
-        summary=outcome.summary,
-        error_code=outcome.error_code,
-        error_message=outcome.error_message,
-        rows=outcome.rows,
-        viable=outcome.viable,
-        cost_usd=outcome.cost_usd,
+    # shielded: a cancel arriving as the run ends must not skip its status.json or its webhook
+    await asyncio.shield(
+        conclude(
+            services,
+            run.id,
+            outcome.status,
+            held_by=run.worker_id,
+            summary=outcome.summary,
+            error_code=outcome.error_code,
+            error_message=outcome.error_message,
+            rows=outcome.rows,
+            viable=outcome.viable,
+            cost_usd=outcome.cost_usd,
+        )
     )
-    write_status(services, run.id)
-    await enqueue_for_run(services, run.id)
     return outcome
+
+
+async def conclude(
+    services: Services,
+    run_id: str,
+    status: str,
+    *,
+    from_status: str = "running",
+    held_by: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Ends a run in the store, then writes its status.json and queues its webhook; False (and nothing
+    done) when the run was no longer in `from_status` under `held_by`."""
+    ended = await asyncio.to_thread(
+        services.runs.finish, run_id, status, from_status=from_status, held_by=held_by, **fields
+    )
+    if ended:
+        await asyncio.to_thread(write_status, services, run_id)
+        await enqueue_for_run(services, run_id)
+    return ended
+
+
+def note(services: Services, run_id: str, kind: str, message: str, level: str = "info", **data: Any) -> None:
+    """An event in the run's log written by the executor rather than the runner."""
+    services.runs.add_event(
+        RunEvent(run_id=run_id, ts=now(), level=level, type=kind, step_index=None, message=message, data=data)
+    )
 
 
 def write_status(services: Services, run_id: str) -> None:

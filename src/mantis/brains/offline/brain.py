@@ -9,7 +9,7 @@ from typing import Any
 from mantis.brains.base import Grounding, PlanningError
 from mantis.brains.offline.decompose import DecomposeError, decompose
 from mantis.brains.offline.extract import extract_rows
-from mantis.brains.offline.ground import detect_visible, ground
+from mantis.brains.offline.ground import detect_visible, detect_visible_on_screen, ground
 from mantis.brains.offline.ocr_ground import ground_on_screen
 from mantis.planes.base import ActionKind, Observation
 from mantis.plans.models import ExtractSpec, Step
@@ -24,7 +24,9 @@ class OfflineBrain:
         return ground_on_screen(target, observation, action)
 
     async def detect_visible(self, query: str, observation: Observation) -> bool:
-        return detect_visible(query, observation)
+        if any(element.ref for element in observation.elements):
+            return detect_visible(query, observation)
+        return detect_visible_on_screen(query, observation)
 
     async def extract(self, spec: ExtractSpec, observation: Observation, intent: str) -> list[dict[str, Any]]:
         if observation.html is None:

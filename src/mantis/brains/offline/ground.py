@@ -394,3 +394,9 @@ def detect_visible(query: str, observation: Observation) -> bool:
         if not subject or _mentions(said, subject):
             return True
     return bool(subject) and hint.implicit is not None and _implicit(roots, subject, hint.implicit)
+
+
+def detect_visible_on_screen(query: str, observation: Observation) -> bool:
+    """On pixels there are no roles, only text: whether any text on the screen speaks of the subject."""
+    subject, _hint = _visibility_query(query)
+    return bool(subject) and any(_mentions(element.name, subject) for element in observation.elements)

@@ -1,0 +1,82 @@
+"""The OpenAPI document: what FastAPI derives from the routes, plus what it cannot see.
+
+`POST /v1/predict` reads its body by hand (so bad JSON and huge bodies get the contract's codes), so its
+body schema, a oneOf of a submission and an action, is declared here; so are the two auth headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from mantis.api.errors import CODES
+from mantis.api.schemas import ActionRequest, ErrorBody, Submission
+
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (Submission, ActionRequest)
+
+SECURITY_SCHEMES = {
+    "MantisToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Mantis-Token",
+        "description": "The tenant's token, on every `/v1` call.",
+    },
+    "PlatformKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Api-Key <key>`: required when the operator sets `MANTIS_PLATFORM_API_KEY`.",
+    },
+}
+# The token, with the platform key where the server asks for one.
+SECURITY = [{"MantisToken": [], "PlatformKey": []}, {"MantisToken": []}]
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+PREDICT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"oneOf": [ref(model.__name__) for model in REQUEST_MODELS]}}
+    },
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route may give, each naming its codes."""
+    return {
+        status: {"model": ErrorBody, "description": "Codes: " + ", ".join(f"`{c}`" for c in CODES[status])}
+        for status in statuses
+    }
+
+
+def install(api: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            schema = get_openapi(
+                title=api.title,
+                version=api.version,
+                summary=api.summary,
+                description=api.description,
+                routes=api.routes,
+            )
+            components = schema.setdefault("components", {})
+            schemas = components.setdefault("schemas", {})
+            for model in REQUEST_MODELS:
+                body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(body.pop("$defs", {}))
+                schemas[model.__name__] = body
+            components["securitySchemes"] = SECURITY_SCHEMES
+            for path, operations in schema["paths"].items():
+                if path.startswith("/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = SECURITY
+            api.openapi_schema = schema
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,37 @@
+"""The scheduling rule, in SQL: which queued run may start next.
+
+The oldest queued run whose tenant is under `max_concurrent_runs` and whose `(tenant, profile_id)` has no
+run going. Callers hold the claim lock (`db.exclusive`), so the counts cannot change under them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from mantis.store.models import Run, Tenant
+
+
+def next_claimable(session: Session) -> str | None:
+    running = aliased(Run)
+    tenant_running = (
+        select(func.count())
+        .select_from(running)
+        .where(running.tenant_id == Run.tenant_id, running.status == "running")
+        .scalar_subquery()
+    )
+    profile_busy = exists().where(
+        running.tenant_id == Run.tenant_id, running.profile_id == Run.profile_id, running.status == "running"
+    )
+    query = (
+        select(Run.id)
+        .join(Tenant, Tenant.id == Run.tenant_id)
+        .where(
+            Run.status == "queued",
+            or_(Tenant.max_concurrent_runs.is_(None), tenant_running < Tenant.max_concurrent_runs),
+            or_(Run.profile_id.is_(None), ~profile_busy),
+        )
+        .order_by(Run.created_at, Run.id)
+        .limit(1)
+    )
+    return session.scalar(query)
