@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from psycopg import sql
 
 REPO = Path(__file__).resolve().parent.parent
+# An administrative connection that may create databases; each PostgreSQL server gets a fresh one.
+POSTGRES = os.environ.get("MANTIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ("sqlite", "postgresql")
+FINAL = ("succeeded", "failed", "cancelled")
 
 
 def free_port() -> int:
@@ -30,27 +38,39 @@ class Server:
     token: str
     home: Path
     process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return self.env.get("MANTIS_DATABASE_URL") or f"sqlite:///{self.home / 'mantis.db'}"
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"X-Mantis-Token": token or self.token}
 
     def predict(self, body: Any, token: str | None = None, **kwargs: Any) -> httpx.Response:
-        return httpx.post(f"{self.url}/v1/predict", json=body, headers=self.headers(token), timeout=120, **kwargs)
+        url = f"{self.url}/v1/predict"
+        return httpx.post(url, json=body, headers=self.headers(token), timeout=120, **kwargs)
 
-    def wait(self, run_id: str, timeout_s: float = 120) -> dict[str, Any]:
+    def status(self, run_id: str, token: str | None = None) -> dict[str, Any]:
+        return dict(self.predict({"action": "status", "run_id": run_id}, token=token).json())
+
+    def wait(
+        self, run_id: str, timeout_s: float = 120, token: str | None = None, until: tuple[str, ...] = FINAL
+    ) -> dict[str, Any]:
+        """Polls the run until its status is one of `until` (by default: until it ends)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            body = self.predict({"action": "status", "run_id": run_id}).json()
-            if body["status"] in ("succeeded", "failed", "cancelled"):
-                return dict(body)
+            body = self.status(run_id, token)
+            if body["status"] in until:
+                return body
             time.sleep(0.2)
-        raise AssertionError(f"run {run_id} did not end in {timeout_s} s")
+        raise AssertionError(f"run {run_id} did not reach {until} in {timeout_s} s")
 
     def tenant(self, name: str, *args: str) -> str:
         """Creates a tenant with the real command line and returns its token (the last line)."""
         out = subprocess.run(
             [sys.executable, "-m", "mantis.cli.main", "tenants", "create", name, *args],
-            env=server_env(self.home), capture_output=True, text=True, check=True,
+            env=server_env(self.home, **self.env), capture_output=True, text=True, check=True,
         )
         return out.stdout.strip().splitlines()[-1]
 
@@ -79,7 +99,7 @@ def start_server(home: Path, **env: str) -> Server:
         except httpx.TransportError:
             time.sleep(0.1)
     token = (home / "local-token").read_text().strip()
-    return Server(url, token, home, process)
+    return Server(url, token, home, process, dict(env))
 
 
 def stop_server(server: Server) -> None:
@@ -89,6 +109,51 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+def postgres(statement: str, database_name: str) -> None:
+    """Runs a CREATE or DROP DATABASE; `{}` in the statement stands for the quoted name."""
+    with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(sql.SQL(statement).format(sql.Identifier(database_name)))
+
+
+@contextmanager
+def database(backend: str) -> Iterator[dict[str, str]]:
+    """The server environment for a backend: SQLite in the server's home, or a fresh PostgreSQL database
+    dropped afterwards. Skips when PostgreSQL is not reachable."""
+    if backend == "sqlite":
+        yield {}
+        return
+    name = f"mantis_test_{secrets.token_hex(6)}"
+    try:
+        postgres("CREATE DATABASE {}", name)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES}: {exc}")
+    base = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield {"MANTIS_DATABASE_URL": f"{base}/{name}"}
+    finally:
+        postgres("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Runs a module's tests once on SQLite and once on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def backend_env(backend: str) -> Iterator[dict[str, str]]:
+    """A database on the module's backend, shared by the module's tests."""
+    with database(backend) as env:
+        yield env
+
+
+@pytest.fixture
+def fresh_env(backend: str) -> Iterator[dict[str, str]]:
+    """A database on the module's backend for one test (restarts, several servers)."""
+    with database(backend) as env:
+        yield env
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,65 @@
-"""The HTTP contract of API.md for this stage: auth, submission checks, error bodies, actions."""
+"""The HTTP contract of API.md: auth, submission checks, idempotency, error bodies, actions; the whole
+module runs once on SQLite and once on PostgreSQL."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from threading import Barrier
+
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from tests.conftest import Server, start_server, stop_server
 
-from tests.conftest import Server
+from mantis.api import errors
+from mantis.store.db import make_engine, session_factory
+from mantis.store.models import Run
 
 STEP = {"type": "navigate", "intent": "Open", "params": {"url": "/demo/news/"}}
+DOM = {"compute_backend": "browser_use_plane"}
+WAIT = {"micro": [{"type": "wait", "params": {"seconds": 0.1}}], **DOM}
+
+# API.md's error table, and the codes it calls retryable.
+STATUS_OF = {
+    **dict.fromkeys(
+        ("invalid_json", "invalid_plan_shape", "invalid_plan", "invalid_plan_path", "plan_too_large",
+         "unknown_field", "invalid_action", "invalid_request"), 400),
+    **dict.fromkeys(("unauthorized", "platform_key_required"), 401),
+    **dict.fromkeys(("forbidden_scope", "domain_not_allowed"), 403),
+    **dict.fromkeys(("run_not_found", "plan_not_found", "artifact_not_found"), 404),
+    **dict.fromkeys(("idempotency_conflict", "run_not_finished"), 409),
+    "payload_too_large": 413,
+    **dict.fromkeys(("too_many_runs", "rate_limited"), 429),
+    "internal_error": 500,
+    "unavailable": 503,
+}
+RETRYABLE = {"run_not_finished", "too_many_runs", "rate_limited", "internal_error", "unavailable"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, backend_env: dict[str, str]) -> Iterator[Server]:
+    running = start_server(tmp_path_factory.mktemp("mantis-contract"), **backend_env)
+    yield running
+    stop_server(running)
 
 
 def error_of(response: httpx.Response) -> dict[str, object]:
+    """The error of an answer, checked against API.md: its shape, its status, retryable, Retry-After."""
     body = response.json()
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "retryable", "details"}
     assert "Traceback" not in response.text
-    return dict(body["error"])
+    error = dict(body["error"])
+    assert STATUS_OF[str(error["code"])] == response.status_code
+    assert error["retryable"] is (error["code"] in RETRYABLE)
+    if response.status_code in (429, 503):
+        assert int(response.headers["Retry-After"]) > 0
+    return error
 
 
 def test_missing_or_unknown_token_is_unauthorized(server: Server) -> None:
@@ -47,7 +91,9 @@ def test_platform_key_header_is_accepted_and_ignored_when_unset(server: Server) 
         ({"action": "status", "run_id": "20990101_000000_deadbeef"}, 404, "run_not_found"),
     ],
 )
-def test_bad_submissions_get_coded_errors(server: Server, body: dict[str, object], status: int, code: str) -> None:
+def test_bad_submissions_get_coded_errors(
+    server: Server, body: dict[str, object], status: int, code: str
+) -> None:
     response = server.predict(body)
     assert response.status_code == status, response.text
     assert error_of(response)["code"] == code
@@ -70,7 +116,8 @@ def test_invalid_plan_lists_paths(server: Server) -> None:
 def test_malformed_json_and_oversized_body(server: Server) -> None:
     bad = httpx.post(f"{server.url}/v1/predict", content=b"{nope", headers=server.headers())
     assert bad.status_code == 400 and error_of(bad)["code"] == "invalid_json"
-    big = httpx.post(f"{server.url}/v1/predict", content=b" " * (5 * 1024 * 1024 + 1), headers=server.headers())
+    huge = b" " * (5 * 1024 * 1024 + 1)
+    big = httpx.post(f"{server.url}/v1/predict", content=huge, headers=server.headers())
     assert big.status_code == 413 and error_of(big)["code"] == "payload_too_large"
 
 
@@ -81,7 +128,7 @@ def test_plan_too_large(server: Server) -> None:
 
 def test_result_before_the_end_is_run_not_finished(server: Server) -> None:
     plan = [STEP, {"type": "wait", "intent": "Linger", "params": {"seconds": 3}}]
-    run_id = server.predict({"micro": plan}).json()["run_id"]
+    run_id = server.predict({"micro": plan, **DOM}).json()["run_id"]
     early = server.predict({"action": "result", "run_id": run_id})
     assert early.status_code == 409
     error = error_of(early)
@@ -90,7 +137,7 @@ def test_result_before_the_end_is_run_not_finished(server: Server) -> None:
 
 
 def test_other_tenants_runs_do_not_exist(server: Server) -> None:
-    run_id = server.predict({"micro": [STEP]}).json()["run_id"]
+    run_id = server.predict({"micro": [STEP], **DOM}).json()["run_id"]
     other = server.tenant("intruder")
     for action in ("status", "result", "logs", "cancel"):
         response = server.predict({"action": action, "run_id": run_id}, token=other)
@@ -100,29 +147,159 @@ def test_other_tenants_runs_do_not_exist(server: Server) -> None:
 
 
 def test_domain_allowlist_refuses_off_list_hosts(server: Server) -> None:
-    token = server.tenant("fenced", "--allowed-domain", "*.example.com", "--allowed-domain", "crm.example.org")
+    domains = ("--allowed-domain", "*.example.com", "--allowed-domain", "crm.example.org")
+    token = server.tenant("fenced", *domains)
     plan = [{"type": "navigate", "params": {"url": "https://evil.test/x"}}]
     response = server.predict({"micro": plan}, token=token)
     assert response.status_code == 403
     error = error_of(response)
     assert error["code"] == "domain_not_allowed" and "evil.test" in str(error["message"])
-    apex = server.predict({"micro": [{"type": "navigate", "params": {"url": "https://example.com/"}}]}, token=token)
-    assert apex.status_code == 403
+    apex = [{"type": "navigate", "params": {"url": "https://example.com/"}}]
+    assert server.predict({"micro": apex}, token=token).status_code == 403
     ok = [{"type": "navigate", "params": {"url": "https://shop.example.com/"}}]
-    assert server.predict({"micro": ok}, token=token).status_code == 200
+    accepted = server.predict({"micro": ok, **DOM}, token=token)
+    assert accepted.status_code == 200
+    server.predict({"action": "cancel", "run_id": accepted.json()["run_id"]}, token=token)  # no network here
 
 
 def test_caps_are_clamped_and_echoed(server: Server) -> None:
     token = server.tenant("capped", "--max-cost", "5", "--max-minutes", "10")
-    handle = server.predict({"micro": [STEP], "max_cost": 50, "max_time_minutes": 20}, token=token).json()
+    body = {"micro": [STEP], "max_cost": 50, "max_time_minutes": 20, **DOM}
+    handle = server.predict(body, token=token).json()
     assert handle["effective"]["max_cost"] == 5 and handle["effective"]["max_time_minutes"] == 10
 
 
 def test_logs_page_with_a_cursor(server: Server) -> None:
-    run_id = server.predict({"micro": [STEP]}).json()["run_id"]
+    run_id = server.predict({"micro": [STEP], **DOM}).json()["run_id"]
     server.wait(run_id)
     first = server.predict({"action": "logs", "run_id": run_id, "limit": 2}).json()
     assert len(first["events"]) == 2 and first["events"][0]["type"] == "run.started"
     rest = server.predict({"action": "logs", "run_id": run_id, "cursor": first["next_cursor"]}).json()
     assert rest["events"] and rest["events"][-1]["type"] == "run.succeeded"
     assert {"ts", "level", "type", "step_index", "message", "data"} <= set(rest["events"][0])
+
+
+def test_an_idempotency_key_returns_the_first_answer_and_refuses_another_body(server: Server) -> None:
+    key = f"key-{secrets.token_hex(4)}"
+    first = server.predict({**WAIT, "idempotency_key": key})
+    assert first.status_code == 200
+    assert server.predict({**WAIT, "idempotency_key": key}).json() == first.json()
+    headers = {**server.headers(), "Idempotency-Key": key}
+    by_header = httpx.post(f"{server.url}/v1/predict", json=WAIT, headers=headers)
+    assert by_header.json()["run_id"] == first.json()["run_id"]
+    other = server.predict({**WAIT, "idempotency_key": key, "max_cost": 1})
+    assert other.status_code == 409 and error_of(other)["code"] == "idempotency_conflict"
+
+
+def test_identical_submissions_at_the_same_instant_make_one_run(server: Server) -> None:
+    token = server.tenant(f"burst-{secrets.token_hex(3)}")
+    body = {**WAIT, "idempotency_key": "burst"}
+    barrier = Barrier(10)
+
+    def send(_: int) -> httpx.Response:
+        barrier.wait()
+        return server.predict(body, token=token)
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(send, range(10)))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert len({a.json()["run_id"] for a in answers}) == 1
+    listed = server.predict({"action": "list"}, token=token).json()["runs"]
+    assert [run["run_id"] for run in listed] == [answers[0].json()["run_id"]]
+
+
+def test_an_idempotency_key_is_free_again_after_24_hours(server: Server) -> None:
+    body = {**WAIT, "idempotency_key": f"day-{secrets.token_hex(4)}"}
+    first = server.predict(body).json()
+    engine = make_engine(server.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            run = session.get_one(Run, first["run_id"])
+            run.created_at -= timedelta(hours=25)
+    finally:
+        engine.dispose()
+    assert server.predict(body).json()["run_id"] != first["run_id"]
+
+
+def test_a_read_only_token_cannot_submit_or_cancel(server: Server) -> None:
+    reader = server.tenant(f"reader-{secrets.token_hex(3)}", "--scope", "runs:read")
+    submitted = server.predict(WAIT, token=reader)
+    assert submitted.status_code == 403 and error_of(submitted)["code"] == "forbidden_scope"
+    cancel = server.predict({"action": "cancel", "run_id": "20990101_000000_deadbeef"}, token=reader)
+    assert cancel.status_code == 403 and error_of(cancel)["code"] == "forbidden_scope"
+    assert server.predict({"action": "list"}, token=reader).status_code == 200
+
+
+def test_artifacts_outside_the_run_or_missing_are_not_found(server: Server) -> None:
+    run_id = server.predict(WAIT).json()["run_id"]
+    server.wait(run_id)
+    base = f"{server.url}/v1/runs/{run_id}/artifacts"
+    assert httpx.get(f"{base}/plan.json", headers=server.headers()).status_code == 200
+    for name in ("nope.csv", "..%2F..%2Fmantis.db", ".hidden", "%00"):
+        response = httpx.get(f"{base}/{name}", headers=server.headers())
+        assert response.status_code == 404 and error_of(response)["code"] == "artifact_not_found"
+    for run in ("nope", "20990101_000000_DEADBEEF", "20990101_000000_deadbeef"):
+        response = httpx.get(f"{server.url}/v1/runs/{run}", headers=server.headers())
+        assert response.status_code == 404 and error_of(response)["code"] == "run_not_found"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'{"micro": [], "max_cost": NaN}', "invalid_json"),
+        (b'{"micro": [], "max_cost": Infinity}', "invalid_json"),
+        (b"[" * 100_000, "invalid_json"),
+        (b"\xff\xfe{}", "invalid_json"),
+        (b"[1, 2]", "invalid_request"),
+        (b'{"action": "status", "run_id": "20990101_000000_\\u0000"}', "invalid_request"),
+        (b'{"plan_text": "go to \\ud800"}', "invalid_request"),
+    ],
+)
+def test_bodies_the_store_could_not_keep_are_refused(server: Server, raw: bytes, code: str) -> None:
+    response = httpx.post(f"{server.url}/v1/predict", content=raw, headers=server.headers())
+    assert response.status_code == 400 and error_of(response)["code"] == code
+
+
+def test_openapi_declares_the_predict_body_and_the_auth_headers(server: Server) -> None:
+    schema = httpx.get(f"{server.url}/openapi.json").json()
+    predict = schema["paths"]["/v1/predict"]["post"]
+    body = predict["requestBody"]["content"]["application/json"]["schema"]
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in ("Submission", "ActionRequest")]
+    assert body == {"oneOf": refs}
+    components = schema["components"]
+    assert {"micro", "idempotency_key", "state_key"} <= set(components["schemas"]["Submission"]["properties"])
+    assert {"action", "run_id", "cursor"} <= set(components["schemas"]["ActionRequest"]["properties"])
+    assert components["securitySchemes"]["MantisToken"]["name"] == "X-Mantis-Token"
+    assert predict["security"][-1] == {"MantisToken": []}
+
+
+def test_the_platform_key_and_the_rate_limit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.mktemp("mantis-strict")
+    server = start_server(home, MANTIS_PLATFORM_API_KEY="pk-secret", MANTIS_RATE_LIMIT_PER_S="1")
+    url = f"{server.url}/v1/predict"
+    try:
+        for given in ({}, {"Authorization": "Api-Key wrong"}, {"Authorization": "Bearer pk-secret"}):
+            refused = httpx.post(url, json={"action": "list"}, headers={**server.headers(), **given})
+            assert refused.status_code == 401 and error_of(refused)["code"] == "platform_key_required"
+            assert "pk-secret" not in refused.text
+        keyed = {**server.headers(), "Authorization": "Api-Key pk-secret"}
+        answers = [httpx.post(url, json={"action": "list"}, headers=keyed) for _ in range(8)]
+    finally:
+        stop_server(server)
+    assert answers[0].status_code == 200
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited and {error_of(a)["code"] for a in limited} == {"rate_limited"}
+    assert all(server.token not in a.text for a in answers)
+
+
+def test_a_store_outage_is_503_unavailable_and_retryable() -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/down")
+    async def down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("secret-host:5432 refused"))
+
+    response = TestClient(app).get("/down")
+    assert response.status_code == 503 and error_of(response)["code"] == "unavailable"
+    assert "secret-host" not in response.text

@@ -37,21 +37,27 @@ needs_display = pytest.mark.skipif(
 )
 
 MAIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vision test</title>
-<style>body{font-family:sans-serif;font-size:18px;margin:24px} #deep{margin-top:1800px;margin-bottom:1000px}</style></head><body>
-<h1>Mantis vision test</h1>
-<p><button onclick="document.getElementById('msg').textContent='The secret word is pineapple'">Show message</button></p>
+<style>body{font-family:sans-serif;font-size:18px;margin:24px} #deep{margin:1800px 0 1000px}</style>
+</head><body><h1>Mantis vision test</h1>
+<p><button onclick="document.getElementById('msg').textContent='The secret word is pineapple'">
+Show message</button></p>
 <p id="msg"></p>
 <p><label for="name">Your name</label> <input id="name" size="30"></p>
+<p><label for="colour">Colour</label> <select id="colour"><option>Red</option><option>Green</option>
+<option>Blue</option></select></p>
 <p><a href="/second">Go to second page</a></p>
 <p id="deep">Deep section reached</p>
 <script>
 let seq = 0;
-const post = (kind, body) => fetch('/report/' + kind, {method: 'POST', body: JSON.stringify({seq: ++seq, ...body})});
+const post = (kind, body) =>
+  fetch('/report/' + kind, {method: 'POST', body: JSON.stringify({seq: ++seq, ...body})});
 post('env', {webdriver: navigator.webdriver, language: navigator.language,
              timezone: Intl.DateTimeFormat().resolvedOptions().timeZone});
 const input = document.getElementById('name');
 input.addEventListener('input', () => post('typed', {value: input.value}));
 input.addEventListener('keydown', e => { if (e.key === 'Enter') post('enter', {value: input.value}); });
+const colour = document.getElementById('colour');
+colour.addEventListener('change', () => post('colour', {value: colour.value}));
 addEventListener('scroll', () => post('scroll', {y: scrollY}));
 </script></body></html>"""
 
@@ -118,16 +124,21 @@ def site() -> Iterator[_Site]:
 
 
 def _leftovers(display: str, run_dir: Path) -> list[str]:
-    """Processes whose command line mentions the session's display or anything inside its run dir."""
+    """Processes whose command line mentions the session's display or anything inside its run dir, or
+    whose environment points at its display (xclip, xdotool)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if any(arg == display or arg.startswith(f"{display}+") or str(run_dir) in arg for arg in args):
+        if (
+            any(arg == display or arg.startswith(f"{display}+") or str(run_dir) in arg for arg in args)
+            or f"DISPLAY={display}".encode() in environ
+        ):
             found.append(" ".join(args))
     return found
 
@@ -159,11 +170,15 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
 
         label = ground_on_screen("Your name", revealed, "fill")  # the message moved it down
         await session.act(Action("fill", point=label.point, text="Ada Lovelace"), 10)
-        assert (await site.report("typed", lambda r: r["value"] == "Ada Lovelace"))["value"] == "Ada Lovelace"
+        await site.report("typed", lambda r: r["value"] == "Ada Lovelace")
         await session.act(Action("fill", point=label.point, text="Zoë Ünïcode"), 10)
         await site.report("typed", lambda r: r["value"] == "Zoë Ünïcode")
         await session.act(Action("press", key="Enter"), 10)
         await site.report("enter", lambda r: r["value"] == "Zoë Ünïcode")
+
+        menu = ground_on_screen("Colour", await session.observe(), "select")  # its label focuses the list
+        await session.act(Action("select", point=menu.point, text="Blue"), 10)
+        await site.report("colour", lambda r: r["value"] == "Blue")
 
         with pytest.raises(PlaneError, match="needs a point"):
             await session.act(Action("click"), 5)
@@ -194,9 +209,19 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
 
     assert recordings == [tmp_path / "recording_raw.mp4"]
     probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of", "json",
-         str(recordings[0])],
-        capture_output=True, check=True, text=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+            "-of",
+            "json",
+            str(recordings[0]),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
     )
     info = json.loads(probe.stdout)
     assert info["streams"][0]["codec_name"] == "h264" and float(info["format"]["duration"]) > 1
@@ -255,7 +280,10 @@ def test_tesseract_words_become_phrases_in_reading_order() -> None:
     words = parse_tsv("\n".join([header, *rows]), 0)
     assert [w.text for w in words] == ["Deals", "of", "Customer", "Apply"]
     ordered = rows_of(phrases(words))
-    assert [[" ".join(w.text for w in p) for p in row] for row in ordered] == [["Deals of", "Customer"], ["Apply"]]
+    assert [[" ".join(w.text for w in p) for p in row] for row in ordered] == [
+        ["Deals of", "Customer"],
+        ["Apply"],
+    ]
 
 
 def test_key_names_and_urls_become_what_xdotool_types() -> None:

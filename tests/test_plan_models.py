@@ -12,12 +12,14 @@ from mantis.plans import resolve
 from mantis.plans.schema import render
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = (REPO.parent / "shared" / "spec" / "seeds" / "004_d32729175184933e.txt")
+SEED = REPO.parent / "shared" / "spec" / "seeds" / "004_d32729175184933e.txt"
 
 
 def test_committed_schema_is_fresh() -> None:
     committed = (REPO / "plan.schema.json").read_text()
-    assert committed == render(), "plan.schema.json is stale: run python -m mantis.plans.schema > plan.schema.json"
+    assert committed == render(), (
+        "plan.schema.json is stale: run python -m mantis.plans.schema > plan.schema.json"
+    )
 
 
 def test_schema_documents_the_extract_block_where_the_seed_says() -> None:
@@ -25,7 +27,12 @@ def test_schema_documents_the_extract_block_where_the_seed_says() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     extract = schema["$defs"]["Step"]["properties"]["extract"]
     assert {"$ref": "#/$defs/ExtractSpec"} in extract["anyOf"]
-    assert set(schema["$defs"]["ExtractSpec"]["properties"]) == {"schema_name", "entity_name", "fields", "max_items"}
+    assert set(schema["$defs"]["ExtractSpec"]["properties"]) == {
+        "schema_name",
+        "entity_name",
+        "fields",
+        "max_items",
+    }
 
 
 def _strip_comments(text: str) -> str:
@@ -68,9 +75,14 @@ def test_extract_block_defaults() -> None:
         ([{"type": "click", "bogus": 1}], "steps[0].bogus"),
         ({"steps": [{"type": "fill", "params": {"label": "Email"}}]}, "steps[0]"),
         ({"steps": [{"type": "extract_data", "extract": {"fields": []}}]}, "steps[0].extract.fields"),
-        ({"steps": [{"type": "extract_data", "extract": {"fields": [{"name": "a", "type": "float"}]}}]},
-         "steps[0].extract.fields[0].type"),
-        ({"runtime": {"compute_backend": "gpu_plane"}, "steps": [{"type": "wait"}]}, "runtime.compute_backend"),
+        (
+            {"steps": [{"type": "extract_data", "extract": {"fields": [{"name": "a", "type": "float"}]}}]},
+            "steps[0].extract.fields[0].type",
+        ),
+        (
+            {"runtime": {"compute_backend": "gpu_plane"}, "steps": [{"type": "wait"}]},
+            "runtime.compute_backend",
+        ),
         ({"steps": []}, "steps"),
     ],
 )
@@ -82,10 +94,18 @@ def test_invalid_plans_report_their_path(plan: object, path: str) -> None:
 
 def test_task_suite_shapes() -> None:
     suite = resolve.resolve_suite(
-        {"base_url": "https://crm.example.com", "tasks": [
-            {"task_id": "t1", "start_url": "/login", "intent": "Sign in"},
-            {"task_id": "t2", "start_url": "https://crm.example.com/c", "intent": "x", "steps": [{"type": "wait"}]},
-        ]},
+        {
+            "base_url": "https://crm.example.com",
+            "tasks": [
+                {"task_id": "t1", "start_url": "/login", "intent": "Sign in"},
+                {
+                    "task_id": "t2",
+                    "start_url": "https://crm.example.com/c",
+                    "intent": "x",
+                    "steps": [{"type": "wait"}],
+                },
+            ],
+        },
         "task_suite",
     )
     assert [t.task_id for t in suite.tasks] == ["t1", "t2"]

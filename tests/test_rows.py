@@ -11,18 +11,34 @@ import pytest
 from mantis.plans.models import ExtractSpec
 from mantis.runner.rows import NO_SCHEMA, judge, leads, write_artifacts
 
-SPEC = ExtractSpec.model_validate({
-    "schema_name": "hn_top5",
-    "fields": [
-        {"name": "rank", "type": "int", "required": True},
-        {"name": "title", "type": "str", "required": True},
-        {"name": "points", "type": "int", "required": False},
+SPEC = ExtractSpec.model_validate(
+    {
+        "schema_name": "hn_top5",
+        "fields": [
+            {"name": "rank", "type": "int", "required": True},
+            {"name": "title", "type": "str", "required": True},
+            {"name": "points", "type": "int", "required": False},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "",
+        "unknown",
+        "<UNKNOWN>",
+        " None ",
+        "N/A",
+        "na",
+        "Not  Visible",
+        "not shown",
+        "NOT AVAILABLE",
+        "tbd",
+        None,
     ],
-})
-
-
-@pytest.mark.parametrize("placeholder", ["", "unknown", "<UNKNOWN>", " None ", "N/A", "na", "Not  Visible",
-                                         "not shown", "NOT AVAILABLE", "tbd", None])
+)
 def test_placeholders_count_as_empty(placeholder: object) -> None:
     row = judge({"rank": 1, "title": placeholder}, SPEC)
     assert not row.viable and row.rejection == "missing_required:title"
@@ -44,8 +60,11 @@ def test_no_schema_rejects_every_row() -> None:
 
 
 def test_artifacts_agree(tmp_path: Path) -> None:
-    rows = [judge({"rank": 1, "title": "A, with comma", "points": 5}, SPEC), judge({"rank": 2, "title": "n/a"}, SPEC),
-            judge({"rank": 3, "title": "C"}, SPEC)]
+    rows = [
+        judge({"rank": 1, "title": "A, with comma", "points": 5}, SPEC),
+        judge({"rank": 2, "title": "n/a"}, SPEC),
+        judge({"rank": 3, "title": "C"}, SPEC),
+    ]
     written = write_artifacts(tmp_path, rows)
     assert written == ["extracted_rows.json", "extracted_rows.csv", "leads.csv", "hn_top5.csv"]
     as_json = json.loads((tmp_path / "extracted_rows.json").read_text())
@@ -56,6 +75,9 @@ def test_artifacts_agree(tmp_path: Path) -> None:
     assert [r["title"] for r in table] == ["A, with comma", "n/a", "C"]
     with (tmp_path / "leads.csv").open() as fh:
         lead_rows = list(csv.DictReader(fh))
-    assert [r["lead"] for r in lead_rows] == leads(rows) == [
-        "VIABLE | rank: 1 | title: A, with comma | points: 5", "VIABLE | rank: 3 | title: C"]
+    assert (
+        [r["lead"] for r in lead_rows]
+        == leads(rows)
+        == ["VIABLE | rank: 1 | title: A, with comma | points: 5", "VIABLE | rank: 3 | title: C"]
+    )
     assert (tmp_path / "hn_top5.csv").read_text() == (tmp_path / "extracted_rows.csv").read_text()

@@ -38,3 +38,8 @@ def run_finished(status: str, started_at: datetime | None, finished_at: datetime
     RUNS_FINISHED.labels(status).inc()
     if started_at is not None:
         RUN_DURATION.observe(max((finished_at - started_at).total_seconds(), 0.0))
+
+
+def webhook_attempt(delivery_status: str) -> None:
+    """Counts one delivery attempt by the delivery's status after it (`pending` means a retry is due)."""
+    WEBHOOK_DELIVERIES.labels("retrying" if delivery_status == "pending" else delivery_status).inc()

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from mantis.api.auth import require_scope
 from mantis.api.errors import ApiError
 from mantis.api.schemas import ActionRequest
+from mantis.api.submit import RUN_ID
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
@@ -45,7 +46,7 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
 async def find_run(services: Services, tenant: Tenant, run_id: str | None) -> Run:
     if not run_id:
         raise ApiError(400, "invalid_request", "this action needs run_id")
-    run = await run_in_threadpool(services.runs.get, run_id, tenant.id)
+    run = await run_in_threadpool(services.runs.get, run_id, tenant.id) if RUN_ID.fullmatch(run_id) else None
     if run is None:
         raise ApiError(404, "run_not_found", f"no run {run_id}")
     return run
@@ -161,7 +162,8 @@ def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any
 async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> dict[str, Any]:
     before = None
     if req.cursor:
-        anchor = await run_in_threadpool(services.runs.get, req.cursor, tenant.id)
+        cursor = req.cursor if RUN_ID.fullmatch(req.cursor) else None
+        anchor = await run_in_threadpool(services.runs.get, cursor, tenant.id) if cursor else None
         if anchor is None:
             raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
         before = aware(anchor.created_at)

@@ -9,15 +9,14 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from mantis import __version__
-from mantis.api import errors
+from mantis.api import errors, openapi
+from mantis.api.ratelimit import RateLimiter
 from mantis.api.routes import router
 from mantis.config import Settings
 from mantis.demo import router as demo_router
 from mantis.services import Services
 from mantis.webhooks import Dispatcher
 from mantis.workers.inprocess import InProcessExecutor
-
-SHUTDOWN_GRACE_S = 20.0
 
 
 def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
@@ -28,6 +27,8 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
         summary="Run browser work with AI models: submit a plan, poll the run, fetch its rows.",
     )
     errors.install(api)
+    openapi.install(api)
+    api.state.limiter = RateLimiter(settings.rate_limit_per_s)
     api.include_router(router)
     api.include_router(demo_router, prefix="/demo", include_in_schema=False)
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
         try:
             yield
         finally:
-            await services.executor.stop(SHUTDOWN_GRACE_S)
+            await services.executor.stop(settings.shutdown_grace_s)
             await webhooks.stop()
             await services.close()
 

@@ -32,7 +32,7 @@ SECURITY_SCHEMES = {
     },
 }
 # The token, with the platform key where the server asks for one.
-SECURITY = [{"MantisToken": [], "PlatformKey": []}, {"MantisToken": []}]
+SECURITY: list[dict[str, list[str]]] = [{"MantisToken": [], "PlatformKey": []}, {"MantisToken": []}]
 
 
 def ref(name: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,11 +12,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from mantis import metrics
 from mantis.api import actions
 from mantis.api.auth import authenticate, require_scope
+from mantis.api.body import read_json_body
 from mantis.api.errors import ApiError
+from mantis.api.openapi import PREDICT_BODY, error_responses
 from mantis.api.submit import queued_view, submit
 from mantis.plans.schema import plan_schema
 from mantis.services import Services
@@ -23,8 +28,9 @@ from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import iso, status_view
 
-MAX_BODY = 5 * 1024 * 1024
 POLL_S = 0.25
+
+log = logging.getLogger("mantis.api")
 
 router = APIRouter()
 
@@ -38,25 +44,17 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def read_json_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise ApiError(413, "payload_too_large", "the body is over 5 MiB")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > MAX_BODY:
-            raise ApiError(413, "payload_too_large", "the body is over 5 MiB")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_request", "the body must be a JSON object")
-    return body
-
-
-@router.post("/v1/predict")
+@router.post(
+    "/v1/predict",
+    openapi_extra={"requestBody": PREDICT_BODY},
+    responses={
+        200: {
+            "description": "A submission's queued handle (or, with `detached: false`, the run's result), "
+            "or the answer of the action"
+        },
+        **error_responses(400, 401, 403, 404, 409, 413, 429, 500, 503),
+    },
+)
 async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> Any:
     """Submit a plan, or act on a run with `{"action": ..., "run_id": ...}`."""
     body = await read_json_body(request)
@@ -76,27 +74,45 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
     return actions.result_view(run, services, base_url(request))
 
 
-@router.get("/v1/runs/{run_id}")
+@router.get("/v1/runs/{run_id}", responses=error_responses(401, 403, 404, 429))
 async def run_status(run_id: str, request: Request, tenant: Tenant = Depends(authenticate)) -> dict[str, Any]:
     require_scope(tenant, "runs:read")
     return status_view(await actions.find_run(services_of(request), tenant, run_id))
 
 
-@router.get("/v1/runs/{run_id}/artifacts/{name}")
+@router.get(
+    "/v1/runs/{run_id}/artifacts/{name:path}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        **error_responses(401, 403, 404, 429),
+    },
+)
 async def artifact(
     run_id: str, name: str, request: Request, tenant: Tenant = Depends(authenticate)
 ) -> Response:
+    """Download one file of the run's folder, named as in `result.artifacts`."""
     require_scope(tenant, "runs:read")
     services = services_of(request)
     run = await actions.find_run(services, tenant, run_id)
     run_dir = (services.settings.runs_dir / run.id).resolve()
-    path = (run_dir / name).resolve()
+    try:
+        path = (run_dir / name).resolve()
+    except (OSError, ValueError):  # a NUL or an impossible path names no artifact
+        path = run_dir
     if name.startswith(".") or path.parent != run_dir or not path.is_file():
         raise ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name!r}")
     return FileResponse(path)
 
 
-@router.get("/v1/runs/{run_id}/events")
+@router.get(
+    "/v1/runs/{run_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **error_responses(401, 403, 404, 429),
+    },
+)
 async def run_events(
     run_id: str, request: Request, tenant: Tenant = Depends(authenticate)
 ) -> StreamingResponse:
@@ -132,8 +148,9 @@ async def run_events(
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
-@router.get("/v1/plan.schema.json")
+@router.get("/v1/plan.schema.json", responses=error_responses(401, 429))
 async def schema(_tenant: Tenant = Depends(authenticate)) -> dict[str, Any]:
+    """The JSON Schema every plan is checked against."""
     return plan_schema()
 
 
@@ -158,5 +175,12 @@ async def readyz(request: Request) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def prometheus(request: Request) -> Response:
+    try:
+        counts = await run_in_threadpool(services_of(request).runs.active_counts)
+    except OperationalError:
+        log.warning("/metrics: the run store is not reachable; queue gauges keep their last values")
+    else:
+        metrics.RUNS_QUEUED.set(counts["queued"])
+        metrics.RUNS_RUNNING.set(counts["running"])
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,9 @@ from mantis.store.views import aware, iso
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUEUE_FULL_RETRY_S = 30
+
+
+RUN_ID = re.compile(r"\d{8}_\d{6}_[0-9a-f]{8}")
 
 
 def new_run_id() -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from pathlib import Path
+from types import FrameType
 
 import typer
 
@@ -57,6 +59,12 @@ def serve(
 
     from mantis.api.app import create_app
 
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with exit status 0 instead
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         create_app(settings, prefix), host=host, port=port, log_level="info", timeout_graceful_shutdown=30
     )
+
+
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)

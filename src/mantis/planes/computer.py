@@ -5,6 +5,7 @@ person at a browser, and the plane knows only what the pixels show (see docs/ope
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import shutil
@@ -20,7 +21,7 @@ from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
 from mantis.planes.ocr import read_text
 from mantis.planes.recorder import Recorder
 from mantis.planes.screen import Region, Screen
-from mantis.planes.subproc import run, session_env, stop, sweep
+from mantis.planes.subproc import session_env, stop, sweep
 from mantis.planes.xinput import XInput
 from mantis.planes.xserver import XServer
 
@@ -79,6 +80,7 @@ class ComputerSession:
         self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
         self._page: Region = (0, 0, 0, 0)  # the page alone
         self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
+        self._windows: frozenset[str] = frozenset()  # the browser's own; any other is a popup
         self._url = "about:blank"
         self._closed = False
         self._recordings: list[Path] = []
@@ -105,6 +107,9 @@ class ComputerSession:
         for directory in (home / ".config", home / ".cache", home / ".local" / "share", self._profile):
             directory.mkdir(parents=True, exist_ok=True)
         (home / ".runtime").mkdir(mode=0o700, exist_ok=True)
+        # A blinking caret would keep the screen from ever looking settled for long.
+        (home / ".config" / "gtk-3.0").mkdir(exist_ok=True)
+        (home / ".config" / "gtk-3.0" / "settings.ini").write_text("[Settings]\ngtk-cursor-blink=false\n")
         env = session_env(
             tag=self._tag, display="", home=home, locale=self._config.locale, timezone=self._config.timezone
         )
@@ -124,16 +129,14 @@ class ComputerSession:
             )
         full: Region = (0, 0, *screen_size)
         painted = await self._marker(full, lambda box: True)
-        # The window size flag is only approximate; set the exact size so the page is the viewport asked for.
-        resize = ["windowsize", "%@", str(width), str(painted[1] + height)]
-        await run(["xdotool", "search", "--onlyvisible", "--class", "chromium", *resize], self._env, 10)
+        await self._input.resize_browser(width, painted[1] + height)
         self._page = await self._marker(full, lambda box: box[0] == 0 and box[2:] == (width, height))
         self._window = (0, 0, width, self._page[1] + height)
         self._toolbar = (0, 0, width, self._page[1])
-        await self._settle(
-            asyncio.get_running_loop().time() + OPEN_NAVIGATE_TIMEOUT_S
-        )  # input too early is lost
+        # Keys sent while Chromium is still busy starting up are lost.
+        await self._settle(asyncio.get_running_loop().time() + OPEN_NAVIGATE_TIMEOUT_S)
         await self.navigate("about:blank", OPEN_NAVIGATE_TIMEOUT_S)
+        self._windows = await self._input.windows()
         if self._config.record_video:
             size = (screen_size[0], self._window[3] + self._window[3] % 2)
             self._recorder = await Recorder.start(
@@ -180,7 +183,8 @@ class ComputerSession:
         page = await screen.frame(self._page)
         toolbar = await screen.frame(self._toolbar)
         await keys.key("ctrl+l")
-        await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s))
+        if not await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s)):
+            log.info("the address bar of %s showed no focus; typing the URL anyway", self.display)
         await keys.type_text(ascii_url(url) + " ")
         await keys.key("BackSpace")
         await keys.key("Enter")
@@ -235,9 +239,12 @@ class ComputerSession:
                 page = await self._tools()[0].frame(self._page)
                 await keys.type_text(action.text)  # a paste lands later: settle waits to see it
         elif action.kind == "select":
-            await keys.click(x, y)  # opens the list; typing picks the option, Enter confirms it
-            await keys.type_text(action.text)
-            await keys.key("Enter")
+            await keys.click(x, y)  # on the list: opens it; on its label: focuses it
+            await keys.type_text(action.text)  # picks the option either way
+            await keys.key("Enter")  # confirms in the open list, but opens a focused one...
+            await self._settle(deadline)
+            if await keys.windows() - self._windows:
+                await keys.key("Enter")  # ... which then confirms the option it shows
         elif action.kind == "press":
             if not action.key:
                 raise PlaneError("press needs a key")
@@ -271,7 +278,7 @@ class ComputerSession:
     async def close(self) -> list[Path]:
         """Ends everything the session started and returns the recording, if any; safe to call twice.
         SIGTERM to Chromium's main process ends its helpers and crash handlers; the sweep then ends
-        whatever still carries the session's tag (xclip, orphans) before and after X goes."""
+        whatever of the session survived (xclip, orphans), before and after X goes."""
         if self._closed:
             return list(self._recordings)
         self._closed = True
@@ -283,10 +290,11 @@ class ComputerSession:
             await stop(self._browser, CLOSE_GRACE_S)
         if self._screen is not None:
             await self._screen.close()
-        await sweep(self._tag, CLOSE_GRACE_S)
+        paths = (str(self._scratch), str(self._profile))
+        await sweep(self._tag, paths, CLOSE_GRACE_S)
         if self._xserver is not None:
             await self._xserver.stop(CLOSE_GRACE_S)
-        await sweep(self._tag, CLOSE_GRACE_S)
+        await sweep(self._tag, paths, CLOSE_GRACE_S)
         await asyncio.to_thread(self._remove_scratch)
         return list(self._recordings)
 
@@ -319,11 +327,10 @@ def _marker_box(image: Image.Image) -> Region | None:
 def ascii_url(url: str) -> str:
     """The URL as ASCII (punycode host, percent-encoded rest), which xdotool types exactly."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host and not host.isascii():
-        netloc = parts.netloc.replace(host, host.encode("idna").decode())
-    else:
-        netloc = parts.netloc
+    host, netloc = parts.hostname or "", parts.netloc
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid IDN: percent-encoded below instead
+            netloc = netloc.replace(host, host.encode("idna").decode())
     safe = "/%:@!$&'()*+,;=?#[]~-._"
     return urlunsplit(
         (

@@ -1,10 +1,10 @@
 """Reads the text on a screenshot with Debian's tesseract, as phrases with boxes in screen pixels.
 
 Measured on rendered pages at 1280x800 (see docs/operator/computer-plane.md): greyscale upscaled 2x
-with `--psm 3` reads far more than the raw screenshot (26 of 26 test phrases vs 12), and `--psm 11`
-drops text inside boxes (most buttons). Tesseract's global threshold loses light text on coloured
-buttons, which its adaptive threshold reads but loses elsewhere; so both passes run side by side
-(one core each) and the second only adds words where the first found none."""
+with `--psm 3` reads far more than the raw screenshot (26 of 26 test phrases, spacing aside, vs 12),
+and `--psm 11` drops text inside boxes (most buttons). Tesseract's global threshold loses light text
+on coloured buttons, which its adaptive threshold reads but loses elsewhere; so both passes run side
+by side (one core each) and the second only adds words where the first found none."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The child processes of a computer-plane session: one clean environment, deadlines, and a sweep
-that finds every process the session started (Chromium's helpers included) by a tag in its environment."""
+"""The child processes of a computer-plane session: one clean environment, deadlines, and a sweep that
+finds every process the session started, whatever its parent or process group (Chromium's crash handlers
+leave both), by a tag in its environment or the session's directories on its command line."""
 
 from __future__ import annotations
 
@@ -85,25 +86,29 @@ async def stop(proc: asyncio.subprocess.Process, grace_s: float) -> None:
     await proc.wait()
 
 
-def tagged_pids(tag: str) -> list[int]:
-    """Live processes carrying the session's tag. Zombies have an empty environ, so they never match."""
+def session_pids(tag: str, paths: Sequence[str]) -> list[int]:
+    """Live processes of a session: those carrying its tag, and those naming one of its directories on
+    their command line. Chromium's helpers need the second test: Chromium rewrites its children's
+    process titles over the memory /proc shows as their environment. Zombies match neither."""
     needle = f"{TAG_VAR}={tag}".encode()
+    wanted = [path.encode() for path in paths]
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             environ = (entry / "environ").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if needle in environ.split(b"\0"):
+        if needle in environ.split(b"\0") or any(path in cmdline for path in wanted):
             found.append(int(entry.name))
     return found
 
 
-async def sweep(tag: str, grace_s: float) -> None:
+async def sweep(tag: str, paths: Sequence[str], grace_s: float) -> None:
     """Ends every process of the session still alive, whatever its process group or parent."""
-    pids = await asyncio.to_thread(tagged_pids, tag)
+    pids = await asyncio.to_thread(session_pids, tag, paths)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -111,6 +116,6 @@ async def sweep(tag: str, grace_s: float) -> None:
         deadline = asyncio.get_running_loop().time() + grace_s
         while pids and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
-            pids = await asyncio.to_thread(tagged_pids, tag)
+            pids = await asyncio.to_thread(session_pids, tag, paths)
         if not pids:
             return

@@ -1,4 +1,5 @@
-"""Keyboard, mouse and clipboard on a session's display, through xdotool and xclip argument lists."""
+"""Keyboard, mouse, clipboard and windows of a session's display, through xdotool and xclip argument
+lists (never a shell)."""
 
 from __future__ import annotations
 
@@ -128,8 +129,21 @@ class XInput:
         self._env = env
         self._last_click = (-DOUBLE_CLICK_S, -DOUBLE_CLICK_PX, -DOUBLE_CLICK_PX)  # time, x, y
 
-    async def _xdotool(self, *args: str) -> None:
-        await run(["xdotool", *args], self._env, TOOL_TIMEOUT_S)
+    async def _xdotool(self, *args: str) -> bytes:
+        return await run(["xdotool", *args], self._env, TOOL_TIMEOUT_S)
+
+    async def resize_browser(self, width: int, height: int) -> None:
+        """The window size flag is approximate; this sets the exact outer size."""
+        resize = ["windowsize", "%@", str(width), str(height)]
+        await self._xdotool("search", "--onlyvisible", "--class", "chromium", *resize)
+
+    async def windows(self) -> frozenset[str]:
+        """Visible windows: a <select>'s open list, like any popup, is a window of its own."""
+        try:
+            found = await self._xdotool("search", "--onlyvisible", "--name", "")
+        except PlaneError:  # xdotool search fails when nothing matches
+            return frozenset()
+        return frozenset(found.decode().split())
 
     async def click(self, x: int, y: int) -> None:
         """Two steps clicking the same place in quick succession (fill a field twice, "Load more" twice)
@@ -158,14 +172,12 @@ class XInput:
         if text.isascii():
             await self._xdotool("type", "--delay", "0", "--", text)
         else:
-            await self.paste(text)
+            await self._set_clipboard(text)
+            await self.key("ctrl+v")
 
-    async def paste(self, text: str) -> None:
-        await self.set_clipboard(text)
-        await self.key("ctrl+v")
-
-    async def set_clipboard(self, text: str) -> None:
-        """xclip forks a child that owns the selection; we read it back so the paste never races it."""
+    async def _set_clipboard(self, text: str) -> None:
+        """xclip forks a child that owns the selection; reading it back proves the child is serving it.
+        That child lives until another takes the selection over, or the session's sweep ends it."""
         data = text.encode()
         xclip = ["xclip", "-selection", "clipboard"]
         await run([*xclip, "-i"], self._env, TOOL_TIMEOUT_S, stdin=data, capture=False)

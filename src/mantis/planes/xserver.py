@@ -81,8 +81,9 @@ class XServer:
                     f"{width}x{height}x24",
                     "-nolisten",
                     "tcp",
-                    "-noreset",  # else the server resets when xdpyinfo, the last client, leaves: mss and
-                    # Chromium connecting in that moment are refused
+                    # Else the server resets when xdpyinfo, its only client, leaves, and refuses the
+                    # clients (mss, Chromium) that connect during the reset.
+                    "-noreset",
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=sink,
                     stderr=sink,

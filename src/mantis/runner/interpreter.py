@@ -34,6 +34,8 @@ async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, dep
             steps = await deps.brain.plan(task.intent)
         except PlanningError as exc:
             raise StepFailure(str(exc), code=exc.code) from exc
+        except CostCapReached as exc:
+            raise StepFailure(str(exc), code="cost_cap_reached") from exc
         ctx.emit(
             "plan.decomposed",
             f"{len(steps)} steps from the text",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from mantis import __version__
+from mantis import __version__, metrics
 from mantis.webhooks.guard import CallbackRefused, Target, resolve_target
 from mantis.webhooks.settings import WebhookSettings, retry_delay
 from mantis.webhooks.signing import sign
@@ -119,9 +119,11 @@ class Dispatcher:
         try:
             attempt = await self._attempt(claimed)
             status = await asyncio.to_thread(self._store.record_attempt, claimed, attempt)
+            metrics.webhook_attempt(status)
             log.info("webhook %s attempt %d: %s", claimed.id, attempt.number, status)
         except CallbackRefused as exc:
             await asyncio.to_thread(self._store.refuse, claimed, str(exc))
+            metrics.webhook_attempt("refused")
             log.warning("webhook %s refused: %s", claimed.id, exc)
         except Exception:  # the store failed: the lease runs out and the attempt is made again
             log.exception("webhook %s could not be recorded", claimed.id)

@@ -20,17 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from mantis.store.db import session_factory
 from mantis.store.models import Run, RunEvent, Tenant
 from mantis.store.runs import FINAL
-from mantis.store.views import iso, status_view
+from mantis.store.views import aware, iso, status_view
 from mantis.webhooks.models import WebhookDelivery
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def loggable_url(raw_url: str) -> str:
