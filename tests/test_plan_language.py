@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.conftest import Server, start_server, stop_server
 
@@ -313,3 +314,39 @@ def test_plan_json_is_the_resolved_plan(server: Server, site: str) -> None:
     server.wait(handle["run_id"])
     resolved = json.loads((Path(handle["status_path"]).parent / "plan.json").read_text())
     assert resolved["kind"] == "micro" and resolved["tasks"][0]["steps"][0]["params"]["url"] == site
+
+
+def test_dom_aware_steps_fail_at_session_start_on_the_computer_plane(server: Server, site: str) -> None:
+    plan = [
+        {"type": "navigate", "params": {"url": site}},
+        {"type": "wait", "params": {"seconds": 0}},
+        {"type": "capture_link_in_new_tab", "params": {"label": "Doohickey"}},
+    ]
+    body = run(server, plan, compute_backend="computer_plane")
+    status = server.predict({"action": "status", "run_id": body["run_id"]}).json()
+    assert body["status"] == "failed" and status["error"]["code"] == "capability_missing"
+    assert "steps[2] (capture_link_in_new_tab)" in status["error"]["message"]
+    assert body["result"]["steps"] == []  # nothing ran: it failed before the session opened
+
+
+def test_plan_runtime_backend_wins_over_the_request(server: Server, site: str) -> None:
+    plan = {
+        "runtime": {"compute_backend": "browser_use_plane"},
+        "steps": [{"type": "navigate", "params": {"url": site}}],
+    }
+    handle = server.predict({"micro": plan, "compute_backend": "computer_plane"}).json()
+    assert handle["effective"]["compute_backend"] == "browser_use_plane"
+
+
+def test_record_video_gives_a_raw_recording(server: Server, site: str) -> None:
+    body = run(
+        server,
+        [{"type": "navigate", "params": {"url": site}}, {"type": "wait", "params": {"seconds": 1}}],
+        record_video=True,
+    )
+    assert body["status"] == "succeeded"
+    recording = server.predict({"action": "recording", "run_id": body["run_id"]}).json()
+    raw = recording["raw"]
+    assert raw["format"] == "webm" and raw["bytes"] > 1000
+    video = httpx.get(raw["url"], headers=server.headers())
+    assert video.status_code == 200 and video.content[:4] == b"\x1a\x45\xdf\xa3"  # the EBML magic of WebM
