@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 from psycopg import sql
+from tests.pages_server import serve_pages
 
 REPO = Path(__file__).resolve().parent.parent
 # An administrative connection that may create databases; each PostgreSQL server gets a fresh one.
@@ -70,7 +71,10 @@ class Server:
         """Creates a tenant with the real command line and returns its token (the last line)."""
         out = subprocess.run(
             [sys.executable, "-m", "mantis.cli.main", "tenants", "create", name, *args],
-            env=server_env(self.home, **self.env), capture_output=True, text=True, check=True,
+            env=server_env(self.home, **self.env),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return out.stdout.strip().splitlines()[-1]
 
@@ -87,7 +91,9 @@ def start_server(home: Path, **env: str) -> Server:
     log = (home / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)],
-        env=server_env(home, **env), stdout=log, stderr=subprocess.STDOUT,
+        env=server_env(home, **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -154,6 +160,13 @@ def fresh_env(backend: str) -> Iterator[dict[str, str]]:
     """A database on the module's backend for one test (restarts, several servers)."""
     with database(backend) as env:
         yield env
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[str]:
+    """A small shop of the tests' own on 127.0.0.1 (tests/pages_server.py)."""
+    with serve_pages() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,18 @@ WAIT = {"micro": [{"type": "wait", "params": {"seconds": 0.1}}], **DOM}
 # API.md's error table, and the codes it calls retryable.
 STATUS_OF = {
     **dict.fromkeys(
-        ("invalid_json", "invalid_plan_shape", "invalid_plan", "invalid_plan_path", "plan_too_large",
-         "unknown_field", "invalid_action", "invalid_request"), 400),
+        (
+            "invalid_json",
+            "invalid_plan_shape",
+            "invalid_plan",
+            "invalid_plan_path",
+            "plan_too_large",
+            "unknown_field",
+            "invalid_action",
+            "invalid_request",
+        ),
+        400,
+    ),
     **dict.fromkeys(("unauthorized", "platform_key_required"), 401),
     **dict.fromkeys(("forbidden_scope", "domain_not_allowed"), 403),
     **dict.fromkeys(("run_not_found", "plan_not_found", "artifact_not_found"), 404),
@@ -70,8 +80,11 @@ def test_missing_or_unknown_token_is_unauthorized(server: Server) -> None:
 
 
 def test_platform_key_header_is_accepted_and_ignored_when_unset(server: Server) -> None:
-    response = httpx.post(f"{server.url}/v1/predict", json={"action": "list"},
-                          headers={**server.headers(), "Authorization": "Api-Key anything"})
+    response = httpx.post(
+        f"{server.url}/v1/predict",
+        json={"action": "list"},
+        headers={**server.headers(), "Authorization": "Api-Key anything"},
+    )
     assert response.status_code == 200
 
 

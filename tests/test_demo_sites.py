@@ -159,9 +159,7 @@ def test_filter_form_has_labelled_controls(client: TestClient) -> None:
     assert [text(button) for button in css(form, "button")] == ["Apply filters"]
 
 
-@pytest.mark.parametrize(
-    ("seller", "badge"), [("private", "Private seller"), ("dealer", "Dealer · ")]
-)
+@pytest.mark.parametrize(("seller", "badge"), [("private", "Private seller"), ("dealer", "Dealer · ")])
 def test_seller_filter_keeps_only_that_seller_type(client: TestClient, seller: str, badge: str) -> None:
     found = crawl(client, f"/demo/marketplace/?seller={seller}")
     assert 0 < len(found) < 84
@@ -186,7 +184,8 @@ def test_state_filter_and_price_bounds(client: TestClient) -> None:
 def test_combined_filters_paginate_and_keep_their_query(client: TestClient) -> None:
     query = "seller=private&state=FL&min_price=35000"
     expected = [
-        listing for listing in all_listings()
+        listing
+        for listing in all_listings()
         if listing.seller_type == "private" and listing.state == "FL" and listing.price >= 35_000
     ]
     found = crawl(client, f"/demo/marketplace/?{query}")
@@ -237,8 +236,9 @@ def test_cookie_banner_until_accepted(client: TestClient) -> None:
     fields = {field.get("name"): field.get("value") for field in css(form, "input[type=hidden]")}
     assert fields["next"] == "/demo/marketplace/?state=FL"
 
-    response = client.post(form.get("action"), data={"next": fields["next"], "choice": "all"},
-                           follow_redirects=False)
+    response = client.post(
+        form.get("action"), data={"next": fields["next"], "choice": "all"}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/demo/marketplace/?state=FL"
     assert client.cookies.get("consent") == "all"
@@ -262,8 +262,11 @@ def test_detail_page_hides_phone_until_the_api_is_called(client: TestClient) -> 
     assert text(css(page, ".detail__price")[0]) == f"${listing.price:,}"
     specs = {text(css(div, "dt")[0]): text(css(div, "dd")[0]) for div in css(page, "dl.spec-table div")}
     assert specs == {
-        "Year": str(listing.year), "Make": listing.make, "Model": listing.model,
-        "Length": f"{listing.length_ft} ft", "Location": listing.location,
+        "Year": str(listing.year),
+        "Make": listing.make,
+        "Model": listing.model,
+        "Length": f"{listing.length_ft} ft",
+        "Location": listing.location,
         "Seller type": "Dealer" if listing.seller_type == "dealer" else "Private seller",
     }
     box = css(page, "#seller-box")[0]
@@ -399,19 +402,22 @@ def test_user_pages_and_section_lists(client: TestClient) -> None:
 
 
 def login(client: TestClient, password: str = "demo1234") -> Reply:
-    return client.post("/demo/crm/login", data={"email": "demo@mantis.test", "password": password},
-                       follow_redirects=False)
+    return client.post(
+        "/demo/crm/login", data={"email": "demo@mantis.test", "password": password}, follow_redirects=False
+    )
 
 
 def contact_rows(page: lxml.html.HtmlElement) -> list[dict[str, str]]:
     headers = [text(th) for th in css(page, "table.table thead th")]
-    return [dict(zip(headers, (text(td) for td in css(row, "td")), strict=True))
-            for row in css(page, "table.table tbody tr")]
+    return [
+        dict(zip(headers, (text(td) for td in css(row, "td")), strict=True))
+        for row in css(page, "table.table tbody tr")
+    ]
 
 
 @pytest.mark.parametrize(
-    "path", ["/demo/crm/contacts", "/demo/crm/contacts/new", "/demo/crm/contacts/1",
-             "/demo/crm/contacts/1/edit"]
+    "path",
+    ["/demo/crm/contacts", "/demo/crm/contacts/new", "/demo/crm/contacts/1", "/demo/crm/contacts/1/edit"],
 )
 def test_crm_pages_require_login(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
@@ -465,16 +471,26 @@ def test_create_validates_then_saves(client: TestClient) -> None:
     form = css(page, "form.form")[0]
     assert form.get("method") == "post"
     assert [option.get("value") for option in css(form, "select[name=status] option")] == [
-        "Lead", "Qualified", "Customer", "Churned",
+        "Lead",
+        "Qualified",
+        "Customer",
+        "Churned",
     ]
-    data = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@analytical.example",
-            "phone": "(415) 555-0100", "company": "Analytical Engines", "status": "Qualified"}
+    data = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@analytical.example",
+        "phone": "(415) 555-0100",
+        "company": "Analytical Engines",
+        "status": "Qualified",
+    }
     created = client.post("/demo/crm/contacts/new", data=data, follow_redirects=False)
     assert created.status_code == 303
     detail = parse(client.get(created.headers["location"]))
     assert text(css(detail, ".flash")[0]) == "Contact created"
-    values = dict(zip((text(dt) for dt in css(detail, "dl dt")), (text(dd) for dd in css(detail, "dl dd")),
-                      strict=True))
+    values = dict(
+        zip((text(dt) for dt in css(detail, "dl dt")), (text(dd) for dd in css(detail, "dl dd")), strict=True)
+    )
     assert values["Email"] == "ada@analytical.example" and values["Status"] == "Qualified"
     assert detail.xpath('//a[normalize-space()="Edit"]')
     again = parse(client.get(created.headers["location"]))

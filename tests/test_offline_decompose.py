@@ -27,9 +27,15 @@ def assert_plan(text: str, *expected: Step) -> None:
 @pytest.mark.parametrize(
     ("text", "step"),
     [
-        ("go to https://example.com/a?b=1", Step(type="navigate", params={"url": "https://example.com/a?b=1"})),
+        (
+            "go to https://example.com/a?b=1",
+            Step(type="navigate", params={"url": "https://example.com/a?b=1"}),
+        ),
         ("Open /demo/news/", Step(type="navigate", params={"url": "/demo/news/"})),
-        ("navigate to 'http://localhost:8000/x'", Step(type="navigate", params={"url": "http://localhost:8000/x"})),
+        (
+            "navigate to 'http://localhost:8000/x'",
+            Step(type="navigate", params={"url": "http://localhost:8000/x"}),
+        ),
         ("Visit example.org/jobs", Step(type="navigate", params={"url": "https://example.org/jobs"})),
         ("Click Accept", Step(type="click", params={"label": "Accept"})),
         ("click on the 'Apply filters' button", Step(type="click", params={"label": "Apply filters"})),
@@ -114,7 +120,11 @@ def test_multi_sentence_text_splits_on_every_separator_but_not_inside_quotes() -
     )
     assert_plan(
         text,
-        Step(type="navigate", intent="Go to https://shop.example.com/", params={"url": "https://shop.example.com/"}),
+        Step(
+            type="navigate",
+            intent="Go to https://shop.example.com/",
+            params={"url": "https://shop.example.com/"},
+        ),
         Step(type="click", intent="Click Accept", params={"label": "Accept"}),
         Step(type="fill", intent="type 'a. b; c' into Search", params={"label": "Search", "text": "a. b; c"}),
         Step(type="press", intent="press Enter", params={"key": "Enter"}),
@@ -149,7 +159,13 @@ def test_conditional_at_the_end_lands_on_a_no_op_and_vars_stay_unique() -> None:
     )
     steps = decompose(text)
     assert [s.type for s in steps] == [
-        "detect_visible", "if_else", "click", "detect_visible", "if_else", "go_back", "wait",
+        "detect_visible",
+        "if_else",
+        "click",
+        "detect_visible",
+        "if_else",
+        "go_back",
+        "wait",
     ]
     assert (steps[0].intent, steps[0].out_var) == ("Show phone button visible?", "show_phone_button_visible")
     assert steps[3].out_var == "show_phone_button_visible_2" == steps[4].condition_var

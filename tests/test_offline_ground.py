@@ -146,15 +146,15 @@ def test_parse_tolerates_quoting_escapes_and_unknown_lines() -> None:
         [
             "- generic [ref=e1]:",
             "  - 'link \"Price: low to high\" [ref=e2] [cursor=pointer]':",
-            "    - /url: \"/sort?by=price\"",
+            '    - /url: "/sort?by=price"',
             "  - paragraph [ref=e3]: \"Note: it's 'quoted' #1\"",
-            "  - button \"Tab\\there\" [pressed] [ref=e4] [weird=thing]",
-            "  - checkbox \"Mixed\" [checked=mixed] [ref=e5]",
+            '  - button "Tab\\there" [pressed] [ref=e4] [weird=thing]',
+            '  - checkbox "Mixed" [checked=mixed] [ref=e5]',
             "  - 'heading \"Q&A: Owner''s #1\" [level=2] [ref=e6]'",
             "  not a list item",
             "  - button [ref=e7]:",
             "    - text: Save",
-            "  - img \"Boxed\" [box=10,20,30,0] [ref=e8]",
+            '  - img "Boxed" [box=10,20,30,0] [ref=e8]',
         ]
     )
     elements = {e.ref: e for e in parse_aria_snapshot(text)}

@@ -52,6 +52,7 @@ _MARK_HIDDEN = """() => {
 }"""
 
 SCROLL_PIXELS = 600
+SETTLE_TIMEOUT_MS = 10_000
 
 
 class DomPlane:
@@ -183,6 +184,17 @@ class DomSession:
         await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
 
     async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
+        """The page as it is now; a page still navigating (after Enter, say) is waited for once."""
+        try:
+            return await self._observe(html, screenshot)
+        except PlaywrightError:
+            await self._settle()
+        try:
+            return await self._observe(html, screenshot)
+        except PlaywrightError as exc:
+            raise PlaneError(f"could not read the page: {_first_line(exc)}") from exc
+
+    async def _observe(self, html: bool, screenshot: bool) -> Observation:
         snapshot = await self._page.aria_snapshot(mode="ai")
         observation = Observation(
             url=self._page.url,
@@ -196,6 +208,10 @@ class DomSession:
         if screenshot:
             observation.screenshot = await self._page.screenshot()
         return observation
+
+    async def _settle(self) -> None:
+        with contextlib.suppress(PlaywrightError):
+            await self._page.wait_for_load_state("load", timeout=SETTLE_TIMEOUT_MS)
 
     async def act(self, action: Action, timeout_s: float) -> None:
         page = self._page
@@ -232,7 +248,14 @@ class DomSession:
         await self._page.wait_for_timeout(seconds * 1000)
 
     async def screenshot(self, path: Path) -> None:
-        await self._page.screenshot(path=str(path))
+        try:
+            await self._page.screenshot(path=str(path))
+        except PlaywrightError:
+            await self._settle()
+            try:
+                await self._page.screenshot(path=str(path))
+            except PlaywrightError as exc:
+                raise PlaneError(f"no screenshot: {_first_line(exc)}") from exc
 
     async def current_url(self) -> str:
         return self._page.url

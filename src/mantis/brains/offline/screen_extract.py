@@ -125,8 +125,7 @@ def _parts(phrases: list[_Phrase], cuts: list[Gap], axis: str) -> list[list[_Phr
 
 
 def _build(phrases: list[_Phrase], limit: float) -> _Node:
-    """Recursive XY cut: split along the widest whitespace, rows before columns unless the columns are
-    independent flows (a sidebar beside results, cards side by side) rather than cells of table rows."""
+    """Recursive XY cut of the page along its whitespace, into a tree of blocks in reading order."""
     if len(phrases) == 1:
         return _Node(phrases)
     em = statistics.median(p.em for p in phrases)
@@ -134,16 +133,7 @@ def _build(phrases: list[_Phrase], limit: float) -> _Node:
     cols = [g for g in _gaps([(p.left, p.right) for p in phrases]) if g[1] - g[0] >= _MIN_COLUMN_GAP * em]
     if not rows and not cols:
         return _Node(sorted(phrases, key=lambda p: (p.top, p.left)))
-    widest_row = max((hi - lo for lo, hi in rows), default=0.0)
-    widest_col = max((hi - lo for lo, hi in cols), default=0.0)
-    if cols and (not rows or (widest_row < _ROW_BIAS * widest_col and not _tabular(phrases, rows, cols))):
-        # Of several columns, split first where the two sides do not line up: a sidebar beside
-        # results is a flow of its own, while the gutters inside a grid of cards are all alike.
-        axis, widest = "x", widest_col
-        cuts = [max(cols, key=lambda g: (g[1] - g[0]) * (1 - _aligned(*_parts(phrases, [g], "x"))))]
-    else:
-        axis, widest = "y", widest_row
-        cuts = [g for g in rows if g[1] - g[0] >= _EVEN * widest]
+    axis, cuts = _cut(phrases, rows, cols, em)
     children: list[_Node] = []
     parts = _parts(phrases, cuts, axis)
     for i, part in enumerate(parts):
@@ -156,6 +146,85 @@ def _build(phrases: list[_Phrase], limit: float) -> _Node:
         children.extend([child] if nested else child.children)
     return _Node(axis=axis, children=_join_wraps(children, limit) if axis == "y" else children,
                  gap=cuts[0][1] - cuts[0][0])
+
+
+def _cut(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap], em: float) -> tuple[str, list[Gap]]:
+    """Where to split a block: around a stretch of columns (a header over a sidebar and results) first;
+    then between columns that are flows of their own (the sidebar beside the results); then along the
+    widest gap, rows first when they are about as wide, so a grid of cards reads row by row, and
+    always rows when the columns are the cells of table rows."""
+    region = _region(phrases, rows, em)
+    if region:
+        return "y", region
+    widest_row = max((hi - lo for lo, hi in rows), default=0.0)
+    split = [g for g in rows if g[1] - g[0] >= _EVEN * widest_row]
+    if cols:
+        # Of several columns, split first where the two sides do not line up: a sidebar beside
+        # results is a flow of its own, while the gutters inside a grid of cards are all alike.
+        scored = [(_aligned(*_beside(phrases, g, em)), g) for g in cols]
+        aligned, best = max(scored, key=lambda s: (s[1][1] - s[1][0]) * (1 - s[0]))
+        lo, hi = best
+        # A row gap below which only one side goes on is where the sidebar ends, not a row of cards.
+        ends = any(all(p.right <= lo for p in part) or all(p.left >= hi for p in part)
+                   for part in _parts(phrases, split, "y"))
+        widest_col = max(g[1] - g[0] for g in cols)
+        if not rows or ((aligned < 0.5 and ends) or widest_row < _ROW_BIAS * widest_col) \
+                and not _tabular(phrases, rows, cols):
+            return "x", [best]
+    return "y", split
+
+
+def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
+    """The row gaps around the longest run of lines that a column gutter runs through, when that run
+    is not the whole block: the header above a sidebar and results is a block of its own."""
+    bands = _parts(phrases, rows, "y")
+    wide = _MIN_COLUMN_GAP * em
+    best = (0, 0, 0)
+    for start, band in enumerate(bands):
+        for gutter in _gaps([(p.left, p.right) for p in band]):
+            if gutter[1] - gutter[0] < wide:
+                continue
+            first = last = start
+            for step in (-1, 1):  # lines above and below that leave the gutter free belong to the run
+                at = start + step
+                while 0 <= at < len(bands):
+                    free = _free(gutter, bands[at])
+                    if free[1] - free[0] < wide:
+                        break
+                    gutter, at = free, at + step
+                first, last = (at + 1, last) if step < 0 else (first, at - 1)
+            held = sum(len(b) for b in bands[first:last + 1])
+            if last > first and held > best[0]:
+                best = (held, first, last)
+    held, first, last = best
+    if not held or (first == 0 and last == len(bands) - 1):
+        return []
+    return [g for g in (rows[first - 1] if first else None, rows[last] if last + 1 < len(bands) else None) if g]
+
+
+def _free(channel: Gap, band: list[_Phrase]) -> Gap:
+    """The widest part of the channel that the band's phrases leave empty."""
+    lo, hi = channel
+    best = (lo, lo)
+    for p in sorted(band, key=lambda p: p.left):
+        if p.left > lo and min(p.left, hi) - lo > best[1] - best[0]:
+            best = (lo, min(p.left, hi))
+        lo = max(lo, p.right)
+    if hi - lo > best[1] - best[0]:
+        best = (lo, hi)
+    return best
+
+
+def _beside(phrases: list[_Phrase], channel: Gap, em: float) -> tuple[list[_Phrase], list[_Phrase]]:
+    """The columns on either side of a gutter (not all that lies left and right of it)."""
+    left, right = _parts(phrases, [channel], "x")
+    inner = [_columns(left, em)[-1], _columns(right, em)[0]]
+    return inner[0], inner[1]
+
+
+def _columns(phrases: list[_Phrase], em: float) -> list[list[_Phrase]]:
+    gaps = [g for g in _gaps([(p.left, p.right) for p in phrases]) if g[1] - g[0] >= _MIN_COLUMN_GAP * em]
+    return _parts(phrases, gaps, "x")
 
 
 def _aligned(a: list[_Phrase], b: list[_Phrase]) -> float:

@@ -1,0 +1,73 @@
+"""Pages of the tests' own (not the demo sites), served on 127.0.0.1 by a stdlib server in a thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SHOP = """<!doctype html><html><head><title>Gadget shop</title></head><body>
+<div id="promo" role="dialog" aria-label="Newsletter"><p>Join our newsletter for deals</p>
+<button onclick="document.getElementById('promo').remove()">No thanks</button></div>
+<h1>Gadgets</h1>
+<form action="/search"><label>Search <input name="q"></label><button>Go</button></form>
+<ul class="products">
+ <li class="product"><h2 class="name"><a href="/p/1">Widget Pro</a></h2><span class="price">$19</span>
+   <span class="vendor">Acme Outlet</span></li>
+ <li class="product"><h2 class="name"><a href="/p/2">Gizmo Max</a></h2><span class="price">$35</span>
+   <span class="vendor">Bob's Dealership</span></li>
+ <li class="product"><h2 class="name"><a href="/p/3">Doohickey</a></h2><span class="price">$7</span>
+   <span class="vendor">Carla</span></li>
+ <li class="product"><h2 class="name"><a href="/ads/9">Sponsored: Get financing today</a></h2>
+   <span class="price">$0</span><span class="vendor">Ads</span></li>
+</ul>
+<p><a href="/p/1" target="_blank">Open Widget in a new tab</a></p>
+<p><a href="http://localhost:{port}/elsewhere">Visit our partner</a></p>
+<button onclick="document.body.append('Financing approved')">Apply for financing</button>
+</body></html>"""
+
+PRODUCT = """<!doctype html><html><body><main><h1>{name}</h1>
+<dl><dt>Price</dt><dd>${price}</dd><dt>Vendor</dt><dd>{vendor}</dd></dl></main></body></html>"""
+
+PRODUCTS = {
+    "1": ("Widget Pro", 19, "Acme Outlet"),
+    "2": ("Gizmo Max", 35, "Bob's Dealership"),
+    "3": ("Doohickey", 7, "Carla"),
+}
+
+
+class Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        port = self.server.server_address[1]
+        if path == "/":
+            body = SHOP.replace("{port}", str(port))
+        elif path.startswith("/p/") and path[3:] in PRODUCTS:
+            name, price, vendor = PRODUCTS[path[3:]]
+            body = PRODUCT.format(name=name, price=price, vendor=vendor)
+        elif path == "/search":
+            body = f"<html><body><h1>Results for {self.path.split('q=')[-1]}</h1></body></html>"
+        else:
+            body = "<html><body><h1>Elsewhere</h1></body></html>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_pages() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
