@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Barrier
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import REPO, Server, start_server, stop_server
 
-from mantis.api import errors
+from mantis.api import errors, reference
 from mantis.store.db import make_engine, session_factory
 from mantis.store.models import Run
 
@@ -58,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, backend_env: dict[str, str]
     stop_server(running)
 
 
-def error_of(response: httpx.Response) -> dict[str, object]:
+def error_of(response: httpx.Response) -> dict[str, Any]:
     """The error of an answer, checked against API.md: its shape, its status, retryable, Retry-After."""
     body = response.json()
     assert set(body) == {"error"}
@@ -99,6 +99,7 @@ def test_platform_key_header_is_accepted_and_ignored_when_unset(server: Server) 
         ({"micro": "plans/example/nope.json"}, 404, "plan_not_found"),
         ({"task_file": "tasks/missing.json"}, 404, "plan_not_found"),
         ({"micro": [{"type": "teleport"}]}, 400, "invalid_plan"),
+        ({"micro": []}, 400, "invalid_plan"),
         ({"micro": [STEP], "max_cost": -1}, 400, "invalid_request"),
         ({"action": "explode", "run_id": "x"}, 400, "invalid_action"),
         ({"action": "status", "run_id": "20990101_000000_deadbeef"}, 404, "run_not_found"),
@@ -122,7 +123,7 @@ def test_invalid_plan_lists_paths(server: Server) -> None:
     plan = [STEP, {"type": "if_else", "condition_var": "x", "then_target": "three"}]
     error = error_of(server.predict({"micro": plan}))
     assert error["code"] == "invalid_plan"
-    paths = [d["path"] for d in error["details"]]  # type: ignore[union-attr]
+    paths = [d["path"] for d in error["details"]]
     assert paths == ["steps[1].then_target"]
 
 
@@ -190,6 +191,9 @@ def test_logs_page_with_a_cursor(server: Server) -> None:
     rest = server.predict({"action": "logs", "run_id": run_id, "cursor": first["next_cursor"]}).json()
     assert rest["events"] and rest["events"][-1]["type"] == "run.succeeded"
     assert {"ts", "level", "type", "step_index", "message", "data"} <= set(rest["events"][0])
+    for cursor in ("9" * 40, "²", "-1"):
+        bad = server.predict({"action": "logs", "run_id": run_id, "cursor": cursor})
+        assert bad.status_code == 400 and error_of(bad)["code"] == "invalid_request"
 
 
 def test_an_idempotency_key_returns_the_first_answer_and_refuses_another_body(server: Server) -> None:
@@ -266,6 +270,7 @@ def test_artifacts_outside_the_run_or_missing_are_not_found(server: Server) -> N
         (b"[1, 2]", "invalid_request"),
         (b'{"action": "status", "run_id": "20990101_000000_\\u0000"}', "invalid_request"),
         (b'{"plan_text": "go to \\ud800"}', "invalid_request"),
+        (b'{"micro": [], "idempotency_key": "k\\u0000"}', "invalid_request"),
     ],
 )
 def test_bodies_the_store_could_not_keep_are_refused(server: Server, raw: bytes, code: str) -> None:
@@ -305,7 +310,7 @@ def test_the_platform_key_and_the_rate_limit(tmp_path_factory: pytest.TempPathFa
     assert all(server.token not in a.text for a in answers)
 
 
-def test_a_store_outage_is_503_unavailable_and_retryable() -> None:
+async def test_a_store_outage_is_503_unavailable_and_retryable() -> None:
     app = FastAPI()
     errors.install(app)
 
@@ -313,6 +318,12 @@ def test_a_store_outage_is_503_unavailable_and_retryable() -> None:
     async def down() -> None:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("secret-host:5432 refused"))
 
-    response = TestClient(app).get("/down")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mantis") as client:
+        response = await client.get("/down")
     assert response.status_code == 503 and error_of(response)["code"] == "unavailable"
     assert "secret-host" not in response.text
+
+
+def test_the_http_reference_is_fresh() -> None:
+    committed = (REPO / "docs" / "reference" / "http-api.md").read_text()
+    assert committed == reference.render(), "run python -m mantis.api.reference > docs/reference/http-api.md"

@@ -51,8 +51,16 @@ Show message</button></p>
 let seq = 0;
 const post = (kind, body) =>
   fetch('/report/' + kind, {method: 'POST', body: JSON.stringify({seq: ++seq, ...body})});
-post('env', {webdriver: navigator.webdriver, language: navigator.language,
-             timezone: Intl.DateTimeFormat().resolvedOptions().timeZone});
+// A font is there when text set in it, falling back to a generic family, measures unlike the generic.
+const width = font => { const c = document.createElement('canvas').getContext('2d');
+  c.font = '72px ' + font; return c.measureText('mmmmmmmmmmlli WQ@').width; };
+const fonts = ['Arial', 'Times New Roman', 'Courier New', 'Helvetica', 'Comic Sans MS'].filter(
+  f => ['monospace', 'serif', 'sans-serif'].some(base => width(`"${f}", ${base}`) !== width(base)));
+post('env', {webdriver: navigator.webdriver, language: navigator.language, languages: navigator.languages,
+             timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+             offset: new Date(2026, 0, 15).getTimezoneOffset(), fonts,
+             agent: navigator.userAgent, platform: navigator.userAgentData.platform,
+             brands: navigator.userAgentData.brands.map(b => b.brand + '/' + b.version)});
 const input = document.getElementById('name');
 input.addEventListener('input', () => post('typed', {value: input.value}));
 input.addEventListener('keydown', e => { if (e.key === 'Enter') post('enter', {value: input.value}); });
@@ -70,6 +78,7 @@ class _Site:
 
     def __init__(self) -> None:
         self.paths: list[str] = []
+        self.languages: list[str] = []  # Accept-Language of each page load
         self.reports: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
         site = self
@@ -79,6 +88,7 @@ class _Site:
                 with site.lock:
                     if self.path != "/favicon.ico":
                         site.paths.append(self.path)
+                        site.languages.append(self.headers.get("Accept-Language", ""))
                 page = SECOND_PAGE if self.path.startswith("/second") else MAIN_PAGE
                 self._send(200, page.encode(), "text/html; charset=utf-8")
 
@@ -153,7 +163,19 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
     try:
         await session.navigate(site.url + "/", 15)
         env = await site.report("env", lambda r: True)
-        assert env == {"seq": 1, "webdriver": False, "language": "de-DE", "timezone": "Asia/Tokyo"}
+        major = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.split()[1]
+        major = major.split(".")[0]
+        assert {k: env[k] for k in ("webdriver", "language", "timezone", "offset", "fonts", "platform")} == {
+            "webdriver": False,
+            "language": "de-DE",
+            "timezone": "Asia/Tokyo",
+            "offset": -540,
+            "fonts": ["Arial", "Times New Roman", "Courier New", "Helvetica"],  # Liberation's, by fontconfig
+            "platform": "Linux",
+        }
+        assert env["languages"] == ["de-DE", "de"] and site.languages[0] == "de-DE,de;q=0.9"
+        assert "Headless" not in env["agent"] and "X11; Linux x86_64" in env["agent"]
+        assert f"Chrome/{major}." in env["agent"] and f"Chromium/{major}" in env["brands"]
 
         seen = await session.observe(screenshot=True)
         assert seen.url == site.url + "/" and seen.html is None
@@ -203,6 +225,8 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
 
         await session.screenshot(tmp_path / "shot.png")
         assert Image.open(tmp_path / "shot.png").size == (1280, 800)
+        frame = Image.open(io.BytesIO(await session.frame()))  # the live viewer's: address bar included
+        assert frame.format == "JPEG" and frame.width == 1280 and frame.height > 800
     finally:
         recordings = await session.close()
         await plane.shutdown()

@@ -1,5 +1,6 @@
 """The run store is the truth, on SQLite and on PostgreSQL: a server killed mid-run loses no run, SIGTERM
-finishes or re-queues what runs, and several servers on one PostgreSQL database share one queue."""
+finishes or re-queues what runs, several servers on one PostgreSQL database share one queue, and the
+migrations build the models' schema on both."""
 
 from __future__ import annotations
 
@@ -12,17 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Server, start_server, stop_server
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from tests.conftest import Server, database, start_server, stop_server
 
-from mantis.store.db import make_engine, session_factory
-from mantis.store.models import Run
+import mantis.webhooks.models  # noqa: F401  (its table is part of the schema)
+from mantis.store.db import make_engine, migrate, session_factory
+from mantis.store.models import Base, Run
 from mantis.store.runs import Claim, RunStore
 from mantis.workers import liveness
 
 
 def waiting(seconds: float) -> dict[str, Any]:
-    plan = [{"type": "wait", "params": {"seconds": seconds}}]
+    plan = [{"type": "wait", "intent": "Wait", "params": {"seconds": seconds}}]
     return {"micro": plan, "compute_backend": "browser_use_plane"}
+
+
+def wait_for_its_step(server: Server, run_id: str, timeout_s: float = 60) -> None:
+    """Until the run is in its wait step: `running` starts before its browser is up."""
+    deadline = time.monotonic() + timeout_s
+    while server.status(run_id)["progress"]["current_intent"] != "Wait":
+        assert time.monotonic() < deadline, f"run {run_id} never reached its step"
+        time.sleep(0.1)
 
 
 def submit(server: Server, body: dict[str, Any], token: str | None = None) -> str:
@@ -85,7 +97,7 @@ def test_sigterm_lets_runs_finish_in_the_grace_period_requeues_the_rest_and_exit
         short, long = submit(server, waiting(1)), submit(server, waiting(4.5))
         later = submit(server, waiting(0.5))
         for run_id in (short, long):
-            server.wait(run_id, until=("running",))
+            wait_for_its_step(server, run_id)
         stopping = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=30) == 0
@@ -150,3 +162,14 @@ def test_a_holder_is_lost_when_its_heartbeat_is_stale_or_its_process_is_dead() -
         os._exit(0)
     os.waitpid(dead, 0)
     assert lost(f"{host}:{dead}:abcd/1", fresh)
+
+
+def test_migrations_build_exactly_the_schema_of_the_models(backend: str, tmp_path: Path) -> None:
+    with database(backend) as env:
+        engine = make_engine(env.get("MANTIS_DATABASE_URL") or f"sqlite:///{tmp_path / 'schema.db'}")
+        try:
+            migrate(engine)
+            with engine.connect() as connection:
+                assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        finally:
+            engine.dispose()

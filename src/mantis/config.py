@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mantis.planes.proxy import ProxyProvider
+
 
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
@@ -49,6 +51,7 @@ class Settings:
     tenants_file: Path | None = None
     shutdown_grace_s: float = 20.0
     rate_limit_per_s: float = 50.0
+    proxy: ProxyProvider | None = None
 
     @property
     def runs_dir(self) -> Path:
@@ -76,4 +79,11 @@ class Settings:
             tenants_file=Path(tenants) if (tenants := os.environ.get("MANTIS_TENANTS_FILE")) else None,
             shutdown_grace_s=_env_float("MANTIS_SHUTDOWN_GRACE_S", 20.0),
             rate_limit_per_s=_env_float("MANTIS_RATE_LIMIT_PER_S", 50.0),
+            proxy=ProxyProvider(
+                proxy_url,
+                os.environ.get("MANTIS_PROXY_USERNAME_TEMPLATE", ""),
+                os.environ.get("MANTIS_PROXY_PASSWORD", ""),
+            )
+            if (proxy_url := os.environ.get("MANTIS_PROXY_URL", "").strip())
+            else None,
         )

@@ -9,6 +9,8 @@ from mantis.planes.dom import DomPlane
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.runs import RunStore
 from mantis.store.tenants import TenantStore
+from mantis.viewer.hub import ViewerHub
+from mantis.viewer.signing import Signer
 from mantis.workers.base import Executor
 
 
@@ -26,6 +28,7 @@ class Services:
         sessions = session_factory(self.engine)
         self.tenants = TenantStore(sessions)
         self.runs = RunStore(sessions)
+        self.viewers = ViewerHub(Signer.for_home(settings.home), settings.public_url)
         self._planes: dict[str, Plane] = {}
         self._executor: Executor | None = None
 

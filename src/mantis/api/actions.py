@@ -20,6 +20,7 @@ from mantis.store.views import aware, iso, status_view
 from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
+MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
 SCOPES = {"cancel": "runs:cancel"}
 
 
@@ -60,7 +61,7 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
     run = await find_run(services, tenant, req.run_id)
     match req.action:
         case "status":
-            return status_view(run)
+            return status_view(run, services.viewers.url(run.id))
         case "result":
             return result_view(run, services, base_url)
         case "logs":
@@ -95,11 +96,19 @@ def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
     return {"run_id": run.id, "status": run.status, "summary": run.summary, "result": result}
 
 
+def event_cursor(raw: str | None) -> int | None:
+    """An event id given back by a client (`next_cursor`, `Last-Event-ID`); None if it cannot be one."""
+    if not raw:
+        return 0
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_EVENT_ID_DIGITS:
+        return None
+    return int(raw)
+
+
 async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[str, Any]:
-    try:
-        after = int(req.cursor or 0)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor") from exc
+    after = event_cursor(req.cursor)
+    if after is None:
+        raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
     events = await run_in_threadpool(services.runs.events, run.id, after, req.limit)
     return {
         "run_id": run.id,
@@ -135,7 +144,7 @@ async def cancel(run: Run, services: Services) -> dict[str, Any]:
                 break
             await asyncio.sleep(0.1)
     latest = await run_in_threadpool(runs.get, run.id)
-    return status_view(latest or run)
+    return status_view(latest or run, services.viewers.url(run.id))
 
 
 def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from mantis.api.routes import router
 from mantis.config import Settings
 from mantis.demo import router as demo_router
 from mantis.services import Services
+from mantis.viewer.routes import router as viewer_router
 from mantis.webhooks import Dispatcher
 from mantis.workers.inprocess import InProcessExecutor
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
     openapi.install(api)
     api.state.limiter = RateLimiter(settings.rate_limit_per_s)
     api.include_router(router)
+    api.include_router(viewer_router)
     api.include_router(demo_router, prefix="/demo", include_in_schema=False)
 
     @asynccontextmanager

@@ -18,7 +18,7 @@ MAX_BODY = 5 * 1024 * 1024
 
 async def read_json_body(request: Request) -> dict[str, Any]:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise ApiError(413, "payload_too_large", "the body is over 5 MiB")
     raw = bytearray()
     async for chunk in request.stream():

@@ -41,17 +41,24 @@ def ref(name: str) -> dict[str, str]:
 
 PREDICT_BODY = {
     "required": True,
-    "content": {
-        "application/json": {"schema": {"oneOf": [ref(model.__name__) for model in REQUEST_MODELS]}}
-    },
+    "content": {"application/json": {"schema": {"oneOf": [ref(model.__name__) for model in REQUEST_MODELS]}}},
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The error answers a route may give, each naming its codes."""
+# What any `/v1` call may answer: its auth, its rate, and a store that is down.
+CALL_ERRORS = ("unauthorized", "platform_key_required", "rate_limited", "unavailable")
+
+
+def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route, by status, each naming the codes the route gives."""
+    given = set(codes) | set(CALL_ERRORS)
     return {
-        status: {"model": ErrorBody, "description": "Codes: " + ", ".join(f"`{c}`" for c in CODES[status])}
-        for status in statuses
+        status: {
+            "model": ErrorBody,
+            "description": "Codes: " + ", ".join(f"`{code}`" for code in known if code in given),
+        }
+        for status, known in CODES.items()
+        if given.intersection(known)
     }
 
 
@@ -73,9 +80,13 @@ def install(api: FastAPI) -> None:
                 schemas[model.__name__] = body
             components["securitySchemes"] = SECURITY_SCHEMES
             for path, operations in schema["paths"].items():
-                if path.startswith("/v1/"):
-                    for operation in operations.values():
+                for operation in operations.values():
+                    # a request that fails validation gets 400 invalid_request here, never FastAPI's 422
+                    operation["responses"].pop("422", None)
+                    if path.startswith("/v1/"):
                         operation["security"] = SECURITY
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
             api.openapi_schema = schema
         return api.openapi_schema
 

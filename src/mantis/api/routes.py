@@ -19,7 +19,7 @@ from mantis import metrics
 from mantis.api import actions
 from mantis.api.auth import authenticate, require_scope
 from mantis.api.body import read_json_body
-from mantis.api.errors import ApiError
+from mantis.api.errors import CODES, ApiError
 from mantis.api.openapi import PREDICT_BODY, error_responses
 from mantis.api.submit import queued_view, submit
 from mantis.plans.schema import plan_schema
@@ -46,13 +46,14 @@ def base_url(request: Request) -> str:
 
 @router.post(
     "/v1/predict",
+    summary="Submit a run, or act on one",
     openapi_extra={"requestBody": PREDICT_BODY},
     responses={
         200: {
-            "description": "A submission's queued handle (or, with `detached: false`, the run's result), "
-            "or the answer of the action"
+            "description": "A submission's queued handle (with `detached: false`, the run's result), "
+            "or the action's answer"
         },
-        **error_responses(400, 401, 403, 404, 409, 413, 429, 500, 503),
+        **error_responses(*(code for codes in CODES.values() for code in codes)),
     },
 )
 async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> Any:
@@ -74,18 +75,31 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
     return actions.result_view(run, services, base_url(request))
 
 
-@router.get("/v1/runs/{run_id}", responses=error_responses(401, 403, 404, 429))
+@router.get(
+    "/v1/runs/{run_id}",
+    summary="A run's status",
+    responses={
+        200: {"description": "The body of `action: status`"},
+        **error_responses("forbidden_scope", "run_not_found"),
+    },
+)
 async def run_status(run_id: str, request: Request, tenant: Tenant = Depends(authenticate)) -> dict[str, Any]:
     require_scope(tenant, "runs:read")
-    return status_view(await actions.find_run(services_of(request), tenant, run_id))
+    services = services_of(request)
+    run = await actions.find_run(services, tenant, run_id)
+    return status_view(run, services.viewers.url(run.id))
 
 
 @router.get(
     "/v1/runs/{run_id}/artifacts/{name:path}",
+    summary="Download an artifact",
     response_class=FileResponse,
     responses={
-        200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-        **error_responses(401, 403, 404, 429),
+        200: {
+            "description": "The file",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_responses("forbidden_scope", "run_not_found", "artifact_not_found"),
     },
 )
 async def artifact(
@@ -107,10 +121,15 @@ async def artifact(
 
 @router.get(
     "/v1/runs/{run_id}/events",
+    summary="A run's log as server-sent events",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-        **error_responses(401, 403, 404, 429),
+        200: {
+            "description": "Per event `id`, `event` (its type) and `data` (as in `action: logs`); "
+            "`event: end` when the run has ended",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **error_responses("forbidden_scope", "run_not_found"),
     },
 )
 async def run_events(
@@ -121,7 +140,7 @@ async def run_events(
     services = services_of(request)
     run = await actions.find_run(services, tenant, run_id)
     start = request.headers.get("last-event-id", "0")
-    after = int(start) if start.isdigit() else 0
+    after = actions.event_cursor(start) or 0
 
     async def stream() -> AsyncIterator[str]:
         nonlocal after
@@ -148,7 +167,11 @@ async def run_events(
     return StreamingResponse(stream(), media_type="text/event-stream")
 
 
-@router.get("/v1/plan.schema.json", responses=error_responses(401, 429))
+@router.get(
+    "/v1/plan.schema.json",
+    summary="The plan schema",
+    responses={200: {"description": "plan.schema.json (JSON Schema 2020-12)"}, **error_responses()},
+)
 async def schema(_tenant: Tenant = Depends(authenticate)) -> dict[str, Any]:
     """The JSON Schema every plan is checked against."""
     return plan_schema()

@@ -1,4 +1,4 @@
-"""Request bodies of `POST /v1/predict`: a submission or an action on a run."""
+"""Request bodies of `POST /v1/predict` (a submission or an action on a run), and the error body."""
 
 from __future__ import annotations
 
@@ -9,44 +9,76 @@ from pydantic import BaseModel, ConfigDict, Field
 from mantis.plans.models import ComputeBackend
 
 PLAN_FIELDS = ("task_suite", "task_file", "micro", "plan_text")
-ACTIONS = ("status", "result", "logs", "cancel", "recording", "list")
 
 
 class Submission(BaseModel):
+    """A run to start: exactly one of `task_suite`, `task_file`, `micro`, `plan_text`, and run options."""
+
     model_config = ConfigDict(extra="forbid")
 
-    detached: bool = True
-    task_suite: dict[str, Any] | list[Any] | None = None
-    task_file: str | None = None
-    micro: str | dict[str, Any] | list[Any] | None = None
-    plan_text: str | None = Field(None, min_length=1, max_length=20_000)
-    profile_id: str | None = Field(None, max_length=200)
-    workflow_id: str | None = Field(None, max_length=200)
-    state_key: str | None = Field(None, max_length=200)
-    resume_state: bool = False
-    max_cost: float | None = Field(None, ge=0)
-    max_time_minutes: float | None = Field(None, gt=0)
-    proxy_city: str | None = None
-    proxy_state: str | None = None
-    record_video: bool = False
+    detached: bool = Field(True, description="Answer at once with the queued handle; false holds the call.")
+    task_suite: dict[str, Any] | list[Any] | None = Field(
+        None, description="An inline task suite: `{base_url, tasks}`, or a flat list of steps."
+    )
+    task_file: str | None = Field(None, description="A task suite's path in the server's plan library.")
+    micro: str | dict[str, Any] | list[Any] | None = Field(
+        None, description="A micro-plan's path in the plan library, or the micro-plan inline."
+    )
+    plan_text: str | None = Field(
+        None, min_length=1, max_length=20_000, description="A plan in plain English."
+    )
+    profile_id: str | None = Field(
+        None, max_length=200, description="Browser identity: one run at a time per (tenant, profile_id)."
+    )
+    workflow_id: str | None = Field(None, max_length=200, description="Checkpoint id.")
+    state_key: str | None = Field(
+        None, max_length=200, description="Legacy: sets `profile_id` and `workflow_id` where absent."
+    )
+    resume_state: bool = Field(False, description="Continue from the last checkpoint of `workflow_id`.")
+    max_cost: float | None = Field(
+        None, ge=0, description="USD cap, clamped by the tenant's and the server's."
+    )
+    max_time_minutes: float | None = Field(
+        None, gt=0, description="Time cap, clamped by the tenant's and the server's."
+    )
+    proxy_city: str | None = Field(None, description="Geo-targeted proxy city.")
+    proxy_state: str | None = Field(None, description="Geo-targeted proxy state.")
+    record_video: bool = Field(False, description="Record the run (polished and raw).")
     video_format: Literal["mp4", "webm"] = "mp4"
     video_fps: int = Field(5, ge=1, le=30)
-    live_viewer: bool = False
-    callback_url: str | None = Field(None, max_length=2000)
-    compute_backend: ComputeBackend | None = None
-    cua_model: str | None = Field(None, max_length=100)
-    inputs: dict[str, Any] = Field(default_factory=dict)
-    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    live_viewer: bool = Field(False, description="Serve a live viewer while the run lasts.")
+    callback_url: str | None = Field(
+        None, max_length=2000, description="Webhook for the run's end; else the tenant's."
+    )
+    compute_backend: ComputeBackend | None = Field(None, description="The plane; the plan's runtime wins.")
+    cua_model: str | None = Field(
+        None, max_length=100, description="The model; none means the offline brain."
+    )
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="Values for `{name}` placeholders in step params."
+    )
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The same key and body within 24 h return the first run (also as `Idempotency-Key`).",
+    )
 
 
 class ActionRequest(BaseModel):
+    """An action on a run (`list` needs no `run_id`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["status", "result", "logs", "cancel", "recording", "list"]
-    run_id: str | None = Field(None, max_length=64)
-    cursor: str | None = Field(None, max_length=200)
-    limit: int = Field(100, ge=1, le=1000)
-    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None
+    run_id: str | None = Field(None, max_length=64, description="The run, as the queued handle named it.")
+    cursor: str | None = Field(
+        None, max_length=200, description="`logs` and `list`: the `next_cursor` of the previous page."
+    )
+    limit: int = Field(100, ge=1, le=1000, description="`logs` and `list`: the page size.")
+    status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = Field(
+        None, description="`list`: only runs in this status."
+    )
 
 
 class ErrorDetail(BaseModel):

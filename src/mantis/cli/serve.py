@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 from pathlib import Path
-from types import FrameType
 
 import typer
 
@@ -55,16 +53,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it would log webhook URLs with their queries
     prepare_tenants(settings)
-    import uvicorn
-
     from mantis.api.app import create_app
+    from mantis.api.serving import serve as serve_app
 
-    # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with exit status 0 instead
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        create_app(settings, prefix), host=host, port=port, log_level="info", timeout_graceful_shutdown=30
-    )
-
-
-def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
+    serve_app(create_app(settings, prefix), host, port)

@@ -57,7 +57,7 @@ class SessionConfig:
     timezone: str | None = None
     record_video: bool = False
     profile_dir: Path | None = None
-    proxy: str | None = None
+    proxy: str | None = None  # http://user:password@host:port (see planes/proxy.py)
     allowed_domains: tuple[str, ...] = ()
 
 
@@ -81,6 +81,10 @@ class Session(Protocol):
     async def wait(self, seconds: float) -> None: ...
 
     async def screenshot(self, path: Path) -> None: ...
+
+    async def frame(self) -> bytes:
+        """The screen now, as a JPEG, for the live viewer."""
+        ...
 
     async def current_url(self) -> str: ...
 

@@ -33,8 +33,10 @@ MARKER_URL = "data:text/html,<html style='background:%23ff00ff'></html>"
 
 
 def chromium_argv(
-    binary: str, config: SessionConfig, profile_dir: Path, window: tuple[int, int]
+    binary: str, config: SessionConfig, profile_dir: Path, window: tuple[int, int], proxy: str | None = None
 ) -> list[str]:
+    """`proxy` is the session's forwarder, never the upstream: a command line is readable by anyone on
+    the host, and Chromium takes no proxy credentials there anyway."""
     argv = [
         binary,
         *FLAGS,
@@ -42,8 +44,11 @@ def chromium_argv(
         f"--user-data-dir={profile_dir}",
     ]
     if config.locale:
-        argv += [f"--lang={config.locale}", f"--accept-lang={config.locale}"]
-    if config.proxy:
+        # A person's browser lists the bare language after the regional one: de-DE, then de.
+        language = config.locale.split("-")[0]
+        accepted = config.locale if language == config.locale else f"{config.locale},{language}"
+        argv += [f"--lang={config.locale}", f"--accept-lang={accepted}"]
+    if proxy:
         # Chromium sends loopback traffic around any proxy unless told otherwise.
-        argv += [f"--proxy-server={config.proxy}", "--proxy-bypass-list=<-loopback>"]
+        argv += [f"--proxy-server={proxy}", "--proxy-bypass-list=<-loopback>"]
     return [*argv, MARKER_URL]

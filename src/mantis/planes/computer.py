@@ -18,7 +18,9 @@ from PIL import Image
 
 from mantis.planes.base import Action, Observation, PlaneError, SessionConfig
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
+from mantis.planes.forwarder import Forwarder
 from mantis.planes.ocr import read_text
+from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
 from mantis.planes.screen import Region, Screen
 from mantis.planes.subproc import session_env, stop, sweep
@@ -40,6 +42,7 @@ ACT_SETTLE_MAX_S = 10.0
 POLL_S = 0.05
 WHEEL_CLICKS_PER_SCROLL = 5  # 120 px per wheel click: one scroll step is 600 px, as on the DOM plane
 CLOSE_GRACE_S = 5.0
+JPEG_QUALITY = 70
 NEEDS_POINT = frozenset({"click", "fill", "select", "hover"})
 
 
@@ -77,6 +80,7 @@ class ComputerSession:
         self._screen: Screen | None = None
         self._input: XInput | None = None
         self._recorder: Recorder | None = None
+        self._forwarder: Forwarder | None = None
         self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
         self._page: Region = (0, 0, 0, 0)  # the page alone
         self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
@@ -118,9 +122,13 @@ class ComputerSession:
         self._env = {**env, "DISPLAY": self.display}
         self._screen = Screen(self.display)
         self._input = XInput(self._env)
+        if self._config.proxy:
+            self._forwarder = await Forwarder.start(upstream(self._config.proxy))
+        window = (width, height + CHROME_GUESS)
+        proxy = self._forwarder.url if self._forwarder else None
         with (self._scratch / "chromium.log").open("ab") as sink:
             self._browser = await asyncio.create_subprocess_exec(
-                *chromium_argv(chromium, self._config, self._profile, (width, height + CHROME_GUESS)),
+                *chromium_argv(chromium, self._config, self._profile, window, proxy),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=sink,
                 stderr=sink,
@@ -215,7 +223,7 @@ class ComputerSession:
         """The page's pixels and the text OCR reads on them; `html` is never available on this plane."""
         image = await self._tools()[0].image(self._page)
         found = await read_text(image, self._env)
-        png = await asyncio.to_thread(_png, image) if screenshot else None
+        png = await asyncio.to_thread(_encode, image, "PNG") if screenshot else None
         return Observation(url=self._url, elements=found.elements, text=found.text, screenshot=png)
 
     async def act(self, action: Action, timeout_s: float) -> None:
@@ -270,6 +278,11 @@ class ComputerSession:
         image = await self._tools()[0].image(self._page)
         await asyncio.to_thread(image.save, path, "PNG")
 
+    async def frame(self) -> bytes:
+        """The browser window as a JPEG, address bar included as in recordings, for the live viewer."""
+        image = await self._tools()[0].image(self._window)
+        return await asyncio.to_thread(_encode, image, "JPEG", quality=JPEG_QUALITY)
+
     async def current_url(self) -> str:
         """The last URL this session navigated to: links clicked and go_back are invisible to a plane
         that cannot read the DOM."""
@@ -288,6 +301,8 @@ class ComputerSession:
             self._recordings = [path] if path else []
         if self._browser is not None:
             await stop(self._browser, CLOSE_GRACE_S)
+        if self._forwarder is not None:
+            await self._forwarder.close()
         if self._screen is not None:
             await self._screen.close()
         paths = (str(self._scratch), str(self._profile))
@@ -343,7 +358,7 @@ def ascii_url(url: str) -> str:
     )
 
 
-def _png(image: Image.Image) -> bytes:
+def _encode(image: Image.Image, kind: str, **options: int) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "PNG")
+    image.save(buffer, kind, **options)
     return buffer.getvalue()

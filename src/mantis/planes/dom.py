@@ -23,6 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
 from mantis.planes.base import DOM_AWARE, Action, NavigationBlocked, Observation, PlaneError, SessionConfig
+from mantis.planes.proxy import upstream
 from mantis.planes.video import ensure_playwright_ffmpeg
 from mantis.plans.allowlist import host_allowed
 
@@ -52,6 +53,8 @@ _MARK_HIDDEN = """() => {
 }"""
 
 SCROLL_PIXELS = 600
+JPEG_QUALITY = 70
+FRAME_TIMEOUT_MS = 5000
 SETTLE_TIMEOUT_MS = 10_000
 
 
@@ -88,7 +91,8 @@ class DomPlane:
         if config.timezone:
             options["timezone_id"] = config.timezone
         if config.proxy:
-            options["proxy"] = {"server": config.proxy}
+            up = upstream(config.proxy)
+            options["proxy"] = {"server": up.server, "username": up.username, "password": up.password}
         if config.record_video:
             options["record_video_dir"] = str(config.run_dir / ".video")
             options["record_video_size"] = options["viewport"]
@@ -256,6 +260,12 @@ class DomSession:
                 await self._page.screenshot(path=str(path))
             except PlaywrightError as exc:
                 raise PlaneError(f"no screenshot: {_first_line(exc)}") from exc
+
+    async def frame(self) -> bytes:
+        """The current tab as a JPEG, for the live viewer; the caret is left alone, as a person sees it."""
+        return await self._page.screenshot(
+            type="jpeg", quality=JPEG_QUALITY, caret="initial", timeout=FRAME_TIMEOUT_MS
+        )
 
     async def current_url(self) -> str:
         return self._page.url

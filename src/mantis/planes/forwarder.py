@@ -33,9 +33,7 @@ class Forwarder:
     @classmethod
     async def start(cls, upstream: Upstream) -> Forwarder:
         forwarder = cls(upstream)
-        forwarder._server = await asyncio.start_server(
-            forwarder._serve, "127.0.0.1", 0, limit=HEAD_LIMIT
-        )
+        forwarder._server = await asyncio.start_server(forwarder._serve, "127.0.0.1", 0, limit=HEAD_LIMIT)
         return forwarder
 
     @property

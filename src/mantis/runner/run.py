@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ class RunOptions:
     locale: str | None = None
     timezone: str | None = None
     proxy: str | None = None
+    viewer: Callable[[Session], AbstractAsyncContextManager[None]] | None = None  # live while the session is
 
 
 def dom_only_steps(plan: ResolvedPlan) -> list[str]:
@@ -85,8 +88,11 @@ async def execute_run(
             allowed_domains=tuple(ctx.allowed_domains),
         )
         session = await plane.open(config)
-        async with asyncio.timeout(max(ctx.remaining_s(), 0.1)):
-            await execute(plan, ctx, Deps(session, brain, recipe(plan.recipe)))
+        async with contextlib.AsyncExitStack() as live:
+            if options.viewer is not None:
+                await live.enter_async_context(options.viewer(session))
+            async with asyncio.timeout(max(ctx.remaining_s(), 0.1)):
+                await execute(plan, ctx, Deps(session, brain, recipe(plan.recipe)))
         outcome = Outcome("succeeded", "")
     except TimeoutError:
         outcome = Outcome(

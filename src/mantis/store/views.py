@@ -26,8 +26,9 @@ def elapsed_seconds(run: Run) -> float:
     return round((end - aware(run.started_at)).total_seconds(), 3)
 
 
-def status_view(run: Run) -> dict[str, Any]:
-    return {
+def status_view(run: Run, viewer_url: str | None = None) -> dict[str, Any]:
+    """`viewer_url` is there only while the run's live viewer is."""
+    view: dict[str, Any] = {
         "run_id": run.id,
         "status": run.status,
         "summary": run.summary or _default_summary(run),
@@ -44,6 +45,7 @@ def status_view(run: Run) -> dict[str, Any]:
         "viable": run.viable,
         "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
     }
+    return (view | {"viewer_url": viewer_url}) if viewer_url else view
 
 
 def _default_summary(run: Run) -> str:

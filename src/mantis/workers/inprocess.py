@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 
 from mantis.services import Services
 from mantis.store.models import Run
@@ -25,6 +26,14 @@ SETTLE_EVERY = 15  # heartbeats between two looks for runs whose holder died
 WIND_DOWN_S = 10.0  # for stopped runs to close their browser sessions
 LOST = "the worker running this run stopped before it ended"
 
+_started: weakref.WeakSet[InProcessExecutor] = weakref.WeakSet()
+
+
+def stop_claiming() -> None:
+    """Every executor of this process stops taking runs; safe to call from a signal handler."""
+    for executor in list(_started):
+        executor.stop_claiming()
+
 
 class InProcessExecutor:
     def __init__(self, services: Services, workers: int) -> None:
@@ -38,8 +47,11 @@ class InProcessExecutor:
         self._cancelled: set[str] = set()
         self._requeued: set[str] = set()
         self._process = process_id()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        _started.add(self)
         await self._settle_lost()
         self._pool = [
             asyncio.create_task(self._work(i), name=f"mantis-worker-{i}") for i in range(self._size)
@@ -56,9 +68,14 @@ class InProcessExecutor:
             self._cancelled.add(run_id)
             held[0].cancel()
 
-    async def stop(self, grace_s: float) -> None:
+    def stop_claiming(self) -> None:
+        """Workers take no new run; those running go on. Thread- and signal-safe."""
         self._stopping = True
-        self._wake.set()
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def stop(self, grace_s: float) -> None:
+        self.stop_claiming()
         if self._pool:
             await asyncio.wait(self._pool, timeout=grace_s)
         for run_id, (_job, worker_id) in list(self._running.items()):
@@ -76,15 +93,19 @@ class InProcessExecutor:
         worker_id = f"{self._process}/{index}"
         runs = self._services.runs
         while not self._stopping:
-            run = await asyncio.to_thread(runs.claim_next, worker_id)
-            if run is None:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-            elif self._stopping:  # claimed as the server began to stop
-                await asyncio.to_thread(runs.requeue, run.id, worker_id)
-            else:
-                await self._execute(run, worker_id)
+            try:
+                run = await asyncio.to_thread(runs.claim_next, worker_id)
+                if run is None:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
+                elif self._stopping:  # claimed as the server began to stop
+                    await asyncio.to_thread(runs.requeue, run.id, worker_id)
+                else:
+                    await self._execute(run, worker_id)
+            except Exception:  # the store is down: the worker stays, and tries again
+                log.exception("worker %s failed; trying again in %s s", worker_id, IDLE_POLL_S)
+                await asyncio.sleep(IDLE_POLL_S)
 
     async def _execute(self, run: Run, worker_id: str) -> None:
         job: asyncio.Task[object] = asyncio.create_task(run_job(run, self._services), name=f"run-{run.id}")

@@ -6,12 +6,14 @@ import asyncio
 import json
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from mantis import metrics
 from mantis.brains.base import PlanningError
 from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
+from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.run import Outcome, RunOptions, execute_run, write_plan
@@ -87,8 +89,10 @@ async def run_job(run: Run, services: Services) -> Outcome:
     try:
         plane = services.plane(effective["compute_backend"])
         brain = brain_for(effective.get("cua_model"), ctx.meter)
-    except (PlaneUnavailable, PlanningError) as exc:
-        code = exc.code if isinstance(exc, PlanningError) else "plane_unavailable"
+        geo = run.payload.get("proxy_city"), run.payload.get("proxy_state")
+        proxy = run_proxy(services.settings.proxy, *geo)
+    except (PlaneUnavailable, PlanningError, ProxyUnavailable) as exc:
+        code = "plane_unavailable" if isinstance(exc, PlaneUnavailable) else exc.code
         ctx.emit("run.failed", str(exc), level="error", error_code=code)
         outcome = Outcome("failed", f"Failed ({code}): {exc}", code, str(exc))
     else:
@@ -97,6 +101,10 @@ async def run_job(run: Run, services: Services) -> Outcome:
             record_video=bool(effective.get("record_video")),
             locale=effective.get("locale"),
             timezone=effective.get("timezone"),
+            proxy=proxy,
+            viewer=partial(services.viewers.live, run.id, on_open=partial(write_status, services, run.id))
+            if run.payload.get("live_viewer")
+            else None,
         )
         outcome = await execute_run(plan, ctx, plane, brain, options)
     # shielded: a cancel arriving as the run ends must not skip its status.json or its webhook
@@ -151,5 +159,6 @@ def write_status(services: Services, run_id: str) -> None:
     path = services.settings.runs_dir / run_id / "status.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(status_view(run), indent=2) + "\n", encoding="utf-8")
+    view = status_view(run, services.viewers.url(run_id))
+    tmp.write_text(json.dumps(view, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)

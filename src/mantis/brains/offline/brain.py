@@ -11,6 +11,7 @@ from mantis.brains.offline.decompose import DecomposeError, decompose
 from mantis.brains.offline.extract import extract_rows
 from mantis.brains.offline.ground import detect_visible, detect_visible_on_screen, ground
 from mantis.brains.offline.ocr_ground import ground_on_screen
+from mantis.brains.offline.screen_extract import extract_from_screen
 from mantis.planes.base import ActionKind, Observation
 from mantis.plans.models import ExtractSpec, Step
 
@@ -29,12 +30,16 @@ class OfflineBrain:
         return detect_visible_on_screen(query, observation)
 
     async def extract(self, spec: ExtractSpec, observation: Observation, intent: str) -> list[dict[str, Any]]:
-        if observation.html is None:
-            raise PlanningError(
-                "offline extraction reads the page's structure, which this plane does not expose",
-                code="model_required",
-            )
-        return await asyncio.to_thread(extract_rows, observation.html, spec, observation.url, intent)
+        if observation.html is not None:
+            return await asyncio.to_thread(extract_rows, observation.html, spec, observation.url, intent)
+        if observation.screenshot is not None or any(e.box is not None for e in observation.elements):
+            # A vision-only plane: the rows are read from the text on the screen and its layout.
+            return await asyncio.to_thread(extract_from_screen, observation, spec, intent)
+        raise PlanningError(
+            "offline extraction reads the page's structure or the text on its screen, and this plane "
+            "exposes neither",
+            code="model_required",
+        )
 
     async def plan(self, text: str) -> list[Step]:
         try:

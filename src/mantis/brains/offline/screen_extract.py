@@ -1,20 +1,33 @@
 """Offline extraction on a vision-only plane: rows read from what the screen shows.
 
 The computer plane sees OCR'd phrases with boxes, never a DOM. The page's visual structure is rebuilt
-from the boxes (blocks split along whitespace, wrapped lines joined, relative type sizes, values beside
-their labels) as a small synthetic HTML document, which `extract_rows` then reads like any page, so
-both planes map fields with one algorithm.
+from the boxes as a small synthetic HTML document, which `extract_rows` then reads like any page, so
+both planes map fields with one algorithm:
+
+- blocks: a recursive cut along the widest whitespace (a header, a sidebar beside results, rows of a
+  grid and the cards in them), nested divs in reading order; rows that line up in columns holding one
+  kind of value each become a table, with a header row or row labels when it has them;
+- lines: wrapped lines of a paragraph are joined again; the biggest line of a block, by font size
+  estimated from box height and width, is its heading (the page's biggest, the h1);
+- values: a line is split where the page would have had elements ("412 points · by pg · 3 hours ago",
+  "Mileage 82,852 mi"), by the schema's own vocabulary, so a label names the value beside it.
+
+Links cannot be seen, so URL fields stay empty unless a URL is printed on the page.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from html import escape
+from itertools import pairwise
 
 from mantis.brains.offline.extract import extract_rows
+from mantis.brains.offline.vocab import GENERIC, Matcher, field_info, tokens
 from mantis.planes.base import Element, Observation
-from mantis.plans.models import ExtractSpec
+from mantis.plans.models import ExtractField, ExtractSpec
 
 Row = dict[str, object]
 Gap = tuple[float, float]
@@ -26,13 +39,38 @@ _CAP = 0.73
 _RISE = {**dict.fromkeys("bdfhklij()[]{}|/\\", 0.76), "t": 0.7, "$": 0.8}
 _DROP = {**dict.fromkeys("gjpqy", 0.23), **dict.fromkeys(",;Q", 0.12), **dict.fromkeys("()[]{}|$", 0.13),
          "@": 0.17}
-_MIN_COLUMN_GAP = 1.2  # ems of empty space that set columns apart (phrases already split at ~1)
+# How wide glyphs are, in ems: the width of a box bounds the size its height suggests.
+_ADVANCE = {" ": 0.3, **dict.fromkeys("ijlI.,:;!|'`", 0.27), **dict.fromkeys("ftr()[]-", 0.38),
+            **dict.fromkeys("mwMW", 0.85)}
+_WIDTH_SLACK = 1.15  # bold and letter-spaced text runs wide; only a box far taller than wide is wrong
+
+_CORE = 0.15  # of a box's height, trimmed off its top and bottom when finding lines
+_MIN_COLUMN_GAP = 0.9  # ems of empty space between columns (OCR already splits phrases at about 1)
 _ROW_BIAS = 0.5  # a row gap this share of the widest column gap still cuts rows first (reading order)
-_EVEN = 0.95  # gaps this close to the widest are cut at once (a list's even spacing)
-_NEST = 0.5  # a part cut the same way by a gap at least this share as wide is spliced in beside its siblings
-_SAME_SIZE = 1.15
-_NEAR_TOP = 0.9  # lines within this share of a block's biggest are as big, given how rough the sizes are
+_EVEN = 0.9  # gaps this close to the widest are cut at once (a list's even spacing)
+_NEST = 0.5  # a part cut the same way by a gap at least this share as wide holds siblings of its own
+_NEST_ROWS = 0.75  # the same for rows: a list's items, not the lines of its first item
+_PEEL = 1.25  # a first or last item this much taller than the others has a heading or footer in it
+_ALIGNED = 0.5  # the share of lines at the height of a line across a gutter that makes it a grid's
+_TABLE_ROWS = 0.4  # the share of one-line rows spanning two columns or more that makes a table
+_LINED_UP = 0.65  # the share of a table column's cells that share an edge (OCR drops words)
+_UNEVEN = 2.0  # row gaps this much wider than the usual one are no table's
+_TABLE_MARGIN = 0.2  # how much more alike rows may be than columns in a table (labels beside values)
+_SAME_SIZE = 1.15  # font sizes within this ratio are alike, for lines of a paragraph or a column
+_TIE = 0.97  # sizes this close are the same, for the first of a block's biggest lines
 _HEADING_STEP = 1.1  # how much bigger than the rest of its block a heading is
+_H1_STEP = 1.25  # how much bigger than the page's body text its title is
+
+_ICON = re.compile(r"^(?:[©®@«»•·|]\s*|[a-z]\s+(?=[A-Z]))")  # radio buttons, bullets, arrows as glyphs
+# A list's rank run into the title after it, with the vote arrow between read as a glyph: "1. a Show".
+_RANK = re.compile(r"^(\d{1,4}\.)\s*(?:[^\w\s\"'(]\s*|[a-z]\s*|\d\s+)?(?=[A-Z\"'(])")
+_LABEL = re.compile(r"^[^\W\d][^:]{0,28}[^\W\d]:(?:\s|$)")  # "Seller type: Private", not "8:10 AM"
+_SEPARATOR = re.compile(r"\s+(?:[·|•]|-(?![$€£\d]))\s+")  # OCR often reads a "·" as "-"
+_COMMON = ("age", "phone", "email", "rating")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\b\.?)?(?:\s+[A-Z]{2,4}\b)?")  # "8:10 AM ET"
+_SITE = re.compile(r"\s*\(((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?)\)$")  # "(github.com)"
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]")
+_AMOUNT = re.compile(r"(?<![\w.,])[$€£]?\d[\d,.]*[kKM]?\+?\s+([A-Za-z]+)\b")
 
 
 @dataclass(eq=False)
@@ -42,21 +80,32 @@ class _Phrase:
     top: float
     right: float
     bottom: float
-    em: float  # estimated font size, from the box height and which glyphs the text has
+    em: float  # estimated font size
 
     @property
     def letters(self) -> int:
         return sum(ch.isalpha() for ch in self.text)
 
+    @property
+    def upper(self) -> float:
+        """The top of the box's core: OCR boxes of neighbouring lines often touch."""
+        return self.top + _CORE * (self.bottom - self.top)
+
+    @property
+    def lower(self) -> float:
+        return self.bottom - _CORE * (self.bottom - self.top)
+
 
 @dataclass(eq=False)
 class _Node:
-    """A block of the page: a leaf of phrases, or children stacked down ("y") or side by side ("x")."""
+    """A block of the page: a leaf of phrases, or children stacked down ("y"), side by side ("x"),
+    or the rows of a table ("t")."""
 
     own: list[_Phrase] = field(default_factory=list)
     axis: str = ""
     children: list[_Node] = field(default_factory=list)
     gap: float = 0.0  # the whitespace between the children
+    columns: list[Gap] = field(default_factory=list)  # a table's gutters
 
     @property
     def phrases(self) -> list[_Phrase]:
@@ -64,36 +113,81 @@ class _Node:
 
 
 def extract_from_screen(observation: Observation, spec: ExtractSpec, intent: str = "") -> list[Row]:
-    """Rows keyed by every field of the spec, read from the OCR'd text and its layout on the screen."""
+    """Rows keyed by every field of the spec, read from the OCR'd text and its layout on the screen:
+    up to max_items list items in reading order, or the page's one record."""
     phrases = _phrases(observation.elements)
     if not phrases:
         return [] if spec.max_items else [{f.name: None for f in spec.fields}]
-    return extract_rows(page_html(phrases), spec, observation.url, intent)
+    return extract_rows(page_html(phrases, spec), spec, observation.url, intent)
 
 
-def page_html(phrases: list[_Phrase]) -> str:
-    root = _build(phrases, max(p.right for p in phrases))
-    return f"<html><body>{_Writer(root).node(root)}</body></html>"
+def page_html(phrases: list[_Phrase], spec: ExtractSpec) -> str:
+    """The synthetic document the phrases make."""
+    # The screen's width is unknown; the rightmost text's edge, and a word more, stands in for it.
+    root = _build(phrases, max(p.right for p in phrases) + 2 * statistics.median(p.em for p in phrases))
+    return f"<html><body>{_Writer(root, spec).node(root)}</body></html>"
+
+
+# --- phrases ----------------------------------------------------------------------------------------
+
+
+def _phrases(elements: list[Element]) -> list[_Phrase]:
+    found: list[_Phrase] = []
+    for e in elements:
+        if e.box is None or e.box[2] <= 0 or e.box[3] <= 0:
+            continue
+        x, y, w, h = e.box
+        text = " ".join(e.name.split())
+        icon = _ICON.match(text)
+        if icon:  # the box loses the glyph's share of its width
+            kept = text[icon.end():]
+            x, w, text = x + w * (1 - _share(kept, text)), w * _share(kept, text), kept
+        if any(ch.isalnum() for ch in text):
+            found.extend(_split_rank(_Phrase(text, x, y, x + w, y + h, _em(text, h))))
+    # A box can come out too tall (a border read with the text); the text's width bounds its size.
+    widths = [(p.right - p.left) / _advance(p.text) for p in found]
+    ratios = [w / p.em for w, p in zip(widths, found, strict=True) if len(p.text) >= 4]
+    if ratios:
+        usual = statistics.median(ratios)
+        for p, w in zip(found, widths, strict=True):
+            p.em = min(p.em, _WIDTH_SLACK * w / usual)
+    return [p for p in found if not _speck(p, found)]
 
 
 def _em(text: str, height: float) -> float:
+    """The font size a box of this height means for this text."""
     rise = max(_RISE.get(ch, _CAP if ch.isupper() or ch.isdigit() or not ch.isascii() else _X_HEIGHT)
                for ch in text)
     return height / (rise + max(_DROP.get(ch, 0.0) for ch in text))
 
 
-def _phrases(elements: list[Element]) -> list[_Phrase]:
-    found = [
-        _Phrase(e.name.strip(), x, y, x + w, y + h, _em(e.name, h))
-        for e in elements
-        if e.box is not None and any(ch.isalnum() for ch in e.name)
-        for x, y, w, h in (e.box,)
-    ]
-    return [p for p in found if not _speck(p, found)]
+def _advance(text: str) -> float:
+    """The text's width in ems, roughly, in a proportional font."""
+    return sum(_ADVANCE.get(ch, 0.68 if ch.isupper() else 0.58 if ch.isdigit() else 0.54) for ch in text)
+
+
+def _share(part: str, text: str) -> float:
+    """How much of the text's width a part of it takes."""
+    return _advance(part) / _advance(text)
+
+
+def _split_rank(p: _Phrase) -> list[_Phrase]:
+    """A list's "1." that OCR ran into the title after it (with the vote arrow read as a letter)."""
+    m = _RANK.match(p.text)
+    if m is None:
+        return [p]
+    cut = p.left + (p.right - p.left) * _share(m[1], p.text)
+    # What stood between them (an arrow, a gap) set the two apart as cells of their own.
+    start = max(p.left + (p.right - p.left) * _share(p.text[:m.end()], p.text), cut + p.em)
+    return [_Phrase(m[1], p.left, p.top, cut, p.bottom, p.em),
+            _Phrase(p.text[m.end():], start, p.top, p.right, p.bottom, p.em)]
 
 
 def _speck(phrase: _Phrase, others: list[_Phrase]) -> bool:
-    """A letter or two far from any other text: OCR reading an icon, an arrow or a border."""
+    """A lone small letter, or a letter or two far from any other text: OCR reading an icon, an
+    arrow or a border."""
+    if len(phrase.text) == 1 and phrase.text.islower():
+        return True
     if sum(ch.isalnum() for ch in phrase.text) > 2 or any(ch.isdigit() for ch in phrase.text):
         return False
     reach = 2 * (phrase.bottom - phrase.top)
@@ -102,6 +196,9 @@ def _speck(phrase: _Phrase, others: list[_Phrase]) -> bool:
 
 def _distance(a: _Phrase, b: _Phrase) -> float:
     return max(b.left - a.right, a.left - b.right, b.top - a.bottom, a.top - b.bottom, 0.0)
+
+
+# --- blocks -----------------------------------------------------------------------------------------
 
 
 def _gaps(spans: list[tuple[float, float]]) -> list[Gap]:
@@ -116,167 +213,230 @@ def _gaps(spans: list[tuple[float, float]]) -> list[Gap]:
     return gaps
 
 
+def _width(gap: Gap) -> float:
+    return gap[1] - gap[0]
+
+
 def _parts(phrases: list[_Phrase], cuts: list[Gap], axis: str) -> list[list[_Phrase]]:
     ends = [end for _, end in cuts]
     parts: list[list[_Phrase]] = [[] for _ in range(len(cuts) + 1)]
     for p in phrases:
-        parts[bisect_right(ends, p.top if axis == "y" else p.left)].append(p)
+        parts[bisect_right(ends, p.upper if axis == "y" else p.left)].append(p)
     return parts
 
 
+def _column_gaps(phrases: list[_Phrase], wide: float) -> list[Gap]:
+    return [g for g in _gaps([(p.left, p.right) for p in phrases]) if _width(g) >= wide]
+
+
 def _build(phrases: list[_Phrase], limit: float) -> _Node:
-    """Recursive XY cut of the page along its whitespace, into a tree of blocks in reading order."""
+    """Recursive XY cut of the page along its whitespace, into a tree of blocks in reading order;
+    `limit` is how far right the block's column reaches, for telling wrapped lines."""
     if len(phrases) == 1:
         return _Node(phrases)
     em = statistics.median(p.em for p in phrases)
-    rows = _gaps([(p.top, p.bottom) for p in phrases])
-    cols = [g for g in _gaps([(p.left, p.right) for p in phrases]) if g[1] - g[0] >= _MIN_COLUMN_GAP * em]
-    if not rows and not cols:
-        return _Node(sorted(phrases, key=lambda p: (p.top, p.left)))
+    rows = _gaps([(p.upper, p.lower) for p in phrases])
+    cols = _column_gaps(phrases, _MIN_COLUMN_GAP * em)
+    if not rows and not cols:  # one line, in pieces closer than a gutter: "3 bds | 2 ba | 1,850 sqft"
+        return _Node([_merge(phrases)])
     axis, cuts = _cut(phrases, rows, cols, em)
+    parts = _parts(phrases, cuts, "y" if axis == "t" else axis)
+    if axis == "t":  # rows of cells, each cell's pieces one phrase
+        return _Node(axis="t", columns=cols, children=[
+            _Node([_merge(cell) for cell in _parts(part, cols, "x") if cell]) for part in parts])
     children: list[_Node] = []
-    parts = _parts(phrases, cuts, axis)
     for i, part in enumerate(parts):
         # Text in a column runs at most to the middle of the gutter before the next column.
         end = (max(p.right for p in part) + min(p.left for p in parts[i + 1])) / 2 \
             if axis == "x" and i + 1 < len(parts) else limit
         child = _build(part, end)
         # A part cut the same way by a gap about as wide is made of siblings: more cards of the row.
-        nested = child.axis != axis or child.gap < _NEST * (cuts[0][1] - cuts[0][0])
+        share = _NEST if axis == "x" else _NEST_ROWS
+        nested = child.axis != axis or child.gap < share * _width(cuts[0])
         children.extend([child] if nested else child.children)
     return _Node(axis=axis, children=_join_wraps(children, limit) if axis == "y" else children,
-                 gap=cuts[0][1] - cuts[0][0])
+                 gap=_width(cuts[0]))
+
+
+def _merge(line: list[_Phrase]) -> _Phrase:
+    """Pieces of one line read as one phrase, left to right."""
+    line = sorted(line, key=lambda p: p.left)
+    return _Phrase(" ".join(p.text for p in line), line[0].left, min(p.top for p in line),
+                   max(p.right for p in line), max(p.bottom for p in line),
+                   statistics.median(p.em for p in line))
 
 
 def _cut(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap], em: float) -> tuple[str, list[Gap]]:
-    """Where to split a block: around a stretch of columns (a header over a sidebar and results) first;
-    then between columns that are flows of their own (the sidebar beside the results); then along the
-    widest gap, rows first when they are about as wide, so a grid of cards reads row by row, and
-    always rows when the columns are the cells of table rows."""
+    """How to split a block: around a stretch of columns first (a header over a sidebar and results);
+    into table rows when the columns are cells of rows; between columns that are flows of their own
+    (a sidebar beside results) or far apart; else along the widest row gaps, so that a grid of cards
+    reads row by row."""
     region = _region(phrases, rows, em)
     if region:
         return "y", region
-    widest_row = max((hi - lo for lo, hi in rows), default=0.0)
-    split = [g for g in rows if g[1] - g[0] >= _EVEN * widest_row]
+    widest_row = max((_width(g) for g in rows), default=0.0)
+    # A table's rows are evenly spaced; wider gaps set apart blocks that may each be one.
+    even = bool(rows) and widest_row <= _UNEVEN * statistics.median(map(_width, rows))
+    if even and cols and _tabular(phrases, rows, cols):
+        return "t", rows
+    split = [g for g in rows if _width(g) >= _EVEN * widest_row]
     if cols:
-        # Of several columns, split first where the two sides do not line up: a sidebar beside
-        # results is a flow of its own, while the gutters inside a grid of cards are all alike.
+        # Of several gutters, split first where the two sides do not line up: a sidebar beside results
+        # is a flow of its own, while the gutters inside a grid of cards are all alike.
         scored = [(_aligned(*_beside(phrases, g, em)), g) for g in cols]
-        aligned, best = max(scored, key=lambda s: (s[1][1] - s[1][0]) * (1 - s[0]))
-        lo, hi = best
-        # A row gap below which only one side goes on is where the sidebar ends, not a row of cards.
-        ends = any(all(p.right <= lo for p in part) or all(p.left >= hi for p in part)
+        aligned, best = max(scored, key=lambda s: _width(s[1]) * (1 - s[0]))
+        # A row gap below which only one side goes on is where a sidebar ends, not a row of cards.
+        ends = any(all(p.right <= best[0] for p in part) or all(p.left >= best[1] for p in part)
                    for part in _parts(phrases, split, "y"))
-        widest_col = max(g[1] - g[0] for g in cols)
-        if not rows or ((aligned < 0.5 and ends) or widest_row < _ROW_BIAS * widest_col) \
-                and not _tabular(phrases, rows, cols):
+        # Columns far apart are split first, when both run about the block's height (cards of a row).
+        tall = min(map(_extent, _parts(phrases, [best], "x"))) >= 0.5 * _extent(phrases)
+        far = widest_row < _ROW_BIAS * max(map(_width, cols))
+        if not rows or (aligned < _ALIGNED and ends) or (tall and far):
             return "x", [best]
-    return "y", split
+    return "y", _peel(phrases, rows, split)
+
+
+def _peel(phrases: list[_Phrase], rows: list[Gap], split: list[Gap]) -> list[Gap]:
+    """The items of a list are about as tall as each other; a first part much taller is a heading
+    run into the first item (a last one, the list's footer), and is cut where the item begins."""
+    parts = _parts(phrases, split, "y")
+    if len(parts) < 3:
+        return split
+    usual = statistics.median(map(_extent, parts))
+    extra: list[Gap] = []
+    for part, top in ((parts[0], False), (parts[-1], True)):
+        inner = [g for g in rows if min(p.upper for p in part) < g[0] and g[1] < max(p.lower for p in part)]
+        if _extent(part) < _PEEL * usual or not inner:
+            continue
+        best = min(inner, key=lambda g: abs(_extent(_parts(part, [g], "y")[0 if top else 1]) - usual))
+        if abs(_extent(_parts(part, [best], "y")[0 if top else 1]) - usual) <= (_PEEL - 1) * usual:
+            extra.append(best)
+    return sorted(split + extra)
+
+
+def _extent(phrases: list[_Phrase]) -> float:
+    return max(p.bottom for p in phrases) - min(p.top for p in phrases)
 
 
 def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
-    """The row gaps around the longest run of lines that a column gutter runs through, when that run
-    is not the whole block: the header above a sidebar and results is a block of its own."""
+    """The row gaps around the longest run of lines that one gutter runs through, when that run is not
+    the whole block: a header above a sidebar and results is a block of its own."""
     bands = _parts(phrases, rows, "y")
     wide = _MIN_COLUMN_GAP * em
     best = (0, 0, 0)
     for start, band in enumerate(bands):
-        for gutter in _gaps([(p.left, p.right) for p in band]):
-            if gutter[1] - gutter[0] < wide:
-                continue
+        for gutter in _column_gaps(band, wide):
             first = last = start
-            for step in (-1, 1):  # lines above and below that leave the gutter free belong to the run
+            for step in (-1, 1):  # the lines above and below that leave the gutter free
                 at = start + step
                 while 0 <= at < len(bands):
                     free = _free(gutter, bands[at])
-                    if free[1] - free[0] < wide:
+                    if _width(free) < wide:
                         break
                     gutter, at = free, at + step
                 first, last = (at + 1, last) if step < 0 else (first, at - 1)
-            held = sum(len(b) for b in bands[first:last + 1])
-            if last > first and held > best[0]:
+            run = bands[first:last + 1]
+            # A gutter between two pills of one line is no column: columns go on for lines.
+            lo, hi = gutter
+            sided = sum(any(p.right <= lo for p in b) and any(p.left >= hi for p in b) for b in run)
+            held = sum(map(len, run))
+            if sided >= 2 and held > best[0]:
                 best = (held, first, last)
     held, first, last = best
     if not held or (first == 0 and last == len(bands) - 1):
         return []
-    return [g for g in (rows[first - 1] if first else None, rows[last] if last + 1 < len(bands) else None) if g]
+    return ([rows[first - 1]] if first else []) + ([rows[last]] if last + 1 < len(bands) else [])
 
 
-def _free(channel: Gap, band: list[_Phrase]) -> Gap:
-    """The widest part of the channel that the band's phrases leave empty."""
-    lo, hi = channel
+def _free(gutter: Gap, band: list[_Phrase]) -> Gap:
+    """The widest part of the gutter that the band's phrases leave empty."""
+    lo, hi = gutter
     best = (lo, lo)
     for p in sorted(band, key=lambda p: p.left):
-        if p.left > lo and min(p.left, hi) - lo > best[1] - best[0]:
+        if p.left > lo and min(p.left, hi) - lo > _width(best):
             best = (lo, min(p.left, hi))
         lo = max(lo, p.right)
-    if hi - lo > best[1] - best[0]:
-        best = (lo, hi)
-    return best
+    return (lo, hi) if hi - lo > _width(best) else best
 
 
-def _beside(phrases: list[_Phrase], channel: Gap, em: float) -> tuple[list[_Phrase], list[_Phrase]]:
-    """The columns on either side of a gutter (not all that lies left and right of it)."""
-    left, right = _parts(phrases, [channel], "x")
-    inner = [_columns(left, em)[-1], _columns(right, em)[0]]
-    return inner[0], inner[1]
-
-
-def _columns(phrases: list[_Phrase], em: float) -> list[list[_Phrase]]:
-    gaps = [g for g in _gaps([(p.left, p.right) for p in phrases]) if g[1] - g[0] >= _MIN_COLUMN_GAP * em]
-    return _parts(phrases, gaps, "x")
+def _beside(phrases: list[_Phrase], gutter: Gap, em: float) -> tuple[list[_Phrase], list[_Phrase]]:
+    """The columns on either side of a gutter, split off by gutters at least half as wide."""
+    wide = max(_MIN_COLUMN_GAP * em, _width(gutter) / 2)
+    left, right = _parts(phrases, [gutter], "x")
+    return (_parts(left, _column_gaps(left, wide), "x")[-1],
+            _parts(right, _column_gaps(right, wide), "x")[0])
 
 
 def _aligned(a: list[_Phrase], b: list[_Phrase]) -> float:
-    """The share of lines on the sparser side that sit at the height of a line on the other side."""
+    """The share of lines on the sparser side at the height of a line on the other side, over the
+    stretch where both sides have lines (a heading above one column does not count)."""
+    top = max(min(p.top for p in a), min(p.top for p in b))
+    bottom = min(max(p.bottom for p in a), max(p.bottom for p in b))
+    a = [p for p in a if top <= p.top and p.bottom <= bottom]
+    b = [p for p in b if top <= p.top and p.bottom <= bottom]
+    if not a or not b:
+        return 0.0
     few, many = sorted((a, b), key=len)
     middles = sorted((p.top + p.bottom) / 2 for p in many)
     hits = 0
     for p in few:
         middle = (p.top + p.bottom) / 2
         at = bisect_right(middles, middle)
-        near = [abs(m - middle) for m in middles[max(at - 1, 0):at + 1]]
-        hits += bool(near) and min(near) <= 0.3 * p.em
+        hits += min(abs(m - middle) for m in middles[max(at - 1, 0):at + 1]) <= 0.3 * p.em
     return hits / len(few)
 
 
-def _kind(p: _Phrase) -> str:
-    if any(ch in "$€£¥₹" for ch in p.text):
-        return "money"
-    digits = sum(ch.isdigit() for ch in p.text)
-    return "number" if digits >= p.letters else "text"
+def _tabular(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap]) -> bool:
+    """Whether the columns are cells of table rows: many one-line rows span columns, and each column
+    holds one kind of value (ranks, names, prices) while each row mixes kinds. In a grid of cards it
+    is the other way round: one row holds the titles, the next the prices."""
+    ends = [end for _, end in cols]
+    across: list[list[_Phrase]] = []
+    down: dict[int, list[_Phrase]] = {}
+    lines = _parts(phrases, rows, "y")
+    for line in lines:
+        cells: dict[int, _Phrase] = {}
+        for p in sorted(line, key=lambda p: p.left):
+            cells.setdefault(bisect_right(ends, p.left), p)
+        for col, p in cells.items():
+            down.setdefault(col, []).append(p)
+        if len(cells) >= 2 and _level(list(cells.values())):
+            across.append([cells[c] for c in sorted(cells)])
+    if len(across) < max(2, _TABLE_ROWS * len(lines)) or not all(map(_lined_up, down.values())):
+        return False
+    return _sameness(list(down.values())) + _TABLE_MARGIN > _sameness(across)
+
+
+def _level(cells: list[_Phrase]) -> bool:
+    """Whether cells sit on one line, as a table row's do: tops, middles or bottoms level."""
+    tolerance = 0.3 * max(p.em for p in cells)
+    return any(max(map(edge, cells)) - min(map(edge, cells)) <= tolerance
+               for edge in (lambda p: p.top, lambda p: p.top + p.bottom, lambda p: p.bottom))
+
+
+def _lined_up(column: list[_Phrase]) -> bool:
+    """Whether a column's cells share an edge or a middle: left-aligned text, right-aligned numbers."""
+    tolerance = 0.5 * statistics.median(p.em for p in column)
+    for edge in (lambda p: p.left, lambda p: p.right, lambda p: (p.left + p.right) / 2):
+        at = sorted(map(edge, column))
+        if max(bisect_right(at, x + tolerance) - i for i, x in enumerate(at)) >= _LINED_UP * len(column):
+            return True
+    return False
+
+
+def _sameness(runs: list[list[_Phrase]]) -> float:
+    pairs = [_alike(a, b) for run in runs for a, b in pairwise(run)]
+    return sum(pairs) / len(pairs) if pairs else 0.0
 
 
 def _alike(a: _Phrase, b: _Phrase) -> bool:
     return _kind(a) == _kind(b) and max(a.em, b.em) <= _SAME_SIZE * min(a.em, b.em)
 
 
-def _sameness(runs: list[list[_Phrase]]) -> float:
-    pairs = [_alike(a, b) for run in runs for a, b in zip(run, run[1:], strict=False)]
-    return sum(pairs) / len(pairs) if pairs else 0.0
-
-
-def _tabular(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap]) -> bool:
-    """Whether the columns are cells of table rows: most phrases share a one-line row with other
-    columns, and each column holds one kind of value (prices, names) while each row mixes kinds.
-    In a grid of cards it is the other way round: a row holds the titles, the next the prices."""
-    ends = [end for _, end in cols]
-    across: list[list[_Phrase]] = []
-    down: dict[int, list[_Phrase]] = {}
-    aligned = 0
-    for line in _parts(phrases, rows, "y"):
-        cells: dict[int, _Phrase] = {}
-        for p in sorted(line, key=lambda p: p.left):
-            cells.setdefault(bisect_right(ends, p.left), p)
-        for col, p in cells.items():
-            down.setdefault(col, []).append(p)
-        height = max(p.bottom for p in line) - min(p.top for p in line)
-        if len(cells) >= 2 and height <= 1.5 * max(p.em for p in line):
-            aligned += len(line)
-            across.append([cells[c] for c in sorted(cells)])
-    if aligned < 0.5 * len(phrases):
-        return False
-    return _sameness(list(down.values())) > _sameness(across)
+def _kind(p: _Phrase) -> str:
+    if any(ch in "$€£¥₹" for ch in p.text):
+        return "money"
+    return "number" if sum(ch.isdigit() for ch in p.text) >= p.letters else "text"
 
 
 def _join_wraps(children: list[_Node], right: float) -> list[_Node]:
@@ -284,8 +444,8 @@ def _join_wraps(children: list[_Node], right: float) -> list[_Node]:
     joined: list[_Node] = []
     for child in children:
         prev = joined[-1] if joined else None
-        if prev is not None and len(prev.phrases) == 1 == len(child.phrases) and not prev.axis \
-                and not child.axis and _wraps(prev.own[0], child.own[0], right):
+        if prev is not None and not prev.axis and not child.axis and len(prev.own) == 1 == len(child.own) \
+                and _wraps(prev.own[0], child.own[0], right):
             joined[-1] = _Node([_join(prev.own[0], child.own[0])])
         else:
             joined.append(child)
@@ -297,21 +457,23 @@ def _wraps(a: _Phrase, b: _Phrase, right: float) -> bool:
     would not have fitted at the end of a."""
     if max(a.em, b.em) > _SAME_SIZE * min(a.em, b.em) or abs(a.left - b.left) > 0.6 * a.em:
         return False
-    if not a.bottom - 0.3 * a.em < b.top < a.top + 1.9 * a.em:
+    if not -0.3 * a.em < b.top - a.bottom < 0.8 * a.em:
         return False
     first = b.text.split(" ", 1)[0]
-    width = (b.right - b.left) * len(first) / max(len(b.text), 1)
-    return a.right + 0.3 * a.em + width > right
+    return a.right + 0.3 * a.em + (b.right - b.left) * len(first) / len(b.text) > right
 
 
 def _join(a: _Phrase, b: _Phrase) -> _Phrase:
-    glue = "" if a.text.endswith("-") and a.text[-2:-1].isalpha() else " "
+    glue = "" if a.text.endswith("-") and a.text[-2:-1].isalnum() else " "
     return _Phrase(a.text + glue + b.text, min(a.left, b.left), a.top, max(a.right, b.right), b.bottom, a.em)
 
 
+# --- headings ---------------------------------------------------------------------------------------
+
+
 def _own(node: _Node, owner: _Node, owned: dict[_Node, list[_Phrase]]) -> None:
-    """Files each phrase under its innermost stacked block with another line of words in it."""
-    if node.axis == "y" and sum(p.letters >= 3 for p in node.phrases) >= 2:
+    """Files each phrase under the innermost block of stacked lines with a few lines of words in it."""
+    if node.axis in ("y", "t") and sum(p.letters >= 3 for p in node.phrases) >= 3:
         owner = node
     if node.axis:
         for child in node.children:
@@ -321,46 +483,179 @@ def _own(node: _Node, owner: _Node, owned: dict[_Node, list[_Phrase]]) -> None:
 
 
 def _headings(block: _Node) -> list[_Phrase]:
-    """A block's heading is its biggest line of words, when it stands out from the rest of the block;
-    the first of them, unless lines that big recur (the titles of a list with no gaps between items)."""
-    lettered = [p for p in block.phrases if p.letters >= 3]
-    if len(lettered) < 2:
+    """A block's headings are its biggest lines of words, above the widest break in size after which
+    they stand out from the rest of the block: the biggest of them (the first of equals), or all of
+    them when lines of one size recur (the titles of a list without gaps between its items)."""
+    sizes = sorted((p.em for p in block.phrases if p.letters >= 3), reverse=True)
+    if len(sizes) < 2:
         return []
-    top = max(p.em for p in lettered)
-    big = [p for p in lettered if p.em >= _NEAR_TOP * top]
-    rest = [p.em for p in lettered if p.em < _NEAR_TOP * top]
-    if not rest or top < _HEADING_STEP * statistics.median(rest):
+    # Headings are the fewer: only breaks with at most half the lines above them count.
+    breaks = sorted(((a / b, i) for i, (a, b) in enumerate(pairwise(sizes)) if 2 * (i + 1) <= len(sizes)),
+                    reverse=True)
+    stands_out = (sizes[i] for _, i in breaks if sizes[i] >= _HEADING_STEP * statistics.median(sizes[i + 1:]))
+    floor = next(stands_out, None)
+    if floor is None:
         return []
-    return big if len(big) >= 3 else big[:1]
+    big = [p for p in block.phrases if p.letters >= 3 and p.em >= floor]
+    usual = statistics.median(p.em for p in big)
+    alike = [p for p in big if max(p.em, usual) <= _SAME_SIZE * min(p.em, usual)]
+    if len(alike) >= 3:
+        return alike
+    return [next(p for p in big if p.em >= _TIE * sizes[0])]
+
+
+# --- the document -----------------------------------------------------------------------------------
 
 
 class _Writer:
-    """The synthetic page: blocks as nested divs, lines as paragraphs, the biggest text as headings."""
+    """Blocks as nested divs, tables as tables, lines as paragraphs, the biggest lines as headings."""
 
-    def __init__(self, root: _Node) -> None:
-        self.headings: set[int] = set()
-        self.h1: _Phrase | None = None
+    def __init__(self, root: _Node, spec: ExtractSpec) -> None:
+        entity = frozenset(tokens(spec.entity_name)) - GENERIC
+        fields = [field_info(f, entity) for f in spec.fields]
+        self.matcher = Matcher(fields)
+        # Values of common kinds stand apart in a line whether or not the schema asks for them.
+        common = [field_info(ExtractField(name=kind), frozenset()) for kind in _COMMON]
+        self.spans = [*dict.fromkeys(f.span for f in [*fields, *common] if f.span is not None), _CLOCK]
         everything = root.phrases
-        base = statistics.median(p.em for p in everything for _ in range(max(len(p.text), 1)))
-        titled = [p for p in everything if p.letters >= 3]
-        top = max(titled, key=lambda p: p.em, default=None)
-        if top is not None and top.em >= 1.25 * base:
-            self.h1 = top
+        self.body = statistics.median(p.em for p in everything for _ in p.text)  # the size of body text
+        top = max((p for p in everything if p.letters >= 3), key=lambda p: p.em, default=None)
+        self.h1 = top if top is not None and top.em >= _H1_STEP * self.body else None
         owned: dict[_Node, list[_Phrase]] = {}
         _own(root, root, owned)
-        for owner, phrases in owned.items():
-            self.headings.update(id(p) for p in _headings(owner) if p in phrases)
+        self.headings = {id(p) for owner, mine in owned.items() for p in _headings(owner)
+                         if any(p is q for q in mine)}
 
     def node(self, node: _Node) -> str:
         if not node.axis:
             return "".join(self.line(p) for p in node.own)
-        inner = "".join(self.node(c) for c in node.children)
+        if node.axis == "t":
+            return self.table(node)
+        inner = self.sections(node.children) if node.axis == "y" else "".join(map(self.node, node.children))
         return f'<div class="{node.axis}">{inner}</div>'
 
+    def sections(self, children: list[_Node]) -> str:
+        """Blocks stacked without gaps between them, each led by a heading (a list of titles, each with
+        its details below), wrapped as one block per heading."""
+        starts = [i for i, c in enumerate(children) if len(c.own) == 1 and self.leads(c.own[0])]
+        if len(starts) < 2:
+            return "".join(map(self.node, children))
+        before = "".join(map(self.node, children[:starts[0]]))
+        return before + "".join(f'<div class="y">{"".join(map(self.node, children[a:b]))}</div>'
+                                for a, b in pairwise([*starts, len(children)]))
+
+    def leads(self, p: _Phrase) -> bool:
+        return p is self.h1 or id(p) in self.headings
+
     def line(self, p: _Phrase) -> str:
-        tag = "h1" if p is self.h1 else "h3" if id(p) in self.headings else "p"
-        return f"<{tag}>{_escape(p.text)}</{tag}>"
+        if self.leads(p):
+            return self.heading(p)
+        # Lines are told apart by look, as a page's classes would tell them apart: lines of one
+        # template share a look, and the lines of one card rarely do.
+        size = "s" if p.em * _SAME_SIZE < self.body else "l" if p.em > self.body * _SAME_SIZE else "m"
+        return f'<p class="{size} {_kind(p)[0]}">{self.text(p)}</p>'
+
+    def heading(self, p: _Phrase) -> str:
+        """A heading, with the site a link list prints after its titles ("(github.com)") apart."""
+        tag = "h1" if p is self.h1 else "h3"
+        title, site = p.text, ""
+        m = _SITE.search(title)
+        if m is not None and m.start() > 0:
+            title, site = title[:m.start()], f' <span class="v">{escape(m[1], quote=False)}</span>'
+        return f"<{tag}>{escape(title, quote=False)}</{tag}>{site}"
+
+    def table(self, node: _Node) -> str:
+        """Cells placed by the table's gutters; a first row of words names the columns, and columns of
+        labels (a spec sheet) name the cells beside them."""
+        ends = [end for _, end in node.columns]
+        grid: list[list[list[_Phrase]]] = []
+        for row in node.children:
+            cells: list[list[_Phrase]] = [[] for _ in range(len(ends) + 1)]
+            for p in row.own:
+                cells[bisect_right(ends, p.left)].append(p)
+            grid.append(cells)
+        head = len(grid) > 2 and sum(map(bool, grid[0])) >= 2 and not _has_digit(grid[0])
+        keys = {j for j in range(len(ends)) if not head and self.keys([r[j] for r in grid if r[j]], ends)}
+        rows = []
+        for i, cells in enumerate(grid):
+            tags = ["th" if (head and i == 0) or j in keys else "td" for j in range(len(cells))]
+            # Rows of different shapes get different classes (the columns they fill, as letters), so
+            # that a record spread over several rows (a title row, then a details row) shows.
+            shape = " ".join(chr(97 + j) for j, c in enumerate(cells[:26]) if c)
+            tds = "".join(f"<{t}>{self.cell(c)}</{t}>" for t, c in zip(tags, cells, strict=True))
+            rows.append(f'<tr class="{shape}">{tds}</tr>')
+        thead = f"<thead>{rows[0]}</thead>" if head else ""
+        return f"<table>{thead}<tbody>{''.join(rows[head:])}</tbody></table>"
+
+    def keys(self, column: list[list[_Phrase]], gutters: list[float]) -> bool:
+        """Whether a column names the cells beside it: words only, and labels ("Make", "Fuel:") or the
+        only column before the values of a two-column table."""
+        texts = [" ".join(p.text for p in cell) for cell in column]
+        if len(texts) < 2 or any(_has_digit_text(t) or len(t.split()) > 4 for t in texts):
+            return False
+        named = sum(t.endswith(":") or self.matcher.speaks_of_fields(t) for t in texts)
+        return len(gutters) == 1 or 2 * named >= len(texts)
+
+    def cell(self, phrases: list[_Phrase]) -> str:
+        parts = [self.heading(p) if self.leads(p) else self.text(p) for p in phrases]
+        if len(parts) > 1:
+            parts = [part if part.startswith("<") else f'<span class="t">{part}</span>' for part in parts]
+        return " ".join(parts)
+
+    def text(self, p: _Phrase) -> str:
+        """The phrase's text, as elements where the page would have had them (see _pieces), each
+        classed by its kind so that the values of one line are not all alike to the extractor."""
+        pieces = [piece for segment in _SEPARATOR.split(p.text) for piece in self._pieces(segment)]
+        if len(pieces) == 1 and pieces[0][0] == "t":
+            return escape(pieces[0][1], quote=False)
+        return " ".join(_piece(kind, text) for kind, text in pieces)
+
+    def _pieces(self, text: str) -> list[tuple[str, str]]:
+        """A run of values in one line, cut apart: printed URLs (u), values of the schema's kinds
+        ("3 hours ago", "$1,200": v), amounts with a unit the schema names ("412 points": n), and a
+        label the schema names (w) from the text after it (t): "by pg", "Year 2016". "Label: value"
+        is left whole: the reader splits that itself."""
+        if _LABEL.match(text) and not _URL.match(text):
+            return [("t", text)]
+        found = [("u", m.span()) for m in _URL.finditer(text)]
+        found += [("v", m.span()) for rx in self.spans for m in rx.finditer(text) if m.end() > m.start()]
+        found += [("n", m.span()) for m in _AMOUNT.finditer(text) if self._names(m[1])]
+        pieces: list[tuple[str, str]] = []
+        at = 0
+        for kind, (start, end) in sorted(found, key=lambda f: f[1]):
+            if start >= at:
+                pieces += self._labelled(text[at:start])
+                pieces.append((kind, text[start:end]))
+                at = end
+        pieces += self._labelled(text[at:])
+        return [(kind, piece.strip(" -")) for kind, piece in pieces if piece.strip(" -")]
+
+    def _labelled(self, text: str) -> list[tuple[str, str]]:
+        """Words of the schema's vocabulary at the start ("by", "Year") apart from the value after them."""
+        words = text.split()
+        if self.matcher.speaks_of_fields(text):  # a label of its own ("Fuel type"), for the next line
+            return [("t", text)]
+        for n in (2, 1):
+            label = " ".join(words[:n])
+            if len(words) > n and not _has_digit_text(label) and self.matcher.speaks_of_fields(label):
+                return [("w", label), ("t", " ".join(words[n:]))]
+        return [("t", text)]
+
+    def _names(self, word: str) -> bool:
+        return any(self.matcher.lookup(t) for t in tokens(word))
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _piece(kind: str, text: str) -> str:
+    """A value as its own element; a printed URL as a link to it."""
+    if kind != "u":
+        return f'<span class="{kind}">{escape(text, quote=False)}</span>'
+    href = text if "://" in text else f"https://{text}"
+    return f'<a class="u" href="{escape(href)}">{escape(text, quote=False)}</a>'
+
+
+def _has_digit(cells: list[list[_Phrase]]) -> bool:
+    return any(_has_digit_text(p.text) for cell in cells for p in cell)
+
+
+def _has_digit_text(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
