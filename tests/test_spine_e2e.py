@@ -20,7 +20,7 @@ def test_healthz_and_openapi(server: Server) -> None:
     assert "/v1/predict" in spec["paths"]
 
 
-def test_list_page_plan_extracts_private_listings(server: Server) -> None:
+def test_list_page_plan_extracts_private_listings_on_the_default_computer_plane(server: Server) -> None:
     queued = server.predict({"micro": "plans/example/listings_list_page.json", "state_key": "e2e-listings"})
     assert queued.status_code == 200, queued.text
     handle = queued.json()
@@ -29,7 +29,7 @@ def test_list_page_plan_extracts_private_listings(server: Server) -> None:
     assert handle["effective"] == {
         "max_cost": 25.0,
         "max_time_minutes": 60.0,
-        "compute_backend": "browser_use_plane",
+        "compute_backend": "computer_plane",
     }
     for key in ("status_path", "result_path", "csv_path", "events_path"):
         assert handle[key].startswith(str(server.home))

@@ -25,7 +25,7 @@ from html import escape
 from itertools import pairwise
 
 from mantis.brains.offline.extract import extract_rows
-from mantis.brains.offline.vocab import GENERIC, Matcher, field_info, tokens
+from mantis.brains.offline.vocab import GENERIC, NUMERIC, Matcher, field_info, tokens
 from mantis.planes.base import Element, Observation
 from mantis.plans.models import ExtractField, ExtractSpec
 
@@ -54,7 +54,7 @@ _PEEL = 1.25  # a first or last item this much taller than the others has a head
 _ALIGNED = 0.5  # the share of lines at the height of a line across a gutter that makes it a grid's
 _TABLE_ROWS = 0.4  # the share of one-line rows spanning two columns or more that makes a table
 _LINED_UP = 0.65  # the share of a table column's cells that share an edge (OCR drops words)
-_UNEVEN = 2.0  # row gaps this much wider than the usual one are no table's
+_UNEVEN = 2.5  # row gaps this much wider than the usual one are no table's
 _TABLE_MARGIN = 0.2  # how much more alike rows may be than columns in a table (labels beside values)
 _SAME_SIZE = 1.15  # font sizes within this ratio are alike, for lines of a paragraph or a column
 _TIE = 0.97  # sizes this close are the same, for the first of a block's biggest lines
@@ -70,7 +70,7 @@ _COMMON = ("age", "phone", "email", "rating")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\b\.?)?(?:\s+[A-Z]{2,4}\b)?")  # "8:10 AM ET"
 _SITE = re.compile(r"\s*\(((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?)\)$")  # "(github.com)"
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]")
-_AMOUNT = re.compile(r"(?<![\w.,])[$€£]?\d[\d,.]*[kKM]?\+?\s+([A-Za-z]+)\b")
+_AMOUNT = re.compile(r"(?<![\w.,])[$€£#]?\d[\d,.]*[kKM]?\+?\s+([A-Za-z]+)\b")
 
 
 @dataclass(eq=False)
@@ -118,10 +118,10 @@ def extract_from_screen(observation: Observation, spec: ExtractSpec, intent: str
     phrases = _phrases(observation.elements)
     if not phrases:
         return [] if spec.max_items else [{f.name: None for f in spec.fields}]
-    return extract_rows(page_html(phrases, spec), spec, observation.url, intent)
+    return extract_rows(_page_html(phrases, spec), spec, observation.url, intent)
 
 
-def page_html(phrases: list[_Phrase], spec: ExtractSpec) -> str:
+def _page_html(phrases: list[_Phrase], spec: ExtractSpec) -> str:
     """The synthetic document the phrases make."""
     # The screen's width is unknown; the rightmost text's edge, and a word more, stands in for it.
     root = _build(phrases, max(p.right for p in phrases) + 2 * statistics.median(p.em for p in phrases))
@@ -321,11 +321,15 @@ def _extent(phrases: list[_Phrase]) -> float:
 def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
     """The row gaps around the longest run of lines that one gutter runs through, when that run is not
     the whole block: a header above a sidebar and results is a block of its own."""
-    bands = _parts(phrases, rows, "y")
+    bands = [sorted(band, key=lambda p: p.left) for band in _parts(phrases, rows, "y")]
     wide = _MIN_COLUMN_GAP * em
     best = (0, 0, 0)
+    runs: list[tuple[int, int, Gap]] = []
     for start, band in enumerate(bands):
         for gutter in _column_gaps(band, wide):
+            if any(first <= start <= last and gutter[0] < seen[1] and seen[0] < gutter[1]
+                   for first, last, seen in runs):
+                continue  # a gutter already followed from a line above
             first = last = start
             for step in (-1, 1):  # the lines above and below that leave the gutter free
                 at = start + step
@@ -335,6 +339,7 @@ def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
                         break
                     gutter, at = free, at + step
                 first, last = (at + 1, last) if step < 0 else (first, at - 1)
+            runs.append((first, last, gutter))
             run = bands[first:last + 1]
             # A gutter between two pills of one line is no column: columns go on for lines.
             lo, hi = gutter
@@ -349,12 +354,14 @@ def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
 
 
 def _free(gutter: Gap, band: list[_Phrase]) -> Gap:
-    """The widest part of the gutter that the band's phrases leave empty."""
+    """The widest part of the gutter that the band's phrases (left to right) leave empty."""
     lo, hi = gutter
     best = (lo, lo)
-    for p in sorted(band, key=lambda p: p.left):
-        if p.left > lo and min(p.left, hi) - lo > _width(best):
-            best = (lo, min(p.left, hi))
+    for p in band:
+        if p.left >= hi:
+            break
+        if p.left > lo and p.left - lo > _width(best):
+            best = (lo, p.left)
         lo = max(lo, p.right)
     return (lo, hi) if hi - lo > _width(best) else best
 
@@ -512,11 +519,11 @@ class _Writer:
 
     def __init__(self, root: _Node, spec: ExtractSpec) -> None:
         entity = frozenset(tokens(spec.entity_name)) - GENERIC
-        fields = [field_info(f, entity) for f in spec.fields]
-        self.matcher = Matcher(fields)
+        self.fields = [field_info(f, entity) for f in spec.fields]
+        self.matcher = Matcher(self.fields)
         # Values of common kinds stand apart in a line whether or not the schema asks for them.
         common = [field_info(ExtractField(name=kind), frozenset()) for kind in _COMMON]
-        self.spans = [*dict.fromkeys(f.span for f in [*fields, *common] if f.span is not None), _CLOCK]
+        self.spans = [*dict.fromkeys(f.span for f in [*self.fields, *common] if f.span is not None), _CLOCK]
         everything = root.phrases
         self.body = statistics.median(p.em for p in everything for _ in p.text)  # the size of body text
         top = max((p for p in everything if p.letters >= 3), key=lambda p: p.em, default=None)
@@ -574,15 +581,22 @@ class _Writer:
             for p in row.own:
                 cells[bisect_right(ends, p.left)].append(p)
             grid.append(cells)
-        head = len(grid) > 2 and sum(map(bool, grid[0])) >= 2 and not _has_digit(grid[0])
+        headed = any(self.leads(p) for p in node.phrases)
+        head = len(grid) > 2 and sum(map(bool, grid[0])) >= 2 and not _has_digit(grid[0]) \
+            and all(len(p.text.split()) <= 3 for cell in grid[0] for p in cell)  # "Avg. price", not a title
         keys = {j for j in range(len(ends)) if not head and self.keys([r[j] for r in grid if r[j]], ends)}
+        # A table with nothing bigger in it, no header and no labels, is a list of rows; each row's
+        # title is the first words of the column with the most words (after a date, a rank).
+        wordy = -1 if head or keys or headed else max(
+            range(len(ends) + 1), key=lambda j: sum(p.letters for r in grid for p in r[j]) / len(grid))
         rows = []
         for i, cells in enumerate(grid):
             tags = ["th" if (head and i == 0) or j in keys else "td" for j in range(len(cells))]
             # Rows of different shapes get different classes (the columns they fill, as letters), so
             # that a record spread over several rows (a title row, then a details row) shows.
             shape = " ".join(chr(97 + j) for j, c in enumerate(cells[:26]) if c)
-            tds = "".join(f"<{t}>{self.cell(c)}</{t}>" for t, c in zip(tags, cells, strict=True))
+            tds = "".join(f"<{t}>{self.cell(c, j == wordy)}</{t}>" for j, (t, c) in enumerate(zip(tags, cells,
+                                                                                                 strict=True)))
             rows.append(f'<tr class="{shape}">{tds}</tr>')
         thead = f"<thead>{rows[0]}</thead>" if head else ""
         return f"<table>{thead}<tbody>{''.join(rows[head:])}</tbody></table>"
@@ -596,16 +610,23 @@ class _Writer:
         named = sum(t.endswith(":") or self.matcher.speaks_of_fields(t) for t in texts)
         return len(gutters) == 1 or 2 * named >= len(texts)
 
-    def cell(self, phrases: list[_Phrase]) -> str:
-        parts = [self.heading(p) if self.leads(p) else self.text(p) for p in phrases]
+    def cell(self, phrases: list[_Phrase], titled: bool = False) -> str:
+        parts = [self.heading(p) if self.leads(p) else self.text(p, titled and k == 0)
+                 for k, p in enumerate(phrases)]
         if len(parts) > 1:
             parts = [part if part.startswith("<") else f'<span class="t">{part}</span>' for part in parts]
         return " ".join(parts)
 
-    def text(self, p: _Phrase) -> str:
+    def text(self, p: _Phrase, titled: bool = False) -> str:
         """The phrase's text, as elements where the page would have had them (see _pieces), each
-        classed by its kind so that the values of one line are not all alike to the extractor."""
+        classed by its kind so that the values of one line are not all alike to the extractor; when
+        `titled`, its first words are the record's title."""
         pieces = [piece for segment in _SEPARATOR.split(p.text) for piece in self._pieces(segment)]
+        if titled:
+            first = next((i for i, (kind, text) in enumerate(pieces)
+                          if kind == "t" and sum(ch.isalpha() for ch in text) >= 3), None)
+            if first is not None:
+                pieces[first] = ("h", pieces[first][1])
         if len(pieces) == 1 and pieces[0][0] == "t":
             return escape(pieces[0][1], quote=False)
         return " ".join(_piece(kind, text) for kind, text in pieces)
@@ -619,7 +640,7 @@ class _Writer:
             return [("t", text)]
         found = [("u", m.span()) for m in _URL.finditer(text)]
         found += [("v", m.span()) for rx in self.spans for m in rx.finditer(text) if m.end() > m.start()]
-        found += [("n", m.span()) for m in _AMOUNT.finditer(text) if self._names(m[1])]
+        found += [("n", m.span()) for m in _AMOUNT.finditer(text) if self._counts(m[1])]
         pieces: list[tuple[str, str]] = []
         at = 0
         for kind, (start, end) in sorted(found, key=lambda f: f[1]):
@@ -641,12 +662,16 @@ class _Writer:
                 return [("w", label), ("t", " ".join(words[n:]))]
         return [("t", text)]
 
-    def _names(self, word: str) -> bool:
-        return any(self.matcher.lookup(t) for t in tokens(word))
+    def _counts(self, unit: str) -> bool:
+        """Whether the word after a number names a count the schema asks for ("points", "sqft")."""
+        return any(self.fields[fi].type == "int" or self.fields[fi].head in NUMERIC
+                   for t in tokens(unit) for fi, _, _ in self.matcher.lookup(t))
 
 
 def _piece(kind: str, text: str) -> str:
-    """A value as its own element; a printed URL as a link to it."""
+    """A value as its own element; a printed URL as a link to it, a title as a heading."""
+    if kind == "h":
+        return f"<h3>{escape(text, quote=False)}</h3>"
     if kind != "u":
         return f'<span class="{kind}">{escape(text, quote=False)}</span>'
     href = text if "://" in text else f"https://{text}"
