@@ -9,7 +9,9 @@ from mantis.planes.base import SessionConfig
 
 CHROMIUM = "/usr/lib/chromium/chromium"  # the /usr/bin wrapper adds flags and a shell warning
 
-FLAGS = (
+# What every Chromium here needs, on both planes: root needs no sandbox, and with no network but loopback
+# every background service would only fail.
+BASE_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -18,6 +20,10 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+)
+
+FLAGS = (
+    *BASE_FLAGS,
     "--no-default-browser-check",
     "--password-store=basic",
     "--test-type",  # hides the --no-sandbox warning bar, which would shift the page

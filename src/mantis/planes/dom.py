@@ -23,22 +23,13 @@ from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
 from mantis.planes.base import DOM_AWARE, Action, NavigationBlocked, Observation, PlaneError, SessionConfig
+from mantis.planes.chromium import BASE_FLAGS
 from mantis.planes.proxy import upstream
 from mantis.planes.video import ensure_playwright_ffmpeg
 from mantis.plans.allowlist import host_allowed
 
 log = logging.getLogger("mantis.planes.dom")
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 # Marks what the browser does not render, so extraction never reads text a person cannot see.
 _MARK_HIDDEN = """() => {
@@ -76,7 +67,7 @@ class DomPlane:
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
                 self._browser = await self._playwright.chromium.launch(
-                    executable_path=self._chromium, headless=True, args=FLAGS
+                    executable_path=self._chromium, headless=True, args=list(BASE_FLAGS)
                 )
             return self._browser
 
