@@ -84,3 +84,24 @@ class StandIn:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def completion(content: str, usage: tuple[int, int] | None = (900, 40)) -> Reply:
+    """A Chat Completions answer in the OpenAI wire format."""
+    body: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "qwen3-vl",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+    }
+    if usage:
+        body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
+    return Reply(body)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image as PILImage
 
-from brains_standin import Reply, StandIn
+from brains_standin import Reply, StandIn, completion
 from mantis.brains.base import GroundingError, PlanningError
 from mantis.brains.calls import ModelCallError
 from mantis.brains.claude import ClaudeBrain
@@ -65,26 +65,6 @@ def brain(
         meter or Meter(cap_usd=5.0),
         coordinates=coordinates,
     )
-
-
-def completion(content: str, usage: tuple[int, int] | None = (900, 40)) -> Reply:
-    body: dict[str, Any] = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1700000000,
-        "model": "qwen3-vl",
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": None},
-                "finish_reason": "stop",
-                "logprobs": None,
-            }
-        ],
-    }
-    if usage:
-        body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
-    return Reply(body)
 
 
 def error(status: int, said: str, **headers: str) -> Reply:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from tests.conftest import Server, start_server, stop_server
 
-from brains_standin import Reply, StandIn
+from brains_standin import StandIn, completion
 
 IN_PER_MTOK, OUT_PER_MTOK = 2.0, 10.0
 PLAN = {
@@ -27,26 +27,6 @@ PLAN = {
     ]
 }
 ROWS = {"rows": [{"rank": 1, "title": "First story"}, {"rank": 2, "title": "Second story"}]}
-
-
-def completion(content: object, usage: tuple[int, int]) -> Reply:
-    return Reply(
-        {
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 1700000000,
-            "model": "qwen3-vl",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                    "message": {"role": "assistant", "content": json.dumps(content), "refusal": None},
-                }
-            ],
-            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +52,7 @@ def modelled(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def test_plan_text_is_decomposed_extracted_and_priced(modelled: Server, standin: StandIn) -> None:
     standin.reset()
-    standin.script(completion(PLAN, (1200, 300)), completion(ROWS, (5000, 80)))
+    standin.script(completion(json.dumps(PLAN), (1200, 300)), completion(json.dumps(ROWS), (5000, 80)))
     body = modelled.predict(
         {
             "plan_text": "Read the top two stories of the news site",
@@ -96,7 +76,7 @@ def test_plan_text_is_decomposed_extracted_and_priced(modelled: Server, standin:
 
 def test_a_call_that_could_pass_the_cap_is_never_sent(modelled: Server, standin: StandIn) -> None:
     standin.reset()
-    standin.script(completion(PLAN, (1200, 300)))
+    standin.script(completion(json.dumps(PLAN), (1200, 300)))
     body = modelled.predict(
         {
             "plan_text": "Read the top two stories",
