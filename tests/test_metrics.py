@@ -10,33 +10,19 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from tests.brains_standin import Reply, StandIn
+from tests.brains_standin import Reply, StandIn, completion
 from tests.conftest import Server, start_server, stop_server
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 ROWS = {"rows": [{"title": "Alpha launches"}]}
-COMPLETION = {
-    "id": "chatcmpl-1",
-    "object": "chat.completion",
-    "created": 1700000000,
-    "model": "stand-in-vl",
-    "choices": [
-        {
-            "index": 0,
-            "message": {"role": "assistant", "content": json.dumps(ROWS), "refusal": None},
-            "finish_reason": "stop",
-            "logprobs": None,
-        }
-    ],
-    "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100},
-}
+USAGE = (1000, 100)  # tokens in and out of each model call
 
 
 @pytest.fixture
 def model() -> Iterator[StandIn]:
     standin = StandIn()
-    standin.script(*[Reply(COMPLETION)] * 5)
+    standin.script(*[completion(json.dumps(ROWS), USAGE)] * 5)
     yield standin
     standin.close()
 
@@ -55,7 +41,7 @@ def server(tmp_path: Path, model: StandIn) -> Iterator[Server]:
         tmp_path / "home",
         MANTIS_ALLOW_PRIVATE_CALLBACKS="1",
         MANTIS_OPENAI_BASE_URL=f"{model.url}/v1",
-        MANTIS_OPENAI_MODEL="stand-in-vl",
+        MANTIS_OPENAI_MODEL="qwen3-vl",
         MANTIS_PRICE_INPUT_PER_MTOK="100",
         MANTIS_PRICE_OUTPUT_PER_MTOK="100",
     )
@@ -106,7 +92,7 @@ def test_counters_gauges_and_histogram_move_with_a_run(server: Server, receiver:
     assert moved("mantis_run_duration_seconds_count") == 2
     assert moved("mantis_run_duration_seconds_sum") >= 3
     assert moved("mantis_run_duration_seconds_bucket", le="1.0") <= 1  # the 3 s run is past it
-    spent = moved("mantis_model_cost_usd_total", provider="openai-compatible", model="stand-in-vl")
-    assert spent == pytest.approx((1000 + 100) * 100 / 1e6)
+    spent = moved("mantis_model_cost_usd_total", provider="openai-compatible", model="qwen3-vl")
+    assert spent == pytest.approx(sum(USAGE) * 100 / 1e6)
     assert moved("mantis_webhook_deliveries_total", outcome="delivered") == 1
     assert value(after, "mantis_runs_queued") == 0 and value(after, "mantis_runs_running") == 0

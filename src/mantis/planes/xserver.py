@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from mantis.planes.base import PlaneError
 from mantis.planes.subproc import run, stop
+from mantis.processes import pid_alive
 
 FIRST_DISPLAY = 90
 LAST_DISPLAY = 999
@@ -30,14 +30,6 @@ def _lock_owner(number: int) -> int | None:
     except (OSError, ValueError):
         return None
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
 
 
@@ -45,7 +37,7 @@ def _taken(number: int) -> bool:
     """A live lock or a socket without one (a server started with -displayfd writes no lock)."""
     owner = _lock_owner(number)
     if owner is not None:
-        return _alive(owner)
+        return pid_alive(owner)
     return _socket(number).exists()
 
 

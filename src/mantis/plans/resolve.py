@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
 
@@ -60,9 +60,6 @@ class PlanInvalid(Exception):
         self.errors = errors
 
 
-_STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
-
-
 def library_path(library: Path, relative: str) -> Path:
     """The file a plan path names, refused when it is absolute, climbs out, or links out."""
     candidate = Path(relative)
@@ -85,7 +82,7 @@ def load_json(path: Path) -> Any:
 
 
 def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
-    plan = MicroPlan(steps=_steps(document)) if isinstance(document, list) else _validate(MicroPlan, document)
+    plan = _validate(MicroPlan, {"steps": document} if isinstance(document, list) else document)
     return ResolvedPlan(
         kind="micro",
         source=source,
@@ -98,7 +95,8 @@ def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
 
 def resolve_suite(document: Any, kind: PlanKind, source: str | None = None) -> ResolvedPlan:
     if isinstance(document, list):
-        return ResolvedPlan(kind=kind, source=source, tasks=[ResolvedTask(steps=_steps(document))])
+        steps = _validate(MicroPlan, {"steps": document}).steps
+        return ResolvedPlan(kind=kind, source=source, tasks=[ResolvedTask(steps=steps)])
     suite = _validate(TaskSuite, document)
     tasks = [
         ResolvedTask(
@@ -111,13 +109,6 @@ def resolve_suite(document: Any, kind: PlanKind, source: str | None = None) -> R
 
 def resolve_text(text: str) -> ResolvedPlan:
     return ResolvedPlan(kind="plan_text", tasks=[ResolvedTask(intent=text)])
-
-
-def _steps(document: list[Any]) -> list[Step]:
-    try:
-        return _STEPS.validate_python(document)
-    except ValidationError as exc:
-        raise PlanInvalid(plan_errors(exc, prefix="steps")) from exc
 
 
 def _validate(model: type[MicroPlan] | type[TaskSuite], document: Any) -> Any:

@@ -12,6 +12,7 @@ import secrets
 import socket
 from datetime import datetime, timedelta
 
+from mantis.processes import pid_alive
 from mantis.store.runs import Claim
 
 LEASE = timedelta(seconds=60)
@@ -33,7 +34,7 @@ def is_lost(claim: Claim, now: datetime) -> bool:
         return False
     if pid == os.getpid():
         return boot != BOOT
-    return not _alive(pid)
+    return not pid_alive(pid)
 
 
 def _parse(worker_id: str | None) -> tuple[str, int | None, str]:
@@ -42,12 +43,4 @@ def _parse(worker_id: str | None) -> tuple[str, int | None, str]:
     pid, _, boot = rest.partition(":")
     return host, int(pid) if pid.isdigit() else None, boot
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
