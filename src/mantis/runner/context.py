@@ -43,6 +43,7 @@ class StepResult:
     task_id: str | None = None
     screenshot: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    started_s: float = 0.0  # seconds since the run began, to place the step in the recording
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class RunContext:
     meter: Meter = field(default_factory=lambda: Meter(cap_usd=0.0))
     allowed_domains: list[str] = field(default_factory=list)
     visited: dict[str, set[str]] = field(default_factory=dict)
+    session_started_s: float = 0.0
     started: float = field(default_factory=time.monotonic)
 
     def emit(

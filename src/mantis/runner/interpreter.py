@@ -151,7 +151,7 @@ async def _run_one(
     timeout_s = min(step.timeout_s or default, max(ctx.remaining_s(), 0.1))
     ctx.emit("step.started", step.intent or step.type, step_index=pc, type=step.type, task_id=task_id)
     began = time.monotonic()
-    result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id)
+    result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id, started_s=ctx.elapsed())
     try:
         try:
             result.message = await asyncio.wait_for(

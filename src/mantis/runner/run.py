@@ -22,6 +22,7 @@ from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.interpreter import execute
+from mantis.runner.recording import Caption, polish
 from mantis.runner.rows import leads, write_artifacts
 
 log = logging.getLogger("mantis.runner")
@@ -46,6 +47,8 @@ class RunOptions:
     locale: str | None = None
     timezone: str | None = None
     proxy: str | None = None
+    video_format: str = "mp4"
+    video_fps: int = 5
     viewer: Callable[[Session], AbstractAsyncContextManager[None]] | None = None  # live while the session is
 
 
@@ -88,6 +91,7 @@ async def execute_run(
             allowed_domains=tuple(ctx.allowed_domains),
         )
         session = await plane.open(config)
+        ctx.session_started_s = ctx.elapsed()
         async with contextlib.AsyncExitStack() as live:
             if options.viewer is not None:
                 await live.enter_async_context(options.viewer(session))
@@ -113,7 +117,7 @@ async def execute_run(
     finally:
         if session is not None:
             with contextlib.suppress(Exception):
-                await asyncio.shield(_close(session, ctx))
+                await asyncio.shield(_close(session, ctx, options))
     return _conclude(ctx, outcome)
 
 
@@ -123,9 +127,33 @@ def write_plan(plan: ResolvedPlan, ctx: RunContext) -> None:
     (ctx.run_dir / "plan.json").write_text(plan.model_dump_json(indent=2, exclude_none=True) + "\n")
 
 
-async def _close(session: Session, ctx: RunContext) -> None:
+async def _close(session: Session, ctx: RunContext, options: RunOptions) -> None:
     for recording in await session.close():
         ctx.emit("recording.saved", f"saved {recording.name}", file=recording.name)
+        polished = await polish(
+            recording, captions(ctx), ctx.run_dir / f"recording.{options.video_format}", options.video_fps
+        )
+        if polished is not None:
+            ctx.emit("recording.saved", f"saved {polished.name} (captioned)", file=polished.name)
+
+
+def captions(ctx: RunContext) -> list[Caption]:
+    """One caption a step, timed from when the session (and so the recording) began."""
+    out = []
+    for result in ctx.trace:
+        if result.status == "branch":
+            continue
+        start = max(result.started_s - ctx.session_started_s, 0.0)
+        label = result.intent or result.message
+        mark = "" if result.status == "succeeded" else f" [{result.status}]"
+        out.append(
+            Caption(
+                start,
+                start + result.duration_ms / 1000,
+                f"{result.index}. {result.type}: {label}{mark}"[:100],
+            )
+        )
+    return out
 
 
 def _conclude(ctx: RunContext, outcome: Outcome) -> Outcome:

@@ -102,6 +102,8 @@ async def run_job(run: Run, services: Services) -> Outcome:
             locale=effective.get("locale"),
             timezone=effective.get("timezone"),
             proxy=proxy,
+            video_format=str(run.payload.get("video_format") or "mp4"),
+            video_fps=int(run.payload.get("video_fps") or 5),
             viewer=partial(services.viewers.live, run.id, on_open=partial(write_status, services, run.id))
             if run.payload.get("live_viewer")
             else None,
