@@ -104,7 +104,8 @@ def start_server(home: Path, **env: str) -> Server:
                 break
         except httpx.TransportError:
             time.sleep(0.1)
-    token = (home / "local-token").read_text().strip()
+    token_file = home / "local-token"  # absent when a tenants file declared the tenants
+    token = token_file.read_text().strip() if token_file.exists() else ""
     return Server(url, token, home, process, dict(env))
 
 

@@ -312,3 +312,38 @@ def test_record_video_gives_raw_and_captioned_recordings(server: Server, site: s
         check=True,
     )
     assert probe.stdout.decode().strip() == "4/1"
+
+
+def test_scroll_and_go_back(server: Server, site: str) -> None:
+    plan = [
+        {"type": "navigate", "params": {"url": site}},
+        {"type": "scroll", "budget": 2},
+        {"type": "click", "params": {"label": "Doohickey"}},
+        {"type": "extract_url", "out_var": "product"},
+        {"type": "go_back"},
+        {"type": "extract_url", "out_var": "back"},
+    ]
+    body = run(server, plan)
+    assert body["status"] == "succeeded", body["summary"]
+    state = body["result"]["state_vars"]
+    assert state["product"] == f"{site}/p/3" and state["back"].rstrip("/") == site
+    assert body["result"]["steps"][1]["message"] == "scrolled 2"
+
+
+def test_an_intent_only_task_is_planned_offline_in_controlled_english(server: Server) -> None:
+    suite = {
+        "base_url": "/demo/",
+        "tasks": [
+            {
+                "task_id": "top",
+                "start_url": "news/",
+                "intent": "Extract title and points of the first 2 stories.",
+            }
+        ],
+    }
+    body = server.predict(
+        {"task_suite": suite, "compute_backend": "browser_use_plane", "detached": False}
+    ).json()
+    assert body["status"] == "succeeded", body["summary"]
+    assert len(body["result"]["rows"]) == 2 and all(r["title"] for r in body["result"]["rows"])
+    assert {s["task_id"] for s in body["result"]["steps"]} == {"top"}
