@@ -347,3 +347,17 @@ def test_an_intent_only_task_is_planned_offline_in_controlled_english(server: Se
     assert body["status"] == "succeeded", body["summary"]
     assert len(body["result"]["rows"]) == 2 and all(r["title"] for r in body["result"]["rows"])
     assert {s["task_id"] for s in body["result"]["steps"]} == {"top"}
+
+
+def test_the_event_stream_replays_the_log_and_ends_with_the_run(server: Server, site: str) -> None:
+    run_id = server.predict(
+        {"micro": [{"type": "navigate", "params": {"url": site}}], "compute_backend": "browser_use_plane"}
+    ).json()["run_id"]
+    with httpx.stream(
+        "GET", f"{server.url}/v1/runs/{run_id}/events", headers=server.headers(), timeout=60
+    ) as sse:
+        assert sse.headers["content-type"].startswith("text/event-stream")
+        kinds = [line.split(": ", 1)[1] for line in sse.iter_lines() if line.startswith("event: ")]
+    assert kinds[0] == "run.started" and kinds[-1] == "end" and "run.succeeded" in kinds
+    logged = [e["type"] for e in events(server, run_id)]
+    assert kinds[:-1] == logged[: len(kinds) - 1]

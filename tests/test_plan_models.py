@@ -137,3 +137,10 @@ def test_step_reference_is_fresh_and_covers_every_step_type() -> None:
     assert set(reference.STEP_DOCS) == set(get_args(StepType))
     committed = (REPO / "docs" / "reference" / "steps.md").read_text()
     assert committed == reference.render(), "run python -m mantis.plans.reference > docs/reference/steps.md"
+
+
+def test_an_unknown_recipe_is_an_invalid_plan() -> None:
+    with pytest.raises(resolve.PlanInvalid) as caught:
+        resolve.resolve_micro({"recipe": "no_such_recipe", "steps": [{"type": "wait"}]})
+    assert caught.value.errors[0]["path"] == "recipe"
+    assert "marketplace_listings" in caught.value.errors[0]["message"]

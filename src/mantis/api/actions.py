@@ -16,7 +16,7 @@ from mantis.api.submit import RUN_ID
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
-from mantis.store.views import aware, iso, status_view
+from mantis.store.views import aware, event_view, iso, status_view
 from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
@@ -112,17 +112,7 @@ async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[st
     events = await run_in_threadpool(services.runs.events, run.id, after, req.limit)
     return {
         "run_id": run.id,
-        "events": [
-            {
-                "ts": iso(e.ts),
-                "level": e.level,
-                "type": e.type,
-                "step_index": e.step_index,
-                "message": e.message,
-                "data": e.data,
-            }
-            for e in events
-        ],
+        "events": [event_view(e) for e in events],
         "next_cursor": str(events[-1].id if events else after),
     }
 

@@ -26,7 +26,7 @@ from mantis.plans.schema import plan_schema
 from mantis.services import Services
 from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
-from mantis.store.views import iso, status_view
+from mantis.store.views import event_view, status_view
 
 POLL_S = 0.25
 
@@ -147,22 +147,15 @@ async def run_events(
         while True:
             events = await run_in_threadpool(services.runs.events, run.id, after, 500)
             for e in events:
-                data = {
-                    "ts": iso(e.ts),
-                    "level": e.level,
-                    "type": e.type,
-                    "step_index": e.step_index,
-                    "message": e.message,
-                    "data": e.data,
-                }
-                yield f"id: {e.id}\nevent: {e.type}\ndata: {json.dumps(data, default=str)}\n\n"
+                yield f"id: {e.id}\nevent: {e.type}\ndata: {json.dumps(event_view(e), default=str)}\n\n"
                 after = e.id
+            if events:
+                continue
             current = await run_in_threadpool(services.runs.get, run.id)
-            if not events and (current is None or current.status in FINAL):
+            if current is None or current.status in FINAL:
                 yield "event: end\ndata: {}\n\n"
                 return
-            if not events:
-                await asyncio.sleep(POLL_S)
+            await asyncio.sleep(POLL_S)
 
     return StreamingResponse(stream(), media_type="text/event-stream")
 

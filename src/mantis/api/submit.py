@@ -19,7 +19,6 @@ from mantis.config import Settings
 from mantis.plans import resolve
 from mantis.plans.allowlist import hosts_off_list
 from mantis.plans.resolve import ResolvedPlan
-from mantis.recipes.registry import RECIPES, recipe
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.views import aware, iso
@@ -126,14 +125,6 @@ async def submit(
         if earlier is not None:
             await run_in_threadpool(services.runs.release_idempotency_key, earlier.id)
     plan = resolve_plan(sub, settings)
-    if plan.recipe is not None and recipe(plan.recipe) is None:
-        known = ", ".join(sorted(RECIPES))
-        raise ApiError(
-            400,
-            "invalid_plan",
-            "the plan names an unknown recipe",
-            [{"path": "recipe", "message": f"unknown recipe {plan.recipe!r}; known: {known}"}],
-        )
     if plan.step_count() > settings.caps.max_steps_per_plan:
         raise ApiError(
             400,

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
+from mantis.recipes.registry import RECIPES, recipe
 
 PlanKind = Literal["micro", "task_file", "task_suite", "plan_text"]
 
@@ -83,6 +84,9 @@ def load_json(path: Path) -> Any:
 
 def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
     plan = _validate(MicroPlan, {"steps": document} if isinstance(document, list) else document)
+    if plan.recipe is not None and recipe(plan.recipe) is None:
+        message = f"unknown recipe {plan.recipe!r}; known: {', '.join(sorted(RECIPES))}"
+        raise PlanInvalid([{"path": "recipe", "message": message}])
     return ResolvedPlan(
         kind="micro",
         source=source,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mantis.plans.models import ExtractSpec
+from mantis.runner.files import write_json
 
 # The seed's _UNKNOWN_PLACEHOLDERS: values that count as empty, compared case- and space-insensitively.
 UNKNOWN_PLACEHOLDERS = frozenset(
@@ -76,7 +76,7 @@ def leads(rows: Iterable[Row]) -> list[str]:
 def write_artifacts(run_dir: Path, rows: Sequence[Row]) -> list[str]:
     """Writes every row artifact and returns the file names written, so all of them always agree."""
     written = ["extracted_rows.json", "extracted_rows.csv", "leads.csv"]
-    _write_json(run_dir / "extracted_rows.json", [row.as_json() for row in rows])
+    write_json(run_dir / "extracted_rows.json", [row.as_json() for row in rows])
     columns = _union_columns(rows)
     _write_csv(
         run_dir / "extracted_rows.csv", [*columns, "_viable", "_rejection"], [_csv_row(r) for r in rows]
@@ -125,7 +125,3 @@ def _write_csv(path: Path, columns: list[str], records: list[dict[str, Any]]) ->
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(records)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mantis.brains.base import Brain
@@ -21,6 +19,7 @@ from mantis.plans.models import DOM_ONLY_STEPS
 from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
 from mantis.runner.context import Deps, RunContext, StepFailure
+from mantis.runner.files import write_json
 from mantis.runner.interpreter import execute
 from mantis.runner.recording import Caption, polish
 from mantis.runner.rows import leads, write_artifacts
@@ -118,7 +117,7 @@ async def execute_run(
         if session is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(_close(session, ctx, options))
-    return _conclude(ctx, outcome)
+    return conclude_run(ctx, outcome)
 
 
 def write_plan(plan: ResolvedPlan, ctx: RunContext) -> None:
@@ -156,7 +155,8 @@ def captions(ctx: RunContext) -> list[Caption]:
     return out
 
 
-def _conclude(ctx: RunContext, outcome: Outcome) -> Outcome:
+def conclude_run(ctx: RunContext, outcome: Outcome) -> Outcome:
+    """Every run ends here, however early: rows, summary, result.json and the final event agree."""
     outcome.rows = len(ctx.rows)
     outcome.viable = sum(row.viable for row in ctx.rows)
     outcome.cost_usd = ctx.cost_usd
@@ -204,10 +204,4 @@ def write_result(ctx: RunContext, outcome: Outcome) -> None:
         else None,
         "result": result_body(ctx, outcome),
     }
-    _write(ctx.run_dir / "result.json", body)
-
-
-def _write(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_json(ctx.run_dir / "result.json", body)

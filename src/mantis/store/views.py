@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mantis.store.models import Run
+from mantis.store.models import Run, RunEvent
 
 
 def aware(moment: datetime) -> datetime:
@@ -54,3 +54,15 @@ def _default_summary(run: Run) -> str:
     if run.status == "running":
         return f"Running: step {run.step_index + 1} of {run.steps_total}"
     return run.status.capitalize()
+
+
+def event_view(event: RunEvent) -> dict[str, Any]:
+    """One line of a run's log as `logs` and the event stream give it."""
+    return {
+        "ts": iso(event.ts),
+        "level": event.level,
+        "type": event.type,
+        "step_index": event.step_index,
+        "message": event.message,
+        "data": event.data,
+    }

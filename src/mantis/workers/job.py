@@ -16,7 +16,8 @@ from mantis.brains.registry import brain_for
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner.context import Event, Limits, RunContext
-from mantis.runner.run import Outcome, RunOptions, execute_run, write_plan
+from mantis.runner.files import write_json
+from mantis.runner.run import Outcome, RunOptions, conclude_run, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.models import Run, RunEvent
 from mantis.store.runs import now
@@ -93,8 +94,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
         proxy = run_proxy(services.settings.proxy, *geo)
     except (PlaneUnavailable, PlanningError, ProxyUnavailable) as exc:
         code = "plane_unavailable" if isinstance(exc, PlaneUnavailable) else exc.code
-        ctx.emit("run.failed", str(exc), level="error", error_code=code)
-        outcome = Outcome("failed", f"Failed ({code}): {exc}", code, str(exc))
+        outcome = conclude_run(ctx, Outcome("failed", "", code, str(exc)))
     else:
         options = RunOptions(
             viewport=tuple(effective.get("viewport") or (1280, 800)),
@@ -160,7 +160,4 @@ def write_status(services: Services, run_id: str) -> None:
         return
     path = services.settings.runs_dir / run_id / "status.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    view = status_view(run, services.viewers.url(run_id))
-    tmp.write_text(json.dumps(view, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, status_view(run, services.viewers.url(run_id)))
