@@ -105,3 +105,24 @@ def completion(content: str, usage: tuple[int, int] | None = (900, 40)) -> Reply
     if usage:
         body["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
     return Reply(body)
+
+
+def message(*content: dict[str, Any], usage: tuple[int, int] = (1200, 80), stop: str = "tool_use") -> Reply:
+    """A Messages API answer in Anthropic's wire format."""
+    return Reply(
+        {
+            "id": "msg_01",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-6",
+            "content": list(content),
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
+        }
+    )
+
+
+def tool_use(name: str, data: dict[str, Any], toolset: str | None = None) -> dict[str, Any]:
+    block = {"type": "tool_use", "id": "toolu_01", "name": name, "input": data}
+    return block | ({"toolset_name": toolset} if toolset else {})

@@ -20,6 +20,8 @@ import pytest
 from psycopg import sql
 from tests.pages_server import serve_pages
 
+from brains_standin import StandIn
+
 REPO = Path(__file__).resolve().parent.parent
 # An administrative connection that may create databases; each PostgreSQL server gets a fresh one.
 POSTGRES = os.environ.get("MANTIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -161,6 +163,14 @@ def fresh_env(backend: str) -> Iterator[dict[str, str]]:
     """A database on the module's backend for one test (restarts, several servers)."""
     with database(backend) as env:
         yield env
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[StandIn]:
+    """A model provider's stand-in on 127.0.0.1 (tests/brains_standin.py), one per test module."""
+    server = StandIn()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote_plus
 
 SHOP = """<!doctype html><html><head><title>Gadget shop</title></head><body>
 <div id="promo" role="dialog" aria-label="Newsletter"><p>Join our newsletter for deals</p>
@@ -31,6 +33,13 @@ SHOP = """<!doctype html><html><head><title>Gadget shop</title></head><body>
 PRODUCT = """<!doctype html><html><body><main><h1>{name}</h1>
 <dl><dt>Price</dt><dd>${price}</dd><dt>Vendor</dt><dd>{vendor}</dd></dl></main></body></html>"""
 
+# Controls at known places, for agent models that aim at pixels.
+SIGN_UP = """<!doctype html><html><head><title>Sign up</title><style>body{margin:0}
+#name{position:absolute;left:100px;top:100px;width:300px;height:40px;font-size:20px}
+#go{position:absolute;left:100px;top:200px;width:300px;height:60px;font-size:20px}</style></head><body>
+<form action="/welcome"><input id="name" name="name" aria-label="Name">
+<button id="go">Sign up</button></form></body></html>"""
+
 PRODUCTS = {
     "1": ("Widget Pro", 19, "Acme Outlet"),
     "2": ("Gizmo Max", 35, "Bob's Dealership"),
@@ -47,6 +56,11 @@ class Pages(BaseHTTPRequestHandler):
         elif path.startswith("/p/") and path[3:] in PRODUCTS:
             name, price, vendor = PRODUCTS[path[3:]]
             body = PRODUCT.format(name=name, price=price, vendor=vendor)
+        elif path == "/sign-up":
+            body = SIGN_UP
+        elif path == "/welcome":
+            name = unquote_plus(self.path.split("name=")[-1])
+            body = f"<html><body style='font-size:40px'><h1>Welcome, {html.escape(name)}</h1></body></html>"
         elif path == "/search":
             body = f"<html><body><h1>Results for {self.path.split('q=')[-1]}</h1></body></html>"
         else:

@@ -6,21 +6,20 @@ import base64
 import io
 import json
 import time
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 import pytest
 from PIL import Image as PILImage
 
-from brains_standin import Reply, StandIn
-from mantis.brains.base import GroundingError, PlanningError
+from brains_standin import Reply, StandIn, message, tool_use
+from mantis.brains.base import GroundingError, Move, PlanningError
 from mantis.brains.calls import ModelCallError
 from mantis.brains.claude import ClaudeBrain
 from mantis.brains.cost import CostCapReached, Meter
 from mantis.brains.pricing import Price
 from mantis.brains.settings import Endpoint
-from mantis.planes.base import Element, Observation
+from mantis.planes.base import Action, Element, Observation
 from mantis.plans.models import ExtractSpec
 
 PRICE = Price(3.0, 15.0)
@@ -42,13 +41,6 @@ PAGE = Observation(
 )
 
 
-@pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    server = StandIn()
-    yield server
-    server.close()
-
-
 @pytest.fixture(autouse=True)
 def _fresh(standin: StandIn) -> None:
     standin.reset()
@@ -61,26 +53,6 @@ def brain(
     return ClaudeBrain(
         Endpoint(standin.url, "test-key", model, **options), PRICE, meter or Meter(cap_usd=5.0)
     )
-
-
-def message(*content: dict[str, Any], usage: tuple[int, int] = (1200, 80), stop: str = "tool_use") -> Reply:
-    return Reply(
-        {
-            "id": "msg_01",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-sonnet-4-6",
-            "content": list(content),
-            "stop_reason": stop,
-            "stop_sequence": None,
-            "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
-        }
-    )
-
-
-def tool_use(name: str, data: dict[str, Any], toolset: str | None = None) -> dict[str, Any]:
-    block = {"type": "tool_use", "id": "toolu_01", "name": name, "input": data}
-    return block | ({"toolset_name": toolset} if toolset else {})
 
 
 def text(said: str) -> dict[str, Any]:
@@ -387,6 +359,77 @@ async def test_screen_grounding_checks_the_action(
     seen = Observation(url="https://x.example/", screenshot=png(1280, 800))
     with pytest.raises(GroundingError, match=reason):
         await brain(standin).ground("Search", seen, "click")
+
+
+def computer(name: str, **data: Any) -> dict[str, Any]:
+    return tool_use(name, data, toolset="computer")
+
+
+@pytest.mark.parametrize(
+    ("answer", "move"),
+    [
+        (computer("left_click", coordinate=[640, 360]), Move("act", Action("click", point=(960, 540)))),
+        (computer("mouse_move", coordinate=[10, 10]), Move("act", Action("hover", point=(15, 15)))),
+        (computer("type", text="Zoë"), Move("act", Action("type", text="Zoë"))),
+        (computer("key", text="ctrl+Return"), Move("act", Action("press", key="Control+Enter"))),
+        (computer("key", text="Page_Down"), Move("act", Action("press", key="PageDown"))),
+        (computer("key", text="ctrl+a"), Move("act", Action("press", key="Control+a"))),
+        (
+            computer("scroll", scroll_direction="up", scroll_amount=10),
+            Move("act", Action("scroll", amount=-2)),
+        ),
+        (
+            computer("scroll", scroll_direction="down", scroll_amount=3, coordinate=[100, 100]),
+            Move("act", Action("scroll", point=(150, 150), amount=1)),
+        ),
+        (computer("wait", duration=60), Move("wait", seconds=10.0)),
+        (computer("screenshot"), Move("wait", seconds=0.0)),
+        (tool_use("navigate", {"url": "https://x.example/b"}), Move("navigate", url="https://x.example/b")),
+        (tool_use("go_back", {}), Move("back")),
+        (
+            tool_use("finish", {"success": False, "answer": "No such form"}),
+            Move("done", success=False, said="No such form"),
+        ),
+        (text("All done."), Move("done", said="All done.")),
+    ],
+)
+async def test_a_move_comes_back_in_the_planes_terms(
+    standin: StandIn, answer: dict[str, Any], move: Move
+) -> None:
+    standin.script(message(answer))
+    seen = Observation(url="https://x.example/", screenshot=png(1920, 1200))
+    got = await brain(standin).next_move("Sign up", seen, ["click at (1, 2): succeeded, now at x"])
+    assert got == move
+    body = standin.requests[0].body
+    toolset, *ours = body["tools"]
+    enabled = {name for name, config in toolset["configs"].items() if config["enabled"]}
+    assert enabled == {"left_click", "mouse_move", "type", "key", "scroll", "wait", "screenshot"}
+    assert [tool["name"] for tool in ours] == ["navigate", "go_back", "finish"]
+    assert body["tool_choice"] == {"type": "any"} and "untrusted data" in body["system"]
+    [image] = [block for block in body["messages"][0]["content"] if block["type"] == "image"]
+    assert image_size(image) == (1280, 800)
+    assert "1. click at (1, 2): succeeded" in body["messages"][0]["content"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (computer("left_click", coordinate=[1300, 10]), "outside"),
+        (computer("right_click", coordinate=[10, 10]), "does not do"),
+        (computer("scroll", scroll_direction="left"), "only up and down"),
+        (computer("key", text="hyper+x"), "not a key chord"),
+        (computer("type", text=""), "no text"),
+        (tool_use("navigate", {"url": "file:///etc/passwd"}), "not an http"),
+        (tool_use("run_shell", {"cmd": "ls"}), "not one of its tools"),
+    ],
+)
+async def test_a_move_is_checked_before_it_runs(
+    standin: StandIn, answer: dict[str, Any], reason: str
+) -> None:
+    standin.script(message(answer))
+    seen = Observation(url="https://x.example/", screenshot=png(1280, 800))
+    with pytest.raises(GroundingError, match=reason):
+        await brain(standin).next_move("Sign up", seen, [])
 
 
 async def test_detect_visible_is_a_small_yes_no_call(standin: StandIn) -> None:

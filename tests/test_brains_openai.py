@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import time
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,13 +37,6 @@ PAGE = Observation(
     url="https://boats.example/", title="Boats", text="Sea Ray 2019 — $41,000 — private seller"
 )
 ROWS = {"rows": [{"title": "Sea Ray 2019", "price": 41000, "private": True}]}
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    server = StandIn()
-    yield server
-    server.close()
 
 
 @pytest.fixture(autouse=True)

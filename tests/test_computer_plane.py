@@ -208,6 +208,8 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
         await session.act(Action("scroll", amount=3), 10)
         await site.report("scroll", lambda r: r["y"] >= 1700)  # 3 steps of 600 px
         assert "Deep section reached" in ((await session.observe()).text or "")
+        await session.act(Action("scroll", amount=-1), 10)  # up, as an agent model may ask
+        await site.report("scroll", lambda r: 1000 <= r["y"] <= 1300)
 
         await session.navigate(site.url + "/?top", 15)  # not "/": a reload would keep the scroll position
         link = ground_on_screen("Go to second page", await session.observe(), "click")

@@ -30,13 +30,6 @@ ROWS = {"rows": [{"rank": 1, "title": "First story"}, {"rank": 2, "title": "Seco
 
 
 @pytest.fixture(scope="module")
-def standin() -> Iterator[StandIn]:
-    server = StandIn()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def modelled(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(
         tmp_path_factory.mktemp("modelled"),

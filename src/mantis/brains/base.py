@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from mantis.planes.base import ActionKind, Element, Observation
+from mantis.planes.base import Action, ActionKind, Element, Observation
 from mantis.plans.models import ExtractSpec, Step
 
 
@@ -22,8 +23,32 @@ class Grounding:
     score: float = 1.0
 
 
+@dataclass(frozen=True)
+class Move:
+    """One move of an agent loop: an action on the page, a navigation, a pause, or the end of the task
+    (`success` says whether it was done); `said` is what the model wrote beside it."""
+
+    kind: Literal["act", "navigate", "back", "wait", "done"]
+    action: Action | None = None
+    url: str = ""
+    seconds: float = 0.0
+    success: bool = True
+    said: str = ""
+
+
+class Driver(Protocol):
+    """A brain that can drive an intent-only task one move at a time, seeing the screen after each."""
+
+    async def next_move(self, goal: str, observation: Observation, history: Sequence[str]) -> Move: ...
+
+
 class Brain(Protocol):
     name: str
+
+    @property
+    def driver(self) -> Driver | None:
+        """What drives intent-only tasks; None: they are decomposed into steps up front instead."""
+        ...
 
     async def ground(self, target: str, observation: Observation, action: ActionKind) -> Grounding: ...
 

@@ -3,18 +3,36 @@ from the plan models, and every call is metered, cached and retried by the SDK o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 import anthropic
 from anthropic import AsyncAnthropic
 from anthropic.types import ComputerToolsetConfigsParam, ContentBlock, Message
 
-from mantis.brains.base import Grounding, GroundingError
+from mantis.brains.base import Driver, Grounding, GroundingError, Move
 from mantis.brains.calls import Image, Ledger, ModelCallError, Usage
 from mantis.brains.cost import Meter
 from mantis.brains.grounding import on_screen, pick, point_member, prepare
+from mantis.brains.moves import (
+    FINISH_SCHEMA,
+    GO_BACK_SCHEMA,
+    MEMBERS,
+    NAVIGATE_SCHEMA,
+    computer_move,
+    tool_move,
+)
 from mantis.brains.pricing import Price
-from mantis.brains.prompts import PLAN_SYSTEM, SYSTEM, choice_prompt, extract_task, page_parts, visible_task
+from mantis.brains.prompts import (
+    AGENT_SYSTEM,
+    PLAN_SYSTEM,
+    SYSTEM,
+    agent_task,
+    choice_prompt,
+    extract_task,
+    page_parts,
+    visible_task,
+)
 from mantis.brains.schemas import (
     VISIBLE_SCHEMA,
     choice_schema,
@@ -29,7 +47,7 @@ from mantis.brains.settings import Endpoint
 from mantis.planes.base import ActionKind, Observation
 from mantis.plans.models import ExtractSpec, Step
 
-MAX_TOKENS = {"extract": 8192, "plan": 8192, "ground": 2048, "detect_visible": 1024}
+MAX_TOKENS = {"extract": 8192, "plan": 8192, "ground": 2048, "detect_visible": 1024, "move": 2048}
 COMPUTER_TOOLSET = "computer_toolset_20260801"
 _MEMBERS = sorted(ComputerToolsetConfigsParam.__optional_keys__)
 # These answer a forced `tool_choice` with a 400; any other model that does is learned from that 400.
@@ -54,6 +72,10 @@ class ClaudeBrain:
             max_retries=endpoint.max_retries,
         )
         self._ledger: Ledger[Message] = Ledger(meter, "anthropic", self.model, price, _usage)
+
+    @property
+    def driver(self) -> Driver:
+        return self
 
     async def extract(self, spec: ExtractSpec, observation: Observation, intent: str) -> list[dict[str, Any]]:
         tool = _tool(
@@ -96,11 +118,7 @@ class ClaudeBrain:
             f"screenshot: call {member} with its coordinate in the screenshot's pixels. If it is not on "
             "the screen, call no tool and answer NOT_FOUND."
         )
-        toolset = {
-            "type": COMPUTER_TOOLSET,
-            "configs": {name: {"enabled": name == member} for name in _MEMBERS},
-        }
-        request = self._request("ground", [_text(task), _image(shot.image)], toolset, SYSTEM)
+        request = self._request("ground", [_text(task), _image(shot.image)], [_toolset({member})], SYSTEM)
         message = await self._send("ground", request, [shot.image])
         for block in _content(message):
             if block.type == "tool_use":
@@ -115,6 +133,30 @@ class ClaudeBrain:
                 return Grounding(point=on_screen(shot, x, y))
         raise GroundingError(f"{target!r} is not on the screen (the model said: {_said(message)[:200]})")
 
+    async def next_move(self, goal: str, observation: Observation, history: Sequence[str]) -> Move:
+        """One turn of the agent loop, stateless: the task, the moves so far as text, and one screenshot,
+        so a long task costs the same per turn as a short one."""
+        if observation.screenshot is None:
+            raise GroundingError("no screenshot to choose a move on")
+        shot = prepare(observation.screenshot)
+        task = agent_task(goal, observation.url, history, shot.image.width, shot.image.height)
+        tools = [
+            _toolset(MEMBERS),
+            _tool("navigate", "Open a URL in the current tab.", NAVIGATE_SCHEMA),
+            _tool("go_back", "Go back to the previous page.", GO_BACK_SCHEMA),
+            _tool("finish", "End the task: done (success true) or impossible (false).", FINISH_SCHEMA),
+        ]
+        request = self._request("move", [_text(task), _image(shot.image)], tools, AGENT_SYSTEM)
+        message = await self._send("move", request, [shot.image])
+        said = _said(message)
+        for block in _content(message):
+            if block.type == "tool_use":
+                data = block.input if isinstance(block.input, dict) else {}
+                if block.toolset_name == "computer":
+                    return computer_move(block.name, data, shot, said)
+                return tool_move(block.name, data, said)
+        return Move("done", said=said)  # a turn with no tool call is the model's last word
+
     async def _answer(
         self,
         purpose: str,
@@ -126,7 +168,7 @@ class ClaudeBrain:
         lenient: bool = False,
     ) -> Any:
         """The input of the tool call the model answers with; JSON in its text is accepted in its place."""
-        message = await self._send(purpose, self._request(purpose, content, tool, system), images or [])
+        message = await self._send(purpose, self._request(purpose, content, [tool], system), images or [])
         for block in _content(message):
             if block.type == "tool_use" and block.name == tool["name"]:
                 return block.input
@@ -138,24 +180,26 @@ class ClaudeBrain:
         raise ModelCallError(f"the model did not call {tool['name']} ({why})", code="model_invalid_output")
 
     def _request(
-        self, purpose: str, content: list[dict[str, Any]], tool: dict[str, Any], system: str
+        self, purpose: str, content: list[dict[str, Any]], tools: list[dict[str, Any]], system: str
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
             "max_tokens": MAX_TOKENS[purpose],
             "system": system,
             "messages": [{"role": "user", "content": content}],
-            "tools": [tool],
-            "tool_choice": self._choice(tool),
+            "tools": tools,
+            "tool_choice": self._choice(tools),
         }
         if self._effort:
             request["output_config"] = {"effort": self._effort}
         return request
 
-    def _choice(self, tool: dict[str, Any]) -> dict[str, str]:
+    def _choice(self, tools: list[dict[str, Any]]) -> dict[str, str]:
         if not self._forcing:
             return {"type": "auto"}
-        return {"type": "tool", "name": tool["name"]} if "name" in tool else {"type": "any"}
+        if len(tools) == 1 and "name" in tools[0]:
+            return {"type": "tool", "name": tools[0]["name"]}
+        return {"type": "any"}
 
     async def _send(self, purpose: str, request: dict[str, Any], images: list[Image]) -> Message:
         """Sends a request; a 400 refusing forced tool use or `effort` drops it for this model and resends."""
@@ -202,6 +246,11 @@ def _content(message: Message) -> list[ContentBlock]:
 
 def _said(message: Message) -> str:
     return "".join(block.text for block in _content(message) if block.type == "text")
+
+
+def _toolset(enabled: set[str] | frozenset[str]) -> dict[str, Any]:
+    """The computer tool with only the members a call may use."""
+    return {"type": COMPUTER_TOOLSET, "configs": {name: {"enabled": name in enabled} for name in _MEMBERS}}
 
 
 def _tool(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:

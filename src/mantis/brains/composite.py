@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mantis.brains.base import Brain, Grounding
+from mantis.brains.base import Brain, Driver, Grounding
 from mantis.brains.openai_compatible import OpenAICompatibleBrain
 from mantis.planes.base import ActionKind, Observation
 from mantis.plans.models import ExtractSpec, Step
@@ -19,6 +19,10 @@ class CompositeBrain:
         self.grounder = grounder
         self.reader = reader
         self.notes = notes
+
+    @property
+    def driver(self) -> Driver | None:
+        return self.reader.driver
 
     async def ground(self, target: str, observation: Observation, action: ActionKind) -> Grounding:
         return await self.grounder.ground(target, observation, action)

@@ -42,6 +42,7 @@ class OpenAICompatibleBrain:
     answers points in (see `grounding.to_image_pixels`)."""
 
     name = "openai-compatible"
+    driver = None  # no computer-use protocol to drive with: intent-only tasks are decomposed
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 DOM_AWARE = "dom_aware"
 
-ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover"]
+ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover", "type"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class Observation:
 
 @dataclass(frozen=True)
 class Action:
-    """One thing to do on the page; `ref` targets an element, `point` a screen position."""
+    """One thing to do on the page; `ref` targets an element, `point` a screen position. A negative
+    scroll `amount` scrolls up; `type` types into whatever has the focus."""
 
     kind: ActionKind
     ref: str | None = None

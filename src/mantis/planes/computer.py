@@ -260,7 +260,9 @@ class ComputerSession:
                 await keys.click(x, y)
             await keys.key(action.key)
         elif action.kind == "scroll":
-            await keys.scroll(x, y, max(action.amount, 1) * WHEEL_CLICKS_PER_SCROLL)
+            await keys.scroll(x, y, (action.amount or 1) * WHEEL_CLICKS_PER_SCROLL)
+        elif action.kind == "type":
+            await keys.type_text(action.text)
         await self._settle(deadline, page, PASTE_CHANGE_S)
 
     def _to_screen(self, point: tuple[int, int] | None) -> tuple[int, int]:

@@ -214,16 +214,22 @@ class DomSession:
         timeout = timeout_s * 1000
         try:
             if action.kind == "scroll":
-                for _ in range(max(action.amount, 1)):
-                    await page.mouse.wheel(0, SCROLL_PIXELS)
+                if action.point is not None:
+                    await page.mouse.move(*action.point)
+                for _ in range(abs(action.amount) or 1):
+                    await page.mouse.wheel(0, SCROLL_PIXELS if action.amount >= 0 else -SCROLL_PIXELS)
                     await page.wait_for_timeout(100)
+            elif action.kind == "type":
+                await page.keyboard.type(action.text)
             elif action.kind == "press":
                 if target is not None:
                     await target.press(action.key, timeout=timeout)
                 else:
                     await page.keyboard.press(action.key)
+            elif target is None and action.point is not None:
+                await self._at_point(action.kind, action.point, action.text)
             elif target is None:
-                raise PlaneError(f"{action.kind} needs a target element on this plane")
+                raise PlaneError(f"{action.kind} needs a target element or a point on this plane")
             elif action.kind == "click":
                 await target.click(timeout=timeout)
             elif action.kind == "hover":
@@ -238,6 +244,20 @@ class DomSession:
             raise PlaneError(f"{action.kind} failed: {_first_line(exc)}") from exc
         await page.wait_for_timeout(50)
         self._raise_blocked()
+
+    async def _at_point(self, kind: str, point: tuple[int, int], text: str) -> None:
+        """What an agent model aims at pixels: the mouse goes where the computer plane's would."""
+        mouse, keyboard = self._page.mouse, self._page.keyboard
+        if kind == "hover":
+            await mouse.move(*point)
+            return
+        if kind == "select":
+            raise PlaneError("select needs a target element on this plane")
+        await mouse.click(*point)
+        if kind == "fill":
+            await keyboard.press("ControlOrMeta+a")
+            await keyboard.press("Backspace")
+            await keyboard.type(text)
 
     async def wait(self, seconds: float) -> None:
         await self._page.wait_for_timeout(seconds * 1000)

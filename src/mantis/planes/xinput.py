@@ -12,7 +12,7 @@ from mantis.planes.base import PlaneError
 from mantis.planes.subproc import run
 
 TOOL_TIMEOUT_S = 10.0
-WHEEL_DOWN = "5"
+WHEEL_UP, WHEEL_DOWN = "4", "5"
 WHEEL_GAP_MS = "20"  # with no gap Chromium drops wheel clicks under load (800 px of 1800, measured)
 DOUBLE_CLICK_S = 0.6  # Chromium on X11 takes two clicks within 500 ms and a few pixels as a double click
 DOUBLE_CLICK_PX = 8
@@ -163,8 +163,11 @@ class XInput:
         await self._xdotool("key", "--delay", "0", keysyms(chord))
 
     async def scroll(self, x: int, y: int, clicks: int) -> None:
+        """Down for positive `clicks`, up for negative."""
+        button = WHEEL_DOWN if clicks >= 0 else WHEEL_UP
+        repeat = str(abs(clicks))
         await self._xdotool(
-            "mousemove", str(x), str(y), "click", "--repeat", str(clicks), "--delay", WHEEL_GAP_MS, WHEEL_DOWN
+            "mousemove", str(x), str(y), "click", "--repeat", repeat, "--delay", WHEEL_GAP_MS, button
         )
 
     async def type_text(self, text: str) -> None:

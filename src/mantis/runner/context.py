@@ -73,6 +73,7 @@ class Limits:
     max_time_minutes: float
     max_loop_iterations: int
     max_executed_steps: int
+    max_agent_moves: int  # an agent loop's moves: as many as a plan may have steps
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -6,13 +6,14 @@ import asyncio
 import time
 from typing import Any
 
-from mantis.brains.base import GroundingError, PlanningError
+from mantis.brains.base import Driver, GroundingError, PlanningError
 from mantis.brains.cost import CostCapReached
 from mantis.planes.base import Action, NavigationBlocked, PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
-from mantis.runner import actions, extraction, tabs
+from mantis.runner import actions, agent, extraction, tabs
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
+from mantis.runner.trace import finish, finish_with_screenshot
 
 DEFAULT_STEP_TIMEOUT_S = 30.0
 MODEL_STEP_TIMEOUT_S = 180.0  # a model call may take a minute, and retries after a 429 more
@@ -29,6 +30,9 @@ async def execute(plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
 async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
     base = ctx.absolute(plan.base_url) if plan.base_url else None
     steps = task.steps
+    if steps is None and plan.kind != "plan_text" and deps.brain.driver is not None:
+        await _drive(task, deps.brain.driver, ctx, deps, base)  # plan_text is decomposed, to be seen whole
+        return
     if steps is None:
         try:
             steps = await deps.brain.plan(task.intent)
@@ -43,9 +47,23 @@ async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, dep
             steps=[s.model_dump(exclude_defaults=True) for s in steps],
         )
     if task.start_url:
-        start = Step(type="navigate", intent=f"Open {task.start_url}", params={"url": task.start_url})
-        steps = [start, *steps]
+        steps = [_opening(task.start_url), *steps]
     await run_steps(steps, ctx, deps, task.task_id, task.extract, base)
+
+
+async def _drive(task: ResolvedTask, driver: Driver, ctx: RunContext, deps: Deps, base: str | None) -> None:
+    """The model drives from the start URL; the task's `extract` block, if any, is read where it ended."""
+    ctx.emit("agent.started", f"a model drives the task: {task.intent}", task_id=task.task_id)
+    if task.start_url:
+        await run_steps([_opening(task.start_url)], ctx, deps, task.task_id, None, base)
+    await agent.drive(task.intent, driver, ctx, deps, task.task_id)
+    if task.extract is not None:
+        final = Step(type="extract_data", intent=task.intent)
+        await run_steps([final], ctx, deps, task.task_id, task.extract, base)
+
+
+def _opening(url: str) -> Step:
+    return Step(type="navigate", intent=f"Open {url}", params={"url": url})
 
 
 async def run_steps(
@@ -167,14 +185,14 @@ async def _run_one(
     except StepFailure as exc:
         if exc.code in RUN_ENDING:
             result.status, result.message = "failed", str(exc)
-            _finish(ctx, result, began)
+            finish(ctx, result, began)
             raise
         await _fail(step, pc, ctx, deps, result, began, exc, exc.code)
         return
     except (GroundingError, PlaneError, TimeoutError) as exc:
         await _fail(step, pc, ctx, deps, result, began, exc, "step_failed")
         return
-    await _finish_with_screenshot(ctx, deps, result, began)
+    await finish_with_screenshot(ctx, deps, result, began)
 
 
 async def _fail(
@@ -191,35 +209,11 @@ async def _fail(
     result.message = str(exc) or "timed out"
     if step.optional:
         result.status = "skipped"
-        await _finish_with_screenshot(ctx, deps, result, began)
+        await finish_with_screenshot(ctx, deps, result, began)
         return
     result.status = "failed"
-    await _finish_with_screenshot(ctx, deps, result, began)
+    await finish_with_screenshot(ctx, deps, result, began)
     raise StepFailure(f"step {pc} ({step.type}) failed: {result.message}", code=code) from exc
-
-
-async def _finish_with_screenshot(ctx: RunContext, deps: Deps, result: StepResult, began: float) -> None:
-    name = f"step_{len(ctx.trace):03d}_{result.type}.png"
-    try:
-        await deps.session.screenshot(ctx.run_dir / name)
-        result.screenshot = name
-    except PlaneError:
-        pass
-    _finish(ctx, result, began)
-
-
-def _finish(ctx: RunContext, result: StepResult, began: float) -> None:
-    result.duration_ms = round((time.monotonic() - began) * 1000)
-    ctx.trace.append(result)
-    level = {"failed": "error", "skipped": "warning"}.get(result.status, "info")
-    ctx.emit(
-        f"step.{result.status}",
-        result.message,
-        level=level,
-        step_index=result.index,
-        duration_ms=result.duration_ms,
-        screenshot=result.screenshot,
-    )
 
 
 async def _dispatch(

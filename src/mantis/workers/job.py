@@ -38,6 +38,7 @@ def context_for(run: Run, services: Services) -> RunContext:
             max_time_minutes=float(effective["max_time_minutes"]),
             max_loop_iterations=settings.caps.max_loop_iterations,
             max_executed_steps=settings.caps.max_steps_per_plan * (settings.caps.max_loop_iterations + 1),
+            max_agent_moves=settings.caps.max_steps_per_plan,
         ),
         inputs=dict(run.payload.get("inputs") or {}),
         allowed_domains=list(tenant_domains),

@@ -18,6 +18,7 @@ from mantis.plans.models import ExtractSpec, Step
 
 class OfflineBrain:
     name = "offline"
+    driver = None
 
     async def ground(self, target: str, observation: Observation, action: ActionKind) -> Grounding:
         if any(element.ref for element in observation.elements):

@@ -1,0 +1,92 @@
+"""An intent-only task driven by a model: observe, let it choose one move, make the move, and again, until
+it finishes, gives up, or runs out of moves, time or money. Each move is a line of the trace."""
+
+from __future__ import annotations
+
+import time
+
+from mantis.brains.base import Driver, GroundingError, Move, PlanningError
+from mantis.brains.cost import CostCapReached
+from mantis.planes.base import NavigationBlocked, PlaneError
+from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
+from mantis.runner.trace import finish, finish_with_screenshot
+
+MAX_FAILED_IN_A_ROW = 3
+MOVE_TIMEOUT_S = 30.0
+
+
+async def drive(goal: str, driver: Driver, ctx: RunContext, deps: Deps, task_id: str | None) -> None:
+    history: list[str] = []
+    failed_in_a_row = 0
+    for turn in range(ctx.limits.max_agent_moves):
+        ctx.progress(turn, turn + 1, goal)
+        ctx.emit("step.started", f"move {turn + 1}", step_index=turn, type="agent", task_id=task_id)
+        began = time.monotonic()
+        result = StepResult(turn, "agent", "", "succeeded", task_id=task_id, started_s=ctx.elapsed())
+        try:
+            move = await driver.next_move(goal, await deps.session.observe(screenshot=True), history)
+            result.intent = describe(move)
+            result.message = await _make(move, ctx, deps)
+        except CostCapReached as exc:
+            raise _ending(ctx, result, began, StepFailure(str(exc), code="cost_cap_reached")) from exc
+        except PlanningError as exc:  # the model call itself failed: no move to learn from
+            raise _ending(ctx, result, began, StepFailure(str(exc), code=exc.code)) from exc
+        except NavigationBlocked as exc:
+            raise _ending(ctx, result, began, StepFailure(str(exc), code="domain_not_allowed")) from exc
+        except StepFailure as exc:
+            raise _ending(ctx, result, began, exc) from exc
+        except (GroundingError, PlaneError, TimeoutError) as exc:  # the model sees it and tries otherwise
+            result.status, result.message = "failed", str(exc) or "timed out"
+        await finish_with_screenshot(ctx, deps, result, began)
+        history.append(f"{result.intent or 'an unusable move'}: {result.status}, {result.message}")
+        if result.status == "failed":
+            failed_in_a_row += 1
+            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
+                raise StepFailure(f"{MAX_FAILED_IN_A_ROW} moves in a row failed: {result.message}")
+            continue
+        failed_in_a_row = 0
+        if move.kind == "done":
+            if not move.success:
+                raise StepFailure(f"the model could not do the task: {move.said}")
+            return
+    raise StepFailure(
+        f"the task was not done in {ctx.limits.max_agent_moves} moves", code="step_limit_reached"
+    )
+
+
+def describe(move: Move) -> str:
+    action = move.action
+    if move.kind == "act" and action is not None:
+        where = f" at {action.point}" if action.point else ""
+        what = {"press": action.key, "type": repr(action.text), "scroll": f"{action.amount:+d}"}.get(
+            action.kind
+        )
+        return f"{action.kind}{where}" + (f" {what}" if what else "")
+    return {
+        "navigate": f"navigate to {move.url}",
+        "back": "go back",
+        "wait": f"wait {move.seconds:g} s",
+        "done": f"finish ({'done' if move.success else 'gave up'}): {move.said}",
+    }.get(move.kind, move.kind)
+
+
+async def _make(move: Move, ctx: RunContext, deps: Deps) -> str:
+    session = deps.session
+    timeout_s = min(MOVE_TIMEOUT_S, max(ctx.remaining_s(), 0.1))
+    if move.kind == "act" and move.action is not None:
+        await session.act(move.action, timeout_s)
+    elif move.kind == "navigate":
+        ctx.check_url(move.url)
+        await session.navigate(move.url, timeout_s)
+    elif move.kind == "back":
+        await session.go_back(timeout_s)
+    elif move.kind == "wait":
+        await session.wait(move.seconds)
+    return move.said if move.kind == "done" else f"now at {await session.current_url()}"
+
+
+def _ending(ctx: RunContext, result: StepResult, began: float, failure: StepFailure) -> StepFailure:
+    """Records the move that ends the run, and hands back what to raise."""
+    result.status, result.message = "failed", str(failure)
+    finish(ctx, result, began)
+    return failure
