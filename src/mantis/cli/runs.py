@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,7 +20,11 @@ from rich.text import Text
 
 from mantis.client import MantisClient, MantisError, RunOptions, RunResult, RunStatus
 
+# Piped into a log, Rich would fold a table of rows into 80 columns; 160 keeps most values whole there.
+PIPED_WIDTH = 160
 console = Console(highlight=False)
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = PIPED_WIDTH
 progress_console = Console(stderr=True)
 
 
