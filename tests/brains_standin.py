@@ -126,3 +126,8 @@ def message(*content: dict[str, Any], usage: tuple[int, int] = (1200, 80), stop:
 def tool_use(name: str, data: dict[str, Any], toolset: str | None = None) -> dict[str, Any]:
     block = {"type": "tool_use", "id": "toolu_01", "name": name, "input": data}
     return block | ({"toolset_name": toolset} if toolset else {})
+
+
+def computer(name: str, **data: Any) -> dict[str, Any]:
+    """A call of a member of Claude's computer tool."""
+    return tool_use(name, data, toolset="computer")

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image as PILImage
 from tests.conftest import Server, start_server, stop_server
 
-from brains_standin import StandIn, message, tool_use
+from brains_standin import StandIn, computer, message, tool_use
 
 IN_PER_MTOK, OUT_PER_MTOK = 2.0, 10.0
 EXTRACT = {"schema_name": "welcome", "fields": [{"name": "greeting"}]}
@@ -33,13 +33,11 @@ def driven(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     stop_server(running)
 
 
-def suite(site: str) -> dict[str, Any]:
+def driven_by_claude(site: str, plane: str = "browser_use_plane") -> dict[str, Any]:
+    """A suite of one intent-only task on the tests' own sign-up page."""
     task = {"task_id": "sign-up", "start_url": "/sign-up", "intent": "Sign up as Ada", "extract": EXTRACT}
-    return {"base_url": site, "tasks": [task]}
-
-
-def computer(name: str, **data: Any) -> dict[str, Any]:
-    return tool_use(name, data, toolset="computer")
+    suite = {"base_url": site, "tasks": [task]}
+    return {"task_suite": suite, "compute_backend": plane, "cua_model": "claude", "detached": False}
 
 
 def said(request: dict[str, Any]) -> str:
@@ -65,8 +63,7 @@ def test_a_model_drives_an_intent_only_task_move_by_move(
         message(tool_use("finish", {"success": True, "answer": "Signed up"}), usage=usage[3]),
         message(tool_use("record_rows", {"rows": [{"greeting": "Welcome, Ada"}]}), usage=usage[4]),
     )
-    body = {"task_suite": suite(site), "compute_backend": plane, "cua_model": "claude", "detached": False}
-    answer = driven.predict(body)
+    answer = driven.predict(driven_by_claude(site, plane))
     assert answer.status_code == 200, answer.text
     run = answer.json()
     assert run["status"] == "succeeded", run
@@ -109,13 +106,7 @@ def test_a_move_off_the_allowlist_ends_the_run_before_it_is_made(
     standin.reset()
     standin.script(message(tool_use("navigate", {"url": "https://elsewhere.example/"})))
     token = driven.tenant("agent-fenced", "--allowed-domain", "127.0.0.1")
-    body = {
-        "task_suite": suite(site),
-        "compute_backend": "browser_use_plane",
-        "cua_model": "claude",
-        "detached": False,
-    }
-    run = driven.status(driven.predict(body, token=token).json()["run_id"], token)
+    run = driven.status(driven.predict(driven_by_claude(site), token=token).json()["run_id"], token)
     assert run["status"] == "failed" and run["error"]["code"] == "domain_not_allowed", run
     assert "elsewhere.example" in run["error"]["message"]
     assert len(standin.requests) == 1
@@ -127,13 +118,7 @@ def test_moves_that_fail_are_shown_to_the_model_and_three_in_a_row_end_the_run(
     standin.reset()
     off_screen = message(computer("left_click", coordinate=[5000, 10]))
     standin.script(off_screen, message(computer("scroll", scroll_direction="left")), off_screen)
-    body = {
-        "task_suite": suite(site),
-        "compute_backend": "browser_use_plane",
-        "cua_model": "claude",
-        "detached": False,
-    }
-    run = driven.status(driven.predict(body).json()["run_id"])
+    run = driven.status(driven.predict(driven_by_claude(site)).json()["run_id"])
     assert run["status"] == "failed" and run["error"]["code"] == "step_failed", run
     assert "3 moves in a row failed" in run["error"]["message"]
     turns = [request.body for request in standin.requests]

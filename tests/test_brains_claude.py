@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image as PILImage
 
-from brains_standin import Reply, StandIn, message, tool_use
+from brains_standin import Reply, StandIn, computer, message, tool_use
 from mantis.brains.base import GroundingError, Move, PlanningError
 from mantis.brains.calls import ModelCallError
 from mantis.brains.claude import ClaudeBrain
@@ -359,10 +359,6 @@ async def test_screen_grounding_checks_the_action(
     seen = Observation(url="https://x.example/", screenshot=png(1280, 800))
     with pytest.raises(GroundingError, match=reason):
         await brain(standin).ground("Search", seen, "click")
-
-
-def computer(name: str, **data: Any) -> dict[str, Any]:
-    return tool_use(name, data, toolset="computer")
 
 
 @pytest.mark.parametrize(

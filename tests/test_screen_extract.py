@@ -146,13 +146,11 @@ STORIES = [
 ]
 
 
-def _spec(
-    *fields: str | tuple[str, str, bool], max_items: int | None = None, entity: str = "item"
-) -> ExtractSpec:
+def _spec(*fields: str | tuple[str, str, bool], max_items: int | None = None,
+          entity: str = "item") -> ExtractSpec:
     """Fields as "name" (a required str) or (name, type, required)."""
-    listed = [
-        {"name": f} if isinstance(f, str) else {"name": f[0], "type": f[1], "required": f[2]} for f in fields
-    ]
+    listed = [{"name": f} if isinstance(f, str) else {"name": f[0], "type": f[1], "required": f[2]}
+              for f in fields]
     return ExtractSpec.model_validate({"entity_name": entity, "fields": listed, "max_items": max_items})
 
 
@@ -174,17 +172,13 @@ def _pages() -> dict[str, str]:
         f'<tr><td class="rank">{i}.</td><td class="vote"><div></div></td><td class="title"><a>{title}</a>'
         + (f' <span class="site">({site})</span>' if site else "")
         + f'</td></tr><tr><td colspan="2"></td><td class="sub">{points} points by <a>{user}</a> '
-        f"<a>{age}</a> | <a>hide</a> | <a>{f'{comments}&nbsp;comments' if comments else 'discuss'}</a>"
+        f'<a>{age}</a> | <a>hide</a> | <a>{f"{comments}&nbsp;comments" if comments else "discuss"}</a>'
         "</td></tr>"
         '<tr class="spacer"></tr>'
         for i, (title, site, points, user, age, comments) in enumerate(STORIES, 1)
     )
-    return {
-        "grid": GRID.replace("CARDS", cards),
-        "table": TABLE.replace("ROWS", rows),
-        "detail": DETAIL,
-        "news": NEWS.replace("ROWS", stories),
-    }
+    return {"grid": GRID.replace("CARDS", cards), "table": TABLE.replace("ROWS", rows), "detail": DETAIL,
+            "news": NEWS.replace("ROWS", stories)}
 
 
 def _free_port() -> int:
@@ -211,9 +205,8 @@ def demo_site() -> Iterator[str]:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def screens(
-    demo_site: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[dict[str, Observation]]:
+async def screens(demo_site: str,
+                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Observation]]:
     """Each page's screenshot read the way ComputerSession.observe reads the screen."""
     shots: dict[str, tuple[str, bytes]] = {}
     async with async_playwright() as playwright:
@@ -241,14 +234,8 @@ async def screens(
 
 
 def test_product_grid_beside_a_sidebar(screens: dict[str, Observation]) -> None:
-    spec = _spec(
-        "name",
-        ("price", "int", True),
-        ("in_stock", "bool", False),
-        ("product_url", "str", False),
-        max_items=20,
-        entity="product",
-    )
+    spec = _spec("name", ("price", "int", True), ("in_stock", "bool", False), ("product_url", "str", False),
+                 max_items=20, entity="product")
     rows = extract_from_screen(screens["grid"], spec, "Extract the products")
     assert [(r["name"], r["price"], r["in_stock"]) for r in rows] == [
         (name, int(price[1:].replace(",", "").split(".")[0]), stock)
@@ -258,9 +245,8 @@ def test_product_grid_beside_a_sidebar(screens: dict[str, Observation]) -> None:
 
 
 def test_table_read_by_its_header_row(screens: dict[str, Observation]) -> None:
-    spec = _spec(
-        ("rank", "int", True), "restaurant", "city", ("price", "int", True), max_items=10, entity="restaurant"
-    )
+    spec = _spec(("rank", "int", True), "restaurant", "city", ("price", "int", True), max_items=10,
+                 entity="restaurant")
     rows = extract_from_screen(screens["table"], spec)
     assert rows == [
         {"rank": i, "restaurant": name, "city": city, "price": price}
@@ -269,61 +255,25 @@ def test_table_read_by_its_header_row(screens: dict[str, Observation]) -> None:
 
 
 def test_detail_page_with_labelled_specs(screens: dict[str, Observation]) -> None:
-    spec = _spec(
-        "title",
-        ("price", "int", True),
-        ("year", "int", True),
-        "make",
-        "model",
-        ("mileage", "int", True),
-        "location",
-        "transmission",
-        "fuel_type",
-        "seller_phone",
-        "listing_url",
-        entity="vehicle",
-    )
+    spec = _spec("title", ("price", "int", True), ("year", "int", True), "make", "model",
+                 ("mileage", "int", True), "location", "transmission", "fuel_type", "seller_phone",
+                 "listing_url", entity="vehicle")
     rows = extract_from_screen(screens["detail"], spec)
-    assert rows == [
-        {
-            "title": "2021 Subaru Outback Limited XT",
-            "price": 31995,
-            "year": 2021,
-            "make": "Subaru",
-            "model": "Outback",
-            "mileage": 42315,
-            "location": "Portland, OR",
-            "transmission": "CVT Automatic",
-            "fuel_type": "Gasoline",
-            "seller_phone": "(503) 555-0187",
-            "listing_url": "https://example.test/detail",
-        }
-    ]  # labels beside and above their values; the page's own address for its URL
+    assert rows == [{
+        "title": "2021 Subaru Outback Limited XT", "price": 31995, "year": 2021, "make": "Subaru",
+        "model": "Outback", "mileage": 42315, "location": "Portland, OR", "transmission": "CVT Automatic",
+        "fuel_type": "Gasoline", "seller_phone": "(503) 555-0187", "listing_url": "https://example.test/detail",
+    }]  # labels beside and above their values; the page's own address for its URL
 
 
 def test_ranked_list_of_two_line_items(screens: dict[str, Observation]) -> None:
-    spec = _spec(
-        ("rank", "int", True),
-        "title",
-        ("site", "str", False),
-        ("points", "int", False),
-        ("author", "str", False),
-        ("age", "str", False),
-        ("comments", "int", False),
-        max_items=5,
-        entity="story",
-    )
+    spec = _spec(("rank", "int", True), "title", ("site", "str", False), ("points", "int", False),
+                 ("author", "str", False), ("age", "str", False), ("comments", "int", False), max_items=5,
+                 entity="story")
     rows = extract_from_screen(screens["news"], spec, "Extract the top 5 stories")
     assert rows == [
-        {
-            "rank": i,
-            "title": title,
-            "site": site,
-            "points": points,
-            "author": user,
-            "age": age,
-            "comments": comments,
-        }
+        {"rank": i, "title": title, "site": site, "points": points, "author": user, "age": age,
+         "comments": comments}
         for i, (title, site, points, user, age, comments) in enumerate(STORIES[:5], 1)
     ]
 

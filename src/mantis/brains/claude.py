@@ -13,13 +13,14 @@ from anthropic.types import ComputerToolsetConfigsParam, ContentBlock, Message
 from mantis.brains.base import Driver, Grounding, GroundingError, Move
 from mantis.brains.calls import Image, Ledger, ModelCallError, Usage
 from mantis.brains.cost import Meter
-from mantis.brains.grounding import on_screen, pick, point_member, prepare
+from mantis.brains.grounding import pick, point_member, prepare
 from mantis.brains.moves import (
     FINISH_SCHEMA,
     GO_BACK_SCHEMA,
     MEMBERS,
     NAVIGATE_SCHEMA,
     computer_move,
+    point_of,
     tool_move,
 )
 from mantis.brains.pricing import Price
@@ -122,15 +123,9 @@ class ClaudeBrain:
         message = await self._send("ground", request, [shot.image])
         for block in _content(message):
             if block.type == "tool_use":
-                coordinate = block.input.get("coordinate") if isinstance(block.input, dict) else None
                 if block.name != member or block.toolset_name != "computer":
                     raise GroundingError(f"the model answered {block.name}, where only {member} was allowed")
-                if not (isinstance(coordinate, list) and len(coordinate) == 2):
-                    raise GroundingError(f"the model's {member} has no usable coordinate: {block.input}")
-                x, y = coordinate
-                if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (x, y)):
-                    raise GroundingError(f"the model's {member} has no usable coordinate: {block.input}")
-                return Grounding(point=on_screen(shot, x, y))
+                return Grounding(point=point_of(_input(block), shot, member))
         raise GroundingError(f"{target!r} is not on the screen (the model said: {_said(message)[:200]})")
 
     async def next_move(self, goal: str, observation: Observation, history: Sequence[str]) -> Move:
@@ -151,10 +146,9 @@ class ClaudeBrain:
         said = _said(message)
         for block in _content(message):
             if block.type == "tool_use":
-                data = block.input if isinstance(block.input, dict) else {}
                 if block.toolset_name == "computer":
-                    return computer_move(block.name, data, shot, said)
-                return tool_move(block.name, data, said)
+                    return computer_move(block.name, _input(block), shot, said)
+                return tool_move(block.name, _input(block), said)
         return Move("done", said=said)  # a turn with no tool call is the model's last word
 
     async def _answer(
@@ -246,6 +240,11 @@ def _content(message: Message) -> list[ContentBlock]:
 
 def _said(message: Message) -> str:
     return "".join(block.text for block in _content(message) if block.type == "text")
+
+
+def _input(block: ContentBlock) -> dict[str, Any]:
+    data = getattr(block, "input", None)
+    return data if isinstance(data, dict) else {}
 
 
 def _toolset(enabled: set[str] | frozenset[str]) -> dict[str, Any]:

@@ -9,13 +9,12 @@ from urllib.parse import urlsplit
 
 from mantis.brains.base import GroundingError, Move
 from mantis.brains.grounding import Shot, on_screen
-from mantis.planes.base import Action, ActionKind
+from mantis.planes.base import WHEEL_CLICKS_PER_SCROLL, Action, ActionKind
 
 # What the planes can do for a move of the computer tool; the rest of its members stay disabled.
 POINTED: dict[str, ActionKind] = {"left_click": "click", "mouse_move": "hover"}
 MEMBERS = frozenset({*POINTED, "type", "key", "scroll", "wait", "screenshot"})
 MAX_WAIT_S = 10.0
-WHEEL_CLICKS_PER_SCROLL = 5  # a plan's scroll is 5 wheel clicks (600 px) on both planes
 
 NAVIGATE_SCHEMA = {
     "type": "object",
@@ -65,7 +64,7 @@ def computer_move(member: str, data: dict[str, Any], shot: Shot, said: str) -> M
     if member not in MEMBERS:
         raise GroundingError(f"the model asked for {member}, which this service does not do")
     if member in POINTED:
-        return Move("act", Action(POINTED[member], point=_point(data, shot, member)), said=said)
+        return Move("act", Action(POINTED[member], point=point_of(data, shot, member)), said=said)
     if member == "type":
         return Move("act", Action("type", text=_text(data, member)), said=said)
     if member == "key":
@@ -76,7 +75,7 @@ def computer_move(member: str, data: dict[str, Any], shot: Shot, said: str) -> M
             raise GroundingError(f"the model asked to scroll {direction!r}; only up and down are done")
         clicks = data.get("scroll_amount")
         steps = math.ceil(clicks / WHEEL_CLICKS_PER_SCROLL) if isinstance(clicks, int) and clicks > 0 else 1
-        point = _point(data, shot, member) if data.get("coordinate") is not None else None
+        point = point_of(data, shot, member) if data.get("coordinate") is not None else None
         return Move(
             "act", Action("scroll", point=point, amount=steps if direction == "down" else -steps), said=said
         )
@@ -105,11 +104,12 @@ def plan_key(chord: str) -> str:
     *mods, key = chord.strip().split("+")
     if not key or any(mod.strip().lower() not in _MODIFIERS for mod in mods):
         raise GroundingError(f"the model pressed {chord!r}, which is not a key chord")
-    name = _KEYS.get(key.lower(), key if len(key) > 1 else key.lower() if mods else key)
+    name = _KEYS.get(key.lower(), key.lower() if mods and len(key) == 1 else key)
     return "+".join([*(_MODIFIERS[mod.strip().lower()] for mod in mods), name])
 
 
-def _point(data: dict[str, Any], shot: Shot, member: str) -> tuple[int, int]:
+def point_of(data: dict[str, Any], shot: Shot, member: str) -> tuple[int, int]:
+    """The screen point of a computer-tool call's `coordinate`, which must be two numbers on the screen."""
     coordinate = data.get("coordinate")
     if not (isinstance(coordinate, list) and len(coordinate) == 2 and all(map(_number, coordinate))):
         raise GroundingError(f"the model's {member} has no usable coordinate: {data}")

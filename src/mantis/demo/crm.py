@@ -142,8 +142,7 @@ async def contacts(request: Request, q: str = "") -> Response:
         '<table class="table"><thead><tr><th scope="col">Name</th><th scope="col">Email</th>'
         '<th scope="col">Phone</th><th scope="col">Company</th><th scope="col">Status</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
-        if found
-        else '<p class="empty">No contacts match your search.</p>'
+        if found else '<p class="empty">No contacts match your search.</p>'
     )
     content = (
         '<div class="page-header"><div><h1>Contacts</h1>'
@@ -243,12 +242,8 @@ async def new_contact_form(request: Request) -> Response:
     if workspace is None:
         return _redirect(request, "crm/login")
     form = _contact_form(
-        request,
-        site_url(request, "crm/contacts/new"),
-        "Save contact",
-        site_url(request, "crm/contacts"),
-        {"status": "Lead"},
-        {},
+        request, site_url(request, "crm/contacts/new"), "Save contact", site_url(request, "crm/contacts"),
+        {"status": "Lead"}, {},
     )
     return _form_page(request, workspace, "New contact", form)
 
@@ -262,12 +257,8 @@ async def create_contact(request: Request) -> Response:
     values, errors = _validate(await read_form(request))
     if errors:
         form = _contact_form(
-            request,
-            site_url(request, "crm/contacts/new"),
-            "Save contact",
-            site_url(request, "crm/contacts"),
-            values,
-            errors,
+            request, site_url(request, "crm/contacts/new"), "Save contact", site_url(request, "crm/contacts"),
+            values, errors,
         )
         return _form_page(request, workspace, "New contact", form, status_code=422)
     contact = _build(workspace.next_id, TODAY, values)
@@ -322,12 +313,8 @@ async def contact_page(request: Request, contact_id: str) -> Response:
 
 def _edit_form(request: Request, contact: Contact, values: dict[str, str], errors: dict[str, str]) -> str:
     return _contact_form(
-        request,
-        site_url(request, f"crm/contacts/{contact.id}/edit"),
-        "Save changes",
-        site_url(request, f"crm/contacts/{contact.id}"),
-        values,
-        errors,
+        request, site_url(request, f"crm/contacts/{contact.id}/edit"), "Save changes",
+        site_url(request, f"crm/contacts/{contact.id}"), values, errors,
     )
 
 

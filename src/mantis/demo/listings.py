@@ -123,48 +123,12 @@ DEALERS: tuple[tuple[str, Kind, str], ...] = (
 )
 
 FIRST_NAMES = (
-    "James",
-    "Maria",
-    "Robert",
-    "Linda",
-    "Michael",
-    "Carlos",
-    "Jennifer",
-    "David",
-    "Ashley",
-    "Daniel",
-    "Patricia",
-    "Kevin",
-    "Laura",
-    "Brian",
-    "Megan",
-    "Luis",
-    "Rachel",
-    "Tom",
-    "Heather",
-    "Derek",
+    "James", "Maria", "Robert", "Linda", "Michael", "Carlos", "Jennifer", "David", "Ashley", "Daniel",
+    "Patricia", "Kevin", "Laura", "Brian", "Megan", "Luis", "Rachel", "Tom", "Heather", "Derek",
 )
 LAST_NAMES = (
-    "Johnson",
-    "Martinez",
-    "Williams",
-    "Nguyen",
-    "Brown",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Wilson",
-    "Anderson",
-    "Thompson",
-    "Moore",
-    "Jackson",
-    "White",
-    "Harris",
-    "Clark",
-    "Lewis",
-    "Walker",
-    "Hall",
+    "Johnson", "Martinez", "Williams", "Nguyen", "Brown", "Garcia", "Miller", "Davis", "Rodriguez", "Wilson",
+    "Anderson", "Thompson", "Moore", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall",
 )
 
 BOAT_OPENERS = (
@@ -175,18 +139,9 @@ BOAT_OPENERS = (
     "Turn-key and ready for the sandbar this weekend.",
 )
 BOAT_FEATURES = (
-    "Garmin GPS/chartplotter",
-    "T-top with rocket launchers",
-    "JL Audio stereo",
-    "bow filler cushions",
-    "aluminum tandem-axle trailer",
-    "Bimini top",
-    "trim tabs",
-    "raw-water washdown",
-    "livewell",
-    "SeaDek flooring",
-    "underwater LED lights",
-    "Minn Kota trolling motor",
+    "Garmin GPS/chartplotter", "T-top with rocket launchers", "JL Audio stereo", "bow filler cushions",
+    "aluminum tandem-axle trailer", "Bimini top", "trim tabs", "raw-water washdown", "livewell",
+    "SeaDek flooring", "underwater LED lights", "Minn Kota trolling motor",
 )
 VEHICLE_OPENERS = (
     "One owner with a clean Carfax.",
@@ -196,22 +151,12 @@ VEHICLE_OPENERS = (
     "Fresh tires and brakes, ready for the ramp.",
 )
 VEHICLE_FEATURES = (
-    "heated leather seats",
-    "Apple CarPlay",
-    "backup camera",
-    "adaptive cruise control",
-    "sunroof",
-    "all-weather floor mats",
-    "remote start",
+    "heated leather seats", "Apple CarPlay", "backup camera", "adaptive cruise control", "sunroof",
+    "all-weather floor mats", "remote start",
 )
 TRUCK_FEATURES = (
-    "factory tow package",
-    "spray-in bed liner",
-    "trailer brake controller",
-    "running boards",
-    "4x4",
+    "factory tow package", "spray-in bed liner", "trailer brake controller", "running boards", "4x4",
 )
-
 
 @dataclass(frozen=True)
 class Listing:

@@ -33,39 +33,21 @@ SORT_CHOICES = (
 
 # (advertiser, headline, detail, call to action, landing page); .example domains never resolve.
 SPONSORED = (
-    (
-        "Gulf Coast Marine",
-        "Spring Boat Show: 0% down on in-stock Boston Whalers",
-        "Tampa, FL · Sea trials every weekend through May 31",
-        "View inventory",
-        "https://gulfcoastmarine.example/inventory?utm_source=harbortrader",
-    ),
-    (
-        "Seaward Electronics",
-        "Chartplotters and fishfinders: save up to $300",
-        "Free two-day shipping on marine electronics",
-        "Shop the sale",
-        "https://seaward-electronics.example/sale?utm_source=harbortrader",
-    ),
-    (
-        "Sunshine Ford",
-        "Truck Month: 0.9% APR on every new F-150",
-        "Jacksonville, FL · Offer ends Monday",
-        "See offers",
-        "https://sunshineford.example/specials?utm_source=harbortrader",
-    ),
-    (
-        "Anchor Mutual",
-        "Boat insurance from $19/month",
-        "Agreed-value coverage with on-water towing included",
-        "Get a quote",
-        "https://anchormutual.example/boat?utm_source=harbortrader",
-    ),
+    ("Gulf Coast Marine", "Spring Boat Show: 0% down on in-stock Boston Whalers",
+     "Tampa, FL · Sea trials every weekend through May 31", "View inventory",
+     "https://gulfcoastmarine.example/inventory?utm_source=harbortrader"),
+    ("Seaward Electronics", "Chartplotters and fishfinders: save up to $300",
+     "Free two-day shipping on marine electronics", "Shop the sale",
+     "https://seaward-electronics.example/sale?utm_source=harbortrader"),
+    ("Sunshine Ford", "Truck Month: 0.9% APR on every new F-150",
+     "Jacksonville, FL · Offer ends Monday", "See offers",
+     "https://sunshineford.example/specials?utm_source=harbortrader"),
+    ("Anchor Mutual", "Boat insurance from $19/month",
+     "Agreed-value coverage with on-water towing included", "Get a quote",
+     "https://anchormutual.example/boat?utm_source=harbortrader"),
 )
-FINANCING = (
-    ("boat", "Get pre-approved for boat financing — rates from 6.9% APR"),
-    ("auto", "Get pre-approved for auto financing — rates from 5.9% APR"),
-)
+FINANCING = (("boat", "Get pre-approved for boat financing — rates from 6.9% APR"),
+             ("auto", "Get pre-approved for auto financing — rates from 5.9% APR"))
 
 BOAT_ICON = (
     '<svg viewBox="0 0 120 60" aria-hidden="true" focusable="false"><path d="M10 36h100l-16 15H26z"/>'
@@ -241,19 +223,16 @@ def _choice_options(choices: tuple[tuple[str, str], ...], selected: str) -> str:
 def _filter_form(request: Request, filters: Filters) -> str:
     radios = "".join(
         f'<label class="radio"><input type="radio" name="seller" value="{value}"'
-        f"{' checked' if filters.seller == value else ''}> {esc(text)}</label>"
+        f'{" checked" if filters.seller == value else ""}> {esc(text)}</label>'
         for value, text in SELLER_CHOICES
     )
-    states = (
-        ("", "Any state"),
-        *((code, f"{name} ({code})") for code, name in sorted(STATES.items(), key=lambda item: item[1])),
-    )
+    states = (("", "Any state"), *((code, f"{name} ({code})") for code, name in
+                                   sorted(STATES.items(), key=lambda item: item[1])))
     min_price = "" if filters.min_price is None else str(filters.min_price)
     max_price = "" if filters.max_price is None else str(filters.max_price)
     clear = (
         f'<a class="filters__clear" href="{esc(site_url(request, "marketplace/"))}">Clear filters</a>'
-        if filters.active
-        else ""
+        if filters.active else ""
     )
     return (
         '<aside class="filters" aria-labelledby="filters-heading">'
@@ -287,21 +266,15 @@ def _pagination(request: Request, filters: Filters, page: int, pages: int) -> st
         rel_attr = f' rel="{rel}"' if rel else ""
         return f'<a class="pagination__link" href="{href}"{rel_attr}>{text}</a>'
 
-    items = [
-        link(page - 1, "Previous", "prev")
-        if page > 1
-        else '<span class="pagination__link is-disabled" aria-disabled="true">Previous</span>'
-    ]
+    items = [link(page - 1, "Previous", "prev") if page > 1 else
+             '<span class="pagination__link is-disabled" aria-disabled="true">Previous</span>']
     for number in range(1, pages + 1):
         if number == page:
             items.append(f'<span class="pagination__link is-current" aria-current="page">{number}</span>')
         else:
             items.append(link(number, str(number)))
-    items.append(
-        link(page + 1, "Next", "next")
-        if page < pages
-        else '<span class="pagination__link is-disabled" aria-disabled="true">Next</span>'
-    )
+    items.append(link(page + 1, "Next", "next") if page < pages else
+                 '<span class="pagination__link is-disabled" aria-disabled="true">Next</span>')
     return f'<nav class="pagination" aria-label="Pagination">{"".join(items)}</nav>'
 
 
@@ -407,12 +380,8 @@ async def listing_page(request: Request, listing_id: str) -> HTMLResponse:
     label, value = _measure(listing)
     seller_type = "Dealer" if listing.seller_type == "dealer" else "Private seller"
     specs = (
-        ("Year", str(listing.year)),
-        ("Make", listing.make),
-        ("Model", listing.model),
-        (label, value),
-        ("Location", listing.location),
-        ("Seller type", seller_type),
+        ("Year", str(listing.year)), ("Make", listing.make), ("Model", listing.model), (label, value),
+        ("Location", listing.location), ("Seller type", seller_type),
     )
     spec_rows = "".join(f"<div><dt>{esc(term)}</dt><dd>{esc(text)}</dd></div>" for term, text in specs)
     phone_url = site_url(request, f"marketplace/api/listings/{listing.id}/phone")

@@ -99,11 +99,8 @@ def _page(
 ) -> HTMLResponse:
     """The orange header bar, the content table and the footer with the search box."""
     links = " | ".join(
-        (
-            f'<span class="topsel"><a href="{esc(site_url(request, "news/" + path))}">{text}</a></span>'
-            if path == selected
-            else f'<a href="{esc(site_url(request, "news/" + path))}">{text}</a>'
-        )
+        (f'<span class="topsel"><a href="{esc(site_url(request, "news/" + path))}">{text}</a></span>'
+         if path == selected else f'<a href="{esc(site_url(request, "news/" + path))}">{text}</a>')
         for path, text in SECTIONS
     )
     home = esc(site_url(request, "news/"))
@@ -272,11 +269,8 @@ async def user(request: Request, id: str = "") -> HTMLResponse:
         return _notice(request, "No such user.", status_code=404)
     submissions = site_url(request, "news/submitted", {"id": found.name})
     rows = (
-        (
-            "user:",
-            f'<a href="{esc(site_url(request, "news/user", {"id": found.name}))}" class="hnuser">'
-            f"{esc(found.name)}</a>",
-        ),
+        ("user:", f'<a href="{esc(site_url(request, "news/user", {"id": found.name}))}" class="hnuser">'
+                  f"{esc(found.name)}</a>"),
         ("created:", f"{found.created:%B} {found.created.day}, {found.created.year}"),
         ("karma:", str(found.karma)),
         ("about:", ""),

@@ -20,203 +20,66 @@ MAX_COMMENTS = 300
 NOW = datetime(2025, 6, 2, 15, 0, tzinfo=UTC)  # the site's fixed "present", so ages never drift
 
 TECH = (
-    "Rust",
-    "Go",
-    "Python",
-    "SQLite",
-    "Postgres",
-    "WebAssembly",
-    "Linux",
-    "Kubernetes",
-    "Zig",
-    "Erlang",
-    "OCaml",
-    "Common Lisp",
-    "TypeScript",
-    "Nix",
-    "eBPF",
-    "io_uring",
-    "RISC-V",
-    "CUDA",
-    "LLVM",
-    "Emacs",
-    "htmx",
-    "Elixir",
-    "ZFS",
-    "Wayland",
-    "FreeBSD",
-    "DuckDB",
-    "Haskell",
-    "C++",
-    "Swift",
-    "Lua",
+    "Rust", "Go", "Python", "SQLite", "Postgres", "WebAssembly", "Linux", "Kubernetes", "Zig", "Erlang",
+    "OCaml", "Common Lisp", "TypeScript", "Nix", "eBPF", "io_uring", "RISC-V", "CUDA", "LLVM", "Emacs",
+    "htmx", "Elixir", "ZFS", "Wayland", "FreeBSD", "DuckDB", "Haskell", "C++", "Swift", "Lua",
 )
 VERSIONS = ("1.0", "2.0", "3.0", "0.14", "1.80", "3.13", "17", "6.10", "4.2", "25.05")
 CONCEPTS = (
-    "B-trees",
-    "consistent hashing",
-    "the TLS handshake",
-    "CRDTs",
-    "garbage collection",
-    "Raft",
-    "floating point",
-    "transformers",
-    "bloom filters",
-    "memory allocators",
-    "vector clocks",
-    "SIMD",
-    "database indexes",
-    "DNS",
-    "TCP congestion control",
-    "git internals",
-    "parser combinators",
+    "B-trees", "consistent hashing", "the TLS handshake", "CRDTs", "garbage collection", "Raft",
+    "floating point", "transformers", "bloom filters", "memory allocators", "vector clocks", "SIMD",
+    "database indexes", "DNS", "TCP congestion control", "git internals", "parser combinators",
 )
 VIRTUES = (
-    "plain text",
-    "boring technology",
-    "print debugging",
-    "feature flags",
-    "small teams",
-    "monorepos",
-    "code review",
-    "static sites",
-    "cron jobs",
-    "writing things down",
+    "plain text", "boring technology", "print debugging", "feature flags", "small teams", "monorepos",
+    "code review", "static sites", "cron jobs", "writing things down",
 )
 THINGS = (
-    "ray tracer",
-    "text editor",
-    "Lisp interpreter",
-    "TCP stack",
-    "key-value store",
-    "regex engine",
-    "Game Boy emulator",
-    "SQL database",
-    "web browser",
-    "shell",
-    "compiler",
-    "chess engine",
+    "ray tracer", "text editor", "Lisp interpreter", "TCP stack", "key-value store", "regex engine",
+    "Game Boy emulator", "SQL database", "web browser", "shell", "compiler", "chess engine",
 )
 VERDICTS = (
-    "is still the right default",
-    "is harder than it looks",
-    "is quietly eating the world",
-    "is not a silver bullet",
-    "deserves a second look",
-    "is better than you remember",
+    "is still the right default", "is harder than it looks", "is quietly eating the world",
+    "is not a silver bullet", "deserves a second look", "is better than you remember",
 )
 ACTIVITIES = (
-    "running a one-person SaaS",
-    "maintaining an open source library",
-    "being on call",
-    "writing compilers",
-    "self-hosting everything",
-    "teaching programming",
-    "remote work",
+    "running a one-person SaaS", "maintaining an open source library", "being on call",
+    "writing compilers", "self-hosting everything", "teaching programming", "remote work",
 )
 COMPANIES = ("Fathom Labs", "Northwind", "Parabola Systems", "Quillstack", "Brightline", "Corvid Cloud")
 COMPANY_NEWS = (
-    "is shutting down its free tier",
-    "open-sources its internal {thing}",
-    "raises $40M to rebuild {tech}",
-    "lays off 20% of staff",
-    "postmortem: the June 1 outage",
-    "moves its backend from {tech} to {tech2}",
+    "is shutting down its free tier", "open-sources its internal {thing}", "raises $40M to rebuild {tech}",
+    "lays off 20% of staff", "postmortem: the June 1 outage", "moves its backend from {tech} to {tech2}",
 )
-NAME_HEADS = (
-    "Tide",
-    "Quill",
-    "Ember",
-    "Moth",
-    "Lumen",
-    "Pebble",
-    "Drift",
-    "Kestrel",
-    "Sable",
-    "Fern",
-    "Cobalt",
-    "Orbit",
-    "Marrow",
-    "Vesper",
-    "Juniper",
-)
+NAME_HEADS = ("Tide", "Quill", "Ember", "Moth", "Lumen", "Pebble", "Drift", "Kestrel", "Sable", "Fern",
+              "Cobalt", "Orbit", "Marrow", "Vesper", "Juniper")
 NAME_TAILS = ("", "DB", "kit", "ly", "base", "flow", "stack", "sh")
 TAGLINES = (
-    "A {thing} written in {tech}",
-    "Self-hosted analytics in a single binary",
-    "I built a {thing} that runs in the browser",
-    "Open-source alternative to Notion with offline sync",
-    "Type-safe SQL for {tech}",
-    "A terminal UI for {tech}",
-    "Turn any website into an RSS feed",
+    "A {thing} written in {tech}", "Self-hosted analytics in a single binary",
+    "I built a {thing} that runs in the browser", "Open-source alternative to Notion with offline sync",
+    "Type-safe SQL for {tech}", "A terminal UI for {tech}", "Turn any website into an RSS feed",
     "Local-first note taking with CRDTs",
 )
 QUESTIONS = (
-    "How do you keep up with {tech} without burning out?",
-    "What's your favorite underrated tool?",
-    "Is it still worth learning {tech} in 2025?",
-    "How do you deal with on-call fatigue on small teams?",
-    "Those who switched from {tech} to {tech2}, any regrets?",
-    "What are you working on this month?",
-    "How do you document architecture decisions?",
-    "Best resources to understand {concept}?",
+    "How do you keep up with {tech} without burning out?", "What's your favorite underrated tool?",
+    "Is it still worth learning {tech} in 2025?", "How do you deal with on-call fatigue on small teams?",
+    "Those who switched from {tech} to {tech2}, any regrets?", "What are you working on this month?",
+    "How do you document architecture decisions?", "Best resources to understand {concept}?",
 )
 PAPER_TOPICS = (
-    "Practical lock-free hash tables for multicore systems",
-    "Verified compilation of {tech} programs",
-    "A survey of {concept} in production systems",
-    "Learned index structures revisited",
-    "Formal semantics for {tech}",
-    "Efficient incremental parsing for editors",
+    "Practical lock-free hash tables for multicore systems", "Verified compilation of {tech} programs",
+    "A survey of {concept} in production systems", "Learned index structures revisited",
+    "Formal semantics for {tech}", "Efficient incremental parsing for editors",
 )
 BLOG_DOMAINS = (
-    "example-blog.dev",
-    "systemsnotes.dev",
-    "deepdive.example.com",
-    "blog.parabola.example",
-    "lowlevel.example.org",
-    "tinycompilers.dev",
-    "ops-journal.dev",
-    "weekly-digest.example.net",
-    "bitrot.example.org",
-    "engineering.northwind.example",
-    "fieldguide.dev",
-    "kernelnewbies.example",
+    "example-blog.dev", "systemsnotes.dev", "deepdive.example.com", "blog.parabola.example",
+    "lowlevel.example.org", "tinycompilers.dev", "ops-journal.dev", "weekly-digest.example.net",
+    "bitrot.example.org", "engineering.northwind.example", "fieldguide.dev", "kernelnewbies.example",
 )
-USER_HEADS = (
-    "quiet",
-    "lazy",
-    "rusty",
-    "cold",
-    "async",
-    "null",
-    "fuzzy",
-    "tiny",
-    "grumpy",
-    "static",
-    "dark",
-    "old",
-    "eager",
-    "pure",
-    "sparse",
-)
-USER_TAILS = (
-    "otter",
-    "lambda",
-    "pointer",
-    "kernel",
-    "heron",
-    "cursor",
-    "monad",
-    "byte",
-    "fox",
-    "lisp",
-    "daemon",
-    "thunk",
-    "yak",
-    "socket",
-    "tensor",
-)
+USER_HEADS = ("quiet", "lazy", "rusty", "cold", "async", "null", "fuzzy", "tiny", "grumpy", "static",
+              "dark", "old", "eager", "pure", "sparse")
+USER_TAILS = ("otter", "lambda", "pointer", "kernel", "heron", "cursor", "monad", "byte", "fox", "lisp",
+              "daemon", "thunk", "yak", "socket", "tensor")
 SENTENCES = (
     "I ran into exactly this last year and ended up rewriting the whole thing.",
     "The benchmark numbers look good, but I'd love to see p99 latency instead of averages.",
@@ -288,7 +151,7 @@ class User:
 
 
 def age_label(minutes: int) -> str:
-    """ "3 hours ago" in the site's own words."""
+    """"3 hours ago" in the site's own words."""
     for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
         if minutes >= size:
             count = minutes // size
@@ -307,7 +170,9 @@ def _slug(title: str) -> str:
 
 def _fill(rng: random.Random, template: str) -> str:
     tech, tech2 = rng.sample(TECH, 2)
-    return template.format(tech=tech, tech2=tech2, thing=rng.choice(THINGS), concept=rng.choice(CONCEPTS))
+    return template.format(
+        tech=tech, tech2=tech2, thing=rng.choice(THINGS), concept=rng.choice(CONCEPTS)
+    )
 
 
 def _article_title(rng: random.Random) -> str:

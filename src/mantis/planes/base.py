@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 DOM_AWARE = "dom_aware"
+# One scroll step on every plane: 5 wheel clicks of 120 px, 600 px (the DOM plane wheels the same distance).
+WHEEL_CLICKS_PER_SCROLL = 5
 
 ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover", "type"]
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from PIL import Image
 
-from mantis.planes.base import Action, Observation, PlaneError, SessionConfig
+from mantis.planes.base import WHEEL_CLICKS_PER_SCROLL, Action, Observation, PlaneError, SessionConfig
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
 from mantis.planes.forwarder import Forwarder
 from mantis.planes.ocr import read_text
@@ -40,7 +40,6 @@ PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page th
 PASTE_CHANGE_S = 2.0
 ACT_SETTLE_MAX_S = 10.0
 POLL_S = 0.05
-WHEEL_CLICKS_PER_SCROLL = 5  # 120 px per wheel click: one scroll step is 600 px, as on the DOM plane
 CLOSE_GRACE_S = 5.0
 JPEG_QUALITY = 70
 NEEDS_POINT = frozenset({"click", "fill", "select", "hover"})

@@ -22,7 +22,15 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
-from mantis.planes.base import DOM_AWARE, Action, NavigationBlocked, Observation, PlaneError, SessionConfig
+from mantis.planes.base import (
+    DOM_AWARE,
+    Action,
+    ActionKind,
+    NavigationBlocked,
+    Observation,
+    PlaneError,
+    SessionConfig,
+)
 from mantis.planes.chromium import BASE_FLAGS
 from mantis.planes.proxy import upstream
 from mantis.planes.video import ensure_playwright_ffmpeg
@@ -245,7 +253,7 @@ class DomSession:
         await page.wait_for_timeout(50)
         self._raise_blocked()
 
-    async def _at_point(self, kind: str, point: tuple[int, int], text: str) -> None:
+    async def _at_point(self, kind: ActionKind, point: tuple[int, int], text: str) -> None:
         """What an agent model aims at pixels: the mouse goes where the computer plane's would."""
         mouse, keyboard = self._page.mouse, self._page.keyboard
         if kind == "hover":

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-from mantis.brains.base import Driver, GroundingError, Move, PlanningError
-from mantis.brains.cost import CostCapReached
-from mantis.planes.base import NavigationBlocked, PlaneError
+from mantis.brains.base import Driver, GroundingError, Move
+from mantis.planes.base import PlaneError
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
 from mantis.runner.trace import finish, finish_with_screenshot
 
@@ -24,17 +23,14 @@ async def drive(goal: str, driver: Driver, ctx: RunContext, deps: Deps, task_id:
         began = time.monotonic()
         result = StepResult(turn, "agent", "", "succeeded", task_id=task_id, started_s=ctx.elapsed())
         try:
-            move = await driver.next_move(goal, await deps.session.observe(screenshot=True), history)
-            result.intent = describe(move)
-            result.message = await _make(move, ctx, deps)
-        except CostCapReached as exc:
-            raise _ending(ctx, result, began, StepFailure(str(exc), code="cost_cap_reached")) from exc
-        except PlanningError as exc:  # the model call itself failed: no move to learn from
-            raise _ending(ctx, result, began, StepFailure(str(exc), code=exc.code)) from exc
-        except NavigationBlocked as exc:
-            raise _ending(ctx, result, began, StepFailure(str(exc), code="domain_not_allowed")) from exc
+            with ctx.step_failures(turn):  # a failed model call or cap: no move to learn from
+                move = await driver.next_move(goal, await deps.session.observe(screenshot=True), history)
+                result.intent = describe(move)
+                result.message = await _make(move, ctx, deps)
         except StepFailure as exc:
-            raise _ending(ctx, result, began, exc) from exc
+            result.status, result.message = "failed", str(exc)
+            finish(ctx, result, began)
+            raise
         except (GroundingError, PlaneError, TimeoutError) as exc:  # the model sees it and tries otherwise
             result.status, result.message = "failed", str(exc) or "timed out"
         await finish_with_screenshot(ctx, deps, result, began)
@@ -83,10 +79,3 @@ async def _make(move: Move, ctx: RunContext, deps: Deps) -> str:
     elif move.kind == "wait":
         await session.wait(move.seconds)
     return move.said if move.kind == "done" else f"now at {await session.current_url()}"
-
-
-def _ending(ctx: RunContext, result: StepResult, began: float, failure: StepFailure) -> StepFailure:
-    """Records the move that ends the run, and hands back what to raise."""
-    result.status, result.message = "failed", str(failure)
-    finish(ctx, result, began)
-    return failure

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from mantis.brains.base import Brain
-from mantis.brains.cost import Meter
-from mantis.planes.base import Session
+from mantis.brains.base import Brain, PlanningError
+from mantis.brains.cost import CostCapReached, Meter
+from mantis.planes.base import NavigationBlocked, Session
 from mantis.plans.allowlist import host_allowed
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.rows import Row
@@ -105,6 +106,19 @@ class RunContext:
             fh.write(json.dumps(asdict(event), default=str) + "\n")
         if self.on_event is not None:
             self.on_event(event)
+
+    @contextmanager
+    def step_failures(self, step_index: int | None = None) -> Iterator[None]:
+        """Model, cost and allowlist errors as the step failures they are, each with its run error code."""
+        try:
+            yield
+        except CostCapReached as exc:
+            raise StepFailure(str(exc), code="cost_cap_reached") from exc
+        except PlanningError as exc:
+            raise StepFailure(str(exc), code=exc.code) from exc
+        except NavigationBlocked as exc:
+            self.emit("navigation.blocked", str(exc), level="warning", step_index=step_index)
+            raise StepFailure(str(exc), code="domain_not_allowed") from exc
 
     def progress(self, index: int, total: int, intent: str) -> None:
         if self.on_progress is not None:

@@ -6,9 +6,8 @@ import asyncio
 import time
 from typing import Any
 
-from mantis.brains.base import Driver, GroundingError, PlanningError
-from mantis.brains.cost import CostCapReached
-from mantis.planes.base import Action, NavigationBlocked, PlaneError
+from mantis.brains.base import Driver, GroundingError
+from mantis.planes.base import Action, PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
 from mantis.runner import actions, agent, extraction, tabs
@@ -34,12 +33,8 @@ async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, dep
         await _drive(task, deps.brain.driver, ctx, deps, base)  # plan_text is decomposed, to be seen whole
         return
     if steps is None:
-        try:
+        with ctx.step_failures():
             steps = await deps.brain.plan(task.intent)
-        except PlanningError as exc:
-            raise StepFailure(str(exc), code=exc.code) from exc
-        except CostCapReached as exc:
-            raise StepFailure(str(exc), code="cost_cap_reached") from exc
         ctx.emit(
             "plan.decomposed",
             f"{len(steps)} steps from the text",
@@ -171,17 +166,10 @@ async def _run_one(
     began = time.monotonic()
     result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id, started_s=ctx.elapsed())
     try:
-        try:
+        with ctx.step_failures(pc):
             result.message = await asyncio.wait_for(
                 _dispatch(step, pc, ctx, deps, timeout_s, task_extract, base), timeout_s + 5
             )
-        except CostCapReached as exc:
-            raise StepFailure(str(exc), code="cost_cap_reached") from exc
-        except PlanningError as exc:
-            raise StepFailure(str(exc), code=exc.code) from exc
-        except NavigationBlocked as exc:
-            ctx.emit("navigation.blocked", str(exc), level="warning", step_index=pc)
-            raise StepFailure(str(exc), code="domain_not_allowed") from exc
     except StepFailure as exc:
         if exc.code in RUN_ENDING:
             result.status, result.message = "failed", str(exc)

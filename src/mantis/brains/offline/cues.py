@@ -16,18 +16,8 @@ from mantis.brains.offline.vocab import Matcher, label_cues, split_words, tokens
 Cues = dict[str, float]
 
 _ATTR_WEIGHTS = {
-    "itemprop": 1.0,
-    "class": 0.9,
-    "id": 0.8,
-    "name": 0.8,
-    "aria-label": 0.8,
-    "data-testid": 0.9,
-    "data-test": 0.9,
-    "data-qa": 0.9,
-    "data-cy": 0.9,
-    "data-field": 0.9,
-    "title": 0.4,
-    "alt": 0.6,
+    "itemprop": 1.0, "class": 0.9, "id": 0.8, "name": 0.8, "aria-label": 0.8, "data-testid": 0.9,
+    "data-test": 0.9, "data-qa": 0.9, "data-cy": 0.9, "data-field": 0.9, "title": 0.4, "alt": 0.6,
 }
 _LABEL_CLASSES = frozenset(("label", "key", "term", "caption", "lbl"))
 _PREPOSITIONS = frozenset(("by", "from", "at", "in", "on", "to", "via", "with", "for", "of"))

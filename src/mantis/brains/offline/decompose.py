@@ -43,39 +43,18 @@ _BARE_CONDITION = re.compile(rf"^if\s+.+\s+{_CONDITION}$", re.IGNORECASE)
 _URL = re.compile(r"^(?:https?://\S+|/\S*)$", re.IGNORECASE)
 _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?(?:/\S*)?$", re.IGNORECASE)
 _KEYS = {
-    "enter": "Enter",
-    "return": "Enter",
-    "tab": "Tab",
-    "escape": "Escape",
-    "esc": "Escape",
-    "space": "Space",
-    "spacebar": "Space",
-    "backspace": "Backspace",
-    "delete": "Delete",
-    "del": "Delete",
-    "home": "Home",
-    "end": "End",
-    "page up": "PageUp",
-    "pageup": "PageUp",
-    "page down": "PageDown",
-    "pagedown": "PageDown",
-    "insert": "Insert",
+    "enter": "Enter", "return": "Enter", "tab": "Tab", "escape": "Escape", "esc": "Escape",
+    "space": "Space", "spacebar": "Space", "backspace": "Backspace", "delete": "Delete", "del": "Delete",
+    "home": "Home", "end": "End", "page up": "PageUp", "pageup": "PageUp", "page down": "PageDown",
+    "pagedown": "PageDown", "insert": "Insert",
     **{d: f"Arrow{d.title()}" for d in ("up", "down", "left", "right")},
     **{f"arrow {d}": f"Arrow{d.title()}" for d in ("up", "down", "left", "right")},
     **{f"arrow{d}": f"Arrow{d.title()}" for d in ("up", "down", "left", "right")},
     **{f"{d} arrow": f"Arrow{d.title()}" for d in ("up", "down", "left", "right")},
     **{f"f{n}": f"F{n}" for n in range(1, 13)},
 }
-_MODIFIERS = {
-    "ctrl": "Control",
-    "control": "Control",
-    "cmd": "Meta",
-    "command": "Meta",
-    "meta": "Meta",
-    "alt": "Alt",
-    "option": "Alt",
-    "shift": "Shift",
-}
+_MODIFIERS = {"ctrl": "Control", "control": "Control", "cmd": "Meta", "command": "Meta", "meta": "Meta",
+              "alt": "Alt", "option": "Alt", "shift": "Shift"}
 _COUNTS = {"once": 1, "twice": 2, "thrice": 3}
 # A field whose last word is one of these holds a number; "phone number" is an identifier, so "number"
 # counts only in front ("number of comments").
@@ -178,16 +157,10 @@ def _extract_spec(fields_text: str, count: str | None, entity: str | None, sente
 # [on the page]", "a and b [from the page]"; where the things come from stays out of the entity's name.
 _SOURCE = r"(?:\s+(?:from|on|at|in)\s+.+?)?"
 _EXTRACT_FORMS = (
-    re.compile(
-        rf"^(?:the\s+)?(?:first|top)\s+(?P<n>\d+)\s+(?P<entity>.+?){_SOURCE}\s+(?:with|including)"
-        r"\s+(?P<fields>.+)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"^(?P<fields>.+?)\s+(?:of|from|for)\s+(?:each\s+of\s+)?the\s+(?:first|top)\s+(?P<n>\d+)"
-        rf"(?:\s+(?P<entity>.+?){_SOURCE})?$",
-        re.IGNORECASE,
-    ),
+    re.compile(rf"^(?:the\s+)?(?:first|top)\s+(?P<n>\d+)\s+(?P<entity>.+?){_SOURCE}\s+(?:with|including)"
+               r"\s+(?P<fields>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<fields>.+?)\s+(?:of|from|for)\s+(?:each\s+of\s+)?the\s+(?:first|top)\s+(?P<n>\d+)"
+               rf"(?:\s+(?P<entity>.+?){_SOURCE})?$", re.IGNORECASE),
     re.compile(r"^(?P<fields>.+?)(?:\s+(?:from|on|of)\s+(?:the|this)\s+page)?$", re.IGNORECASE),
 )
 
@@ -312,13 +285,8 @@ def _conditional(m: re.Match[str], sentence: str, at: int, names: set[str]) -> l
     names.add(var)
     return [
         Step(type="detect_visible", intent=f"{what} visible?", out_var=var),
-        Step(
-            type="if_else",
-            intent=f"If {what} is visible",
-            condition_var=var,
-            then_target=at + 2,
-            else_target=at + 3,
-        ),
+        Step(type="if_else", intent=f"If {what} is visible", condition_var=var, then_target=at + 2,
+             else_target=at + 3),
         _step(then),
     ]
 

@@ -14,67 +14,20 @@ from lxml.html import HtmlElement
 from mantis.brains.offline.values import collapse
 
 # Never rendered as text, or rendered as something other than text; their tails stay.
-_UNSEEN_TAGS = (
-    "script",
-    "style",
-    "template",
-    "noscript",
-    "svg",
-    "math",
-    "canvas",
-    "iframe",
-    "object",
-    "select",
-    "datalist",
-)
+_UNSEEN_TAGS = ("script", "style", "template", "noscript", "svg", "math", "canvas", "iframe", "object",
+                "select", "datalist")
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))", re.I)
 # huge_tree: libxml2 otherwise stops reading at 256 levels of nesting and drops the rest of the page.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, encoding="utf-8")
 _HIDDEN_XPATH = ".//*[@data-mantis-hidden='1' or @hidden or @aria-hidden='true' or @style]"
 
 # Elements that break a line, so their text never runs into the text next to them.
-BLOCK_TAGS = frozenset(
-    {
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "caption",
-        "legend",
-    }
-)
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+    "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "caption",
+    "legend"
+})
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Page furniture around a detail page's own content.
 _CHROME_TAGS = frozenset(("nav", "footer", "aside"))
@@ -182,11 +135,8 @@ def main_root(body: HtmlElement) -> HtmlElement:
 def header_row(row: HtmlElement) -> HtmlElement | None:
     """The row naming the columns of the table a row belongs to: <thead>'s, or a first row of <th>."""
     parent = row.getparent()
-    table = (
-        parent
-        if parent is not None and parent.tag == "table"
-        else (parent.getparent() if parent is not None else None)
-    )
+    table = parent if parent is not None and parent.tag == "table" else (
+        parent.getparent() if parent is not None else None)
     if table is None or table.tag != "table":
         return None
     head = table.find("thead")

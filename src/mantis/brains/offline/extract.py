@@ -26,28 +26,10 @@ _GROUPS_TRIED = 30
 _SAMPLES = 4
 _MIN_QUALITY = 0.2
 # Words of an intent that never name the entity ("extract the top 5 …").
-_INTENT_NOISE = frozenset(
-    {
-        "extract",
-        "get",
-        "scrape",
-        "collect",
-        "top",
-        "first",
-        "last",
-        "list",
-        "all",
-        "each",
-        "every",
-        "page",
-        "from",
-        "with",
-        "include",
-        "including",
-        "visible",
-        "show",
-    }
-)
+_INTENT_NOISE = frozenset({
+    "extract", "get", "scrape", "collect", "top", "first", "last", "list", "all", "each", "every",
+    "page", "from", "with", "include", "including", "visible", "show"
+})
 
 
 def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") -> list[Row]:
@@ -84,9 +66,8 @@ def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
     return {f.name: _value(picks.get(f.name)) for f in fields}
 
 
-def _list_rows(
-    page: Page, fields: list[FieldInfo], matcher: Matcher, max_items: int, about: frozenset[str]
-) -> list[Row]:
+def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items: int,
+               about: frozenset[str]) -> list[Row]:
     reader = Reader(page, matcher)
     mapper = Mapper(fields, matcher, page, single=False)
     best: Group | None = None
@@ -159,9 +140,8 @@ def _alike(sig: str, other: str) -> bool:
     return bool(set(classes) & set(other_classes)) if classes or other_classes else True
 
 
-def _group_score(
-    group: Group, reader: Reader, mapper: Mapper, fields: list[FieldInfo], about: frozenset[str]
-) -> float:
+def _group_score(group: Group, reader: Reader, mapper: Mapper, fields: list[FieldInfo],
+                 about: frozenset[str]) -> float:
     """How likely the group's members are the items: fill quality, count, and text per member."""
     n = len(group.records)
     idx = sorted({round(i * (n - 1) / (_SAMPLES - 1)) for i in range(_SAMPLES)}) if n > _SAMPLES else range(n)

@@ -104,9 +104,8 @@ class Mapper:
             picks[f.name] = Pick(self._value(f, cand), s, place(_innermost(cand.el)))
         return {self.fields[fi].name: cand for fi, (cand, _) in chosen.items()}
 
-    def _prefer_tight(
-        self, pairs: list[tuple[float, int, int, int]], cands: list[Cand]
-    ) -> list[tuple[float, int, int, int]]:
+    def _prefer_tight(self, pairs: list[tuple[float, int, int, int]],
+                      cands: list[Cand]) -> list[tuple[float, int, int, int]]:
         """Rank a candidate below one nested in it that fits the field almost as well.
 
         A block ("#812 opened 2 days ago by dkim") matches "opened" by its class; the <time> in it is
@@ -122,14 +121,8 @@ class Mapper:
             f, a = self.fields[fi], cands[ci]
             if f.head not in _WHOLE:
                 wide = str(self._value(f, a)) if f.span is not None else ""
-                inner = max(
-                    (
-                        t
-                        for t, cj in by_field[fi]
-                        if _inside(cands[cj], a) and not _wider(wide, str(self._value(f, cands[cj])))
-                    ),
-                    default=None,
-                )
+                inner = max((t for t, cj in by_field[fi] if _inside(cands[cj], a)
+                             and not _wider(wide, str(self._value(f, cands[cj])))), default=None)
                 if inner is not None and inner >= s - _TIGHT:
                     s = min(s, inner - 0.01)
             out.append((s, order, fi, ci))
@@ -206,11 +199,8 @@ class Mapper:
         for fi, f in enumerate(self.fields):
             if f.main or f.kind == "text":
                 continue
-            options = (
-                [(link.href, link.cues, link.el) for link in rec.links]
-                if f.kind == "url"
-                else [(img.src, img.cues, img.el) for img in rec.images]
-            )
+            options = ([(link.href, link.cues, link.el) for link in rec.links] if f.kind == "url"
+                       else [(img.src, img.cues, img.el) for img in rec.images])
             best: Pick | None = None
             for value, cues, el in options:
                 score = self.names(cues)[fi]

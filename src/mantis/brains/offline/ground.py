@@ -20,19 +20,8 @@ from mantis.brains.offline.aria import AriaNode, parse_aria_tree
 from mantis.planes.base import ActionKind, Element, Observation
 
 CLICK_ROLES = frozenset(
-    {
-        "button",
-        "link",
-        "checkbox",
-        "radio",
-        "tab",
-        "menuitem",
-        "menuitemcheckbox",
-        "menuitemradio",
-        "option",
-        "switch",
-        "treeitem",
-    }
+    {"button", "link", "checkbox", "radio", "tab", "menuitem", "menuitemcheckbox", "menuitemradio",
+     "option", "switch", "treeitem"}
 )
 FILL_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton"})
 SELECT_ROLES = frozenset({"combobox", "listbox"})
@@ -219,11 +208,7 @@ _RankKey = tuple[int, bool, bool, int, float, int]
 
 
 def _rank(
-    element: Element,
-    index: int,
-    match: NameMatch,
-    action: ActionKind,
-    roles: frozenset[str],
+    element: Element, index: int, match: NameMatch, action: ActionKind, roles: frozenset[str],
     hint: frozenset[str],
 ) -> _RankKey | None:
     """Sort key of a candidate; an element of a kind that does not take the action drops one tier."""
@@ -269,7 +254,9 @@ def _no_match(
     named = sorted((e for e in elements if e.name), key=closeness, reverse=True)[:3]
     if not named:
         return f"nothing to {action} matches {target!r}: the page shows no named elements"
-    nearest = "; ".join(f"{e.role} {e.name[:60]!r}" + (" (disabled)" if e.disabled else "") for e in named)
+    nearest = "; ".join(
+        f"{e.role} {e.name[:60]!r}" + (" (disabled)" if e.disabled else "") for e in named
+    )
     return f"nothing to {action} matches {target!r}; nearest: {nearest}"
 
 
@@ -313,54 +300,13 @@ _VISIBILITY_HINTS: dict[str, _Hint] = {
     **dict.fromkeys(("image", "picture", "photo", "logo"), _Hint(frozenset({"img"}))),
 }
 _QUESTION_WORDS = frozenset(
-    {
-        "is",
-        "are",
-        "was",
-        "were",
-        "does",
-        "do",
-        "did",
-        "can",
-        "could",
-        "check",
-        "whether",
-        "if",
-        "has",
-        "have",
-        "there",
-        "see",
-        "we",
-        "i",
-        "you",
-    }
+    {"is", "are", "was", "were", "does", "do", "did", "can", "could", "check", "whether", "if", "has",
+     "have", "there", "see", "we", "i", "you"}
 )
 _VISIBILITY_WORDS = frozenset(
-    {
-        "visible",
-        "visibly",
-        "shown",
-        "showing",
-        "displayed",
-        "displaying",
-        "present",
-        "appear",
-        "appears",
-        "appearing",
-        "rendered",
-        "exist",
-        "exists",
-        "onscreen",
-        "any",
-        "some",
-        "the",
-        "a",
-        "an",
-        "it",
-        "this",
-        "that",
-        "they",
-    }
+    {"visible", "visibly", "shown", "showing", "displayed", "displaying", "present", "appear", "appears",
+     "appearing", "rendered", "exist", "exists", "onscreen", "any", "some", "the", "a", "an", "it", "this",
+     "that", "they"}
 )
 _VISIBILITY_PHRASES = re.compile(
     r"^(?:does|do|did) (?:the |this )?(?:page|screen|site) (?:show|display|have|contain|include)s? "

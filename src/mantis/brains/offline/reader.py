@@ -17,43 +17,12 @@ from mantis.brains.offline.dom import BLOCK_TAGS, HEADINGS, Page, is_chrome, spa
 from mantis.brains.offline.values import collapse, parse_int
 from mantis.brains.offline.vocab import AD_WORDS, TITLE_WORDS, Matcher, label_cues, tokens
 
-_LINK_CHORES = frozenset(
-    {
-        "more",
-        "read more",
-        "see more",
-        "view more",
-        "learn more",
-        "details",
-        "view details",
-        "view",
-        "click here",
-        "here",
-        "share",
-        "save",
-        "hide",
-        "reply",
-        "flag",
-        "report",
-        "edit",
-        "delete",
-        "buy",
-        "buy now",
-        "add to cart",
-        "apply",
-        "apply now",
-        "next",
-        "previous",
-        "prev",
-        "comments",
-        "discuss",
-        "past",
-        "web",
-        "favorite",
-        "like",
-        "follow",
-    }
-)
+_LINK_CHORES = frozenset({
+    "more", "read more", "see more", "view more", "learn more", "details", "view details", "view",
+    "click here", "here", "share", "save", "hide", "reply", "flag", "report", "edit", "delete", "buy",
+    "buy now", "add to cart", "apply", "apply now", "next", "previous", "prev", "comments", "discuss",
+    "past", "web", "favorite", "like", "follow"
+})
 _AD_TEXTS = frozenset(("ad", "ads", "sponsored", "advertisement", "sponsored result"))
 # Punctuation a text node between elements starts or ends with: "— snippet", "Austin, TX ·".
 _SEPARATORS = re.compile(r"^(?:[—–·|•:;,]|-(?=\s))+\s*|\s*[—–·|•:;,]+$")
@@ -140,8 +109,7 @@ class Reader:
         for root in roots:
             walk.visit(root, {}, None, None, 0)
         rec.ad = any(AD_WORDS.intersection(self.cues.own_cues(r)) for r in roots) or any(
-            c.text.lower() in _AD_TEXTS for c in rec.cands
-        )
+            c.text.lower() in _AD_TEXTS for c in rec.cands)
         rec.main_link = _main_link(rec.links)
         return rec
 
@@ -156,15 +124,8 @@ class _Walk:
         self.order = 0
         self.headings = 0
 
-    def visit(
-        self,
-        el: HtmlElement,
-        inherited: Cues,
-        extra: Cues | None,
-        anchor: HtmlElement | None,
-        heading: int,
-        depth: int = 0,
-    ) -> tuple[str, Cand | None]:
+    def visit(self, el: HtmlElement, inherited: Cues, extra: Cues | None, anchor: HtmlElement | None,
+              heading: int, depth: int = 0) -> tuple[str, Cand | None]:
         tag = el.tag
         if not isinstance(tag, str) or (self.r.skip_chrome and depth and is_chrome(el)):
             return "", None
@@ -228,32 +189,15 @@ class _Walk:
             return text, None
         new_links = self.rec.links[links_before:]
         own_anchor = anchor if anchor is not None else (new_links[0].el if len(new_links) == 1 else None)
-        cand = Cand(
-            full,
-            el,
-            lo,
-            self.atom,
-            merge(cues, text_cues(full)),
-            order,
-            own_anchor,
-            heading,
-            section=self.headings > headings_before and tag not in HEADINGS,
-        )
+        cand = Cand(full, el, lo, self.atom, merge(cues, text_cues(full)), order, own_anchor, heading,
+                    section=self.headings > headings_before and tag not in HEADINGS)
         self.rec.cands.append(cand)
         if anchor is el and href:
             self.rec.links.append(Link(el, href, full, cand.cues, heading))
         return text, cand
 
-    def _atom(
-        self,
-        raw: str,
-        el: HtmlElement,
-        cues: Cues,
-        label: Cues | None,
-        anchor: HtmlElement | None,
-        heading: int,
-        standalone: bool,
-    ) -> Cues | None:
+    def _atom(self, raw: str, el: HtmlElement, cues: Cues, label: Cues | None, anchor: HtmlElement | None,
+              heading: int, standalone: bool) -> Cues | None:
         """Count a text node; make it, and each labelled or separated part of it, a candidate.
 
         "Listing ID: 8841203 · Listed 12 days ago" holds two values, each its own candidate that
@@ -283,16 +227,8 @@ class _Walk:
             self._add(text, el, lo, self.atom, merge(cues, label, text_cues(text)), anchor, heading)
         return None
 
-    def _add(
-        self,
-        text: str,
-        el: HtmlElement,
-        lo: int,
-        hi: int,
-        cues: Cues,
-        anchor: HtmlElement | None,
-        heading: int,
-    ) -> None:
+    def _add(self, text: str, el: HtmlElement, lo: int, hi: int, cues: Cues, anchor: HtmlElement | None,
+             heading: int) -> None:
         self.rec.cands.append(Cand(text, el, lo, hi, cues, self.order, anchor, heading))
         self.order += 1
 
@@ -314,20 +250,15 @@ class _Walk:
         text = collapse(value)
         if text:
             self.rec.cands.append(
-                Cand(text, el, -1, -1, merge(cues, text_cues(text)), self.order, None, 0, meta=True)
-            )
+                Cand(text, el, -1, -1, merge(cues, text_cues(text)), self.order, None, 0, meta=True))
             self.order += 1
 
     def _image(self, el: HtmlElement, cues: Cues) -> None:
         src = el.get("src", "")
         if not src or src.startswith("data:"):
             srcset = el.get("data-srcset") or el.get("srcset") or ""
-            src = (
-                el.get("data-src")
-                or el.get("data-lazy-src")
-                or el.get("data-original")
-                or (srcset.strip().split(" ", 1)[0] if srcset.strip() else "")
-            )
+            src = el.get("data-src") or el.get("data-lazy-src") or el.get("data-original") or (
+                srcset.strip().split(" ", 1)[0] if srcset.strip() else "")
         url = self.r.page.absolute(src)
         if url:
             alt = {t: 0.6 for t in tokens(el.get("alt", ""))}

@@ -93,9 +93,8 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
     return [g for g in top if not any(e in containers for r in g.records for e in r)][:limit]
 
 
-def _containers(
-    groups: list[Group], text: dict[HtmlElement, int], parent: dict[HtmlElement, HtmlElement]
-) -> set[HtmlElement]:
+def _containers(groups: list[Group], text: dict[HtmlElement, int],
+                parent: dict[HtmlElement, HtmlElement]) -> set[HtmlElement]:
     """Elements mostly made of three or more records of one same-template group.
 
     Rows of a grid, the table around a list, a page section: containers of the items, not items;
@@ -117,9 +116,8 @@ def _containers(
     return found
 
 
-def _periodic(
-    kids: list[HtmlElement], sig: dict[HtmlElement, str], text: dict[HtmlElement, int]
-) -> list[list[Rec]]:
+def _periodic(kids: list[HtmlElement], sig: dict[HtmlElement, str],
+              text: dict[HtmlElement, int]) -> list[list[Rec]]:
     """Records made of p consecutive siblings, where the sibling signatures repeat with period p."""
     sigs = [sig[k] for k in kids]
     found: list[list[Rec]] = []
@@ -135,10 +133,10 @@ def _periodic(
                 j += 1
             end = j + p
             covered = any(q < p and p % q == 0 and a <= i and end <= b for q, a, b in runs)
-            if (end - i) // p >= 2 and len(set(sigs[i : i + p])) > 1 and not covered:
+            if (end - i) // p >= 2 and len(set(sigs[i:i + p])) > 1 and not covered:
                 runs.append((p, i, end))
                 # A record starts with content; empty spacers close records rather than open them.
                 shift = next((r for r in range(p) if text[kids[i + r]] > 0), 0)
-                found.append([tuple(kids[s : s + p]) for s in range(i + shift, end - p + 1, p)])
+                found.append([tuple(kids[s:s + p]) for s in range(i + shift, end - p + 1, p)])
             i = end
     return found

@@ -37,19 +37,11 @@ Gap = tuple[float, float]
 _X_HEIGHT = 0.55
 _CAP = 0.73
 _RISE = {**dict.fromkeys("bdfhklij()[]{}|/\\", 0.76), "t": 0.7, "$": 0.8}
-_DROP = {
-    **dict.fromkeys("gjpqy", 0.23),
-    **dict.fromkeys(",;Q", 0.12),
-    **dict.fromkeys("()[]{}|$", 0.13),
-    "@": 0.17,
-}
+_DROP = {**dict.fromkeys("gjpqy", 0.23), **dict.fromkeys(",;Q", 0.12), **dict.fromkeys("()[]{}|$", 0.13),
+         "@": 0.17}
 # How wide glyphs are, in ems: the width of a box bounds the size its height suggests.
-_ADVANCE = {
-    " ": 0.3,
-    **dict.fromkeys("ijlI.,:;!|'`", 0.27),
-    **dict.fromkeys("ftr()[]-", 0.38),
-    **dict.fromkeys("mwMW", 0.85),
-}
+_ADVANCE = {" ": 0.3, **dict.fromkeys("ijlI.,:;!|'`", 0.27), **dict.fromkeys("ftr()[]-", 0.38),
+            **dict.fromkeys("mwMW", 0.85)}
 _WIDTH_SLACK = 1.15  # bold and letter-spaced text runs wide; only a box far taller than wide is wrong
 
 _CORE = 0.15  # of a box's height, trimmed off its top and bottom when finding lines
@@ -148,7 +140,7 @@ def _phrases(elements: list[Element]) -> list[_Phrase]:
         text = " ".join(e.name.split())
         icon = _ICON.match(text)
         if icon:  # the box loses the glyph's share of its width
-            kept = text[icon.end() :]
+            kept = text[icon.end():]
             x, w, text = x + w * (1 - _share(kept, text)), w * _share(kept, text), kept
         if any(ch.isalnum() for ch in text):
             found.extend(_split_rank(_Phrase(text, x, y, x + w, y + h, _em(text, h))))
@@ -164,9 +156,8 @@ def _phrases(elements: list[Element]) -> list[_Phrase]:
 
 def _em(text: str, height: float) -> float:
     """The font size a box of this height means for this text."""
-    rise = max(
-        _RISE.get(ch, _CAP if ch.isupper() or ch.isdigit() or not ch.isascii() else _X_HEIGHT) for ch in text
-    )
+    rise = max(_RISE.get(ch, _CAP if ch.isupper() or ch.isdigit() or not ch.isascii() else _X_HEIGHT)
+               for ch in text)
     return height / (rise + max(_DROP.get(ch, 0.0) for ch in text))
 
 
@@ -187,11 +178,9 @@ def _split_rank(p: _Phrase) -> list[_Phrase]:
         return [p]
     cut = p.left + (p.right - p.left) * _share(m[1], p.text)
     # What stood between them (an arrow, a gap) set the two apart as cells of their own.
-    start = max(p.left + (p.right - p.left) * _share(p.text[: m.end()], p.text), cut + p.em)
-    return [
-        _Phrase(m[1], p.left, p.top, cut, p.bottom, p.em),
-        _Phrase(p.text[m.end() :], start, p.top, p.right, p.bottom, p.em),
-    ]
+    start = max(p.left + (p.right - p.left) * _share(p.text[:m.end()], p.text), cut + p.em)
+    return [_Phrase(m[1], p.left, p.top, cut, p.bottom, p.em),
+            _Phrase(p.text[m.end():], start, p.top, p.right, p.bottom, p.em)]
 
 
 def _speck(phrase: _Phrase, others: list[_Phrase]) -> bool:
@@ -253,40 +242,28 @@ def _build(phrases: list[_Phrase], limit: float) -> _Node:
     axis, cuts = _cut(phrases, rows, cols, em)
     parts = _parts(phrases, cuts, "y" if axis == "t" else axis)
     if axis == "t":  # rows of cells, each cell's pieces one phrase
-        return _Node(
-            axis="t",
-            columns=cols,
-            children=[_Node([_merge(cell) for cell in _parts(part, cols, "x") if cell]) for part in parts],
-        )
+        return _Node(axis="t", columns=cols, children=[
+            _Node([_merge(cell) for cell in _parts(part, cols, "x") if cell]) for part in parts])
     children: list[_Node] = []
     for i, part in enumerate(parts):
         # Text in a column runs at most to the middle of the gutter before the next column.
-        end = (
-            (max(p.right for p in part) + min(p.left for p in parts[i + 1])) / 2
-            if axis == "x" and i + 1 < len(parts)
-            else limit
-        )
+        end = (max(p.right for p in part) + min(p.left for p in parts[i + 1])) / 2 \
+            if axis == "x" and i + 1 < len(parts) else limit
         child = _build(part, end)
         # A part cut the same way by a gap about as wide is made of siblings: more cards of the row.
         share = _NEST if axis == "x" else _NEST_ROWS
         nested = child.axis != axis or child.gap < share * _width(cuts[0])
         children.extend([child] if nested else child.children)
-    return _Node(
-        axis=axis, children=_join_wraps(children, limit) if axis == "y" else children, gap=_width(cuts[0])
-    )
+    return _Node(axis=axis, children=_join_wraps(children, limit) if axis == "y" else children,
+                 gap=_width(cuts[0]))
 
 
 def _merge(line: list[_Phrase]) -> _Phrase:
     """Pieces of one line read as one phrase, left to right."""
     line = sorted(line, key=lambda p: p.left)
-    return _Phrase(
-        " ".join(p.text for p in line),
-        line[0].left,
-        min(p.top for p in line),
-        max(p.right for p in line),
-        max(p.bottom for p in line),
-        statistics.median(p.em for p in line),
-    )
+    return _Phrase(" ".join(p.text for p in line), line[0].left, min(p.top for p in line),
+                   max(p.right for p in line), max(p.bottom for p in line),
+                   statistics.median(p.em for p in line))
 
 
 def _cut(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap], em: float) -> tuple[str, list[Gap]]:
@@ -309,10 +286,8 @@ def _cut(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap], em: float) ->
         scored = [(_aligned(*_beside(phrases, g, em)), g) for g in cols]
         aligned, best = max(scored, key=lambda s: _width(s[1]) * (1 - s[0]))
         # A row gap below which only one side goes on is where a sidebar ends, not a row of cards.
-        ends = any(
-            all(p.right <= best[0] for p in part) or all(p.left >= best[1] for p in part)
-            for part in _parts(phrases, split, "y")
-        )
+        ends = any(all(p.right <= best[0] for p in part) or all(p.left >= best[1] for p in part)
+                   for part in _parts(phrases, split, "y"))
         # Columns far apart are split first, when both run about the block's height (cards of a row).
         tall = min(map(_extent, _parts(phrases, [best], "x"))) >= 0.5 * _extent(phrases)
         far = widest_row < _ROW_BIAS * max(map(_width, cols))
@@ -352,10 +327,8 @@ def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
     runs: list[tuple[int, int, Gap]] = []
     for start, band in enumerate(bands):
         for gutter in _column_gaps(band, wide):
-            if any(
-                first <= start <= last and gutter[0] < seen[1] and seen[0] < gutter[1]
-                for first, last, seen in runs
-            ):
+            if any(first <= start <= last and gutter[0] < seen[1] and seen[0] < gutter[1]
+                   for first, last, seen in runs):
                 continue  # a gutter already followed from a line above
             first = last = start
             for step in (-1, 1):  # the lines above and below that leave the gutter free
@@ -367,7 +340,7 @@ def _region(phrases: list[_Phrase], rows: list[Gap], em: float) -> list[Gap]:
                     gutter, at = free, at + step
                 first, last = (at + 1, last) if step < 0 else (first, at - 1)
             runs.append((first, last, gutter))
-            run = bands[first : last + 1]
+            run = bands[first:last + 1]
             # A gutter between two pills of one line is no column: columns go on for lines.
             lo, hi = gutter
             sided = sum(any(p.right <= lo for p in b) and any(p.left >= hi for p in b) for b in run)
@@ -397,7 +370,8 @@ def _beside(phrases: list[_Phrase], gutter: Gap, em: float) -> tuple[list[_Phras
     """The columns on either side of a gutter, split off by gutters at least half as wide."""
     wide = max(_MIN_COLUMN_GAP * em, _width(gutter) / 2)
     left, right = _parts(phrases, [gutter], "x")
-    return (_parts(left, _column_gaps(left, wide), "x")[-1], _parts(right, _column_gaps(right, wide), "x")[0])
+    return (_parts(left, _column_gaps(left, wide), "x")[-1],
+            _parts(right, _column_gaps(right, wide), "x")[0])
 
 
 def _aligned(a: list[_Phrase], b: list[_Phrase]) -> float:
@@ -415,7 +389,7 @@ def _aligned(a: list[_Phrase], b: list[_Phrase]) -> float:
     for p in few:
         middle = (p.top + p.bottom) / 2
         at = bisect_right(middles, middle)
-        hits += min(abs(m - middle) for m in middles[max(at - 1, 0) : at + 1]) <= 0.3 * p.em
+        hits += min(abs(m - middle) for m in middles[max(at - 1, 0):at + 1]) <= 0.3 * p.em
     return hits / len(few)
 
 
@@ -443,10 +417,8 @@ def _tabular(phrases: list[_Phrase], rows: list[Gap], cols: list[Gap]) -> bool:
 def _level(cells: list[_Phrase]) -> bool:
     """Whether cells sit on one line, as a table row's do: tops, middles or bottoms level."""
     tolerance = 0.3 * max(p.em for p in cells)
-    return any(
-        max(map(edge, cells)) - min(map(edge, cells)) <= tolerance
-        for edge in (lambda p: p.top, lambda p: p.top + p.bottom, lambda p: p.bottom)
-    )
+    return any(max(map(edge, cells)) - min(map(edge, cells)) <= tolerance
+               for edge in (lambda p: p.top, lambda p: p.top + p.bottom, lambda p: p.bottom))
 
 
 def _lined_up(column: list[_Phrase]) -> bool:
@@ -479,13 +451,8 @@ def _join_wraps(children: list[_Node], right: float) -> list[_Node]:
     joined: list[_Node] = []
     for child in children:
         prev = joined[-1] if joined else None
-        if (
-            prev is not None
-            and not prev.axis
-            and not child.axis
-            and len(prev.own) == 1 == len(child.own)
-            and _wraps(prev.own[0], child.own[0], right)
-        ):
+        if prev is not None and not prev.axis and not child.axis and len(prev.own) == 1 == len(child.own) \
+                and _wraps(prev.own[0], child.own[0], right):
             joined[-1] = _Node([_join(prev.own[0], child.own[0])])
         else:
             joined.append(child)
@@ -530,12 +497,9 @@ def _headings(block: _Node) -> list[_Phrase]:
     if len(sizes) < 2:
         return []
     # Headings are the fewer: only breaks with at most half the lines above them count.
-    breaks = sorted(
-        ((a / b, i) for i, (a, b) in enumerate(pairwise(sizes)) if 2 * (i + 1) <= len(sizes)), reverse=True
-    )
-    stands_out = (
-        sizes[i] for _, i in breaks if sizes[i] >= _HEADING_STEP * statistics.median(sizes[i + 1 :])
-    )
+    breaks = sorted(((a / b, i) for i, (a, b) in enumerate(pairwise(sizes)) if 2 * (i + 1) <= len(sizes)),
+                    reverse=True)
+    stands_out = (sizes[i] for _, i in breaks if sizes[i] >= _HEADING_STEP * statistics.median(sizes[i + 1:]))
     floor = next(stands_out, None)
     if floor is None:
         return []
@@ -566,9 +530,8 @@ class _Writer:
         self.h1 = top if top is not None and top.em >= _H1_STEP * self.body else None
         owned: dict[_Node, list[_Phrase]] = {}
         _own(root, root, owned)
-        self.headings = {
-            id(p) for owner, mine in owned.items() for p in _headings(owner) if any(p is q for q in mine)
-        }
+        self.headings = {id(p) for owner, mine in owned.items() for p in _headings(owner)
+                         if any(p is q for q in mine)}
 
     def node(self, node: _Node) -> str:
         if not node.axis:
@@ -584,11 +547,9 @@ class _Writer:
         starts = [i for i, c in enumerate(children) if len(c.own) == 1 and self.leads(c.own[0])]
         if len(starts) < 2:
             return "".join(map(self.node, children))
-        before = "".join(map(self.node, children[: starts[0]]))
-        return before + "".join(
-            f'<div class="y">{"".join(map(self.node, children[a:b]))}</div>'
-            for a, b in pairwise([*starts, len(children)])
-        )
+        before = "".join(map(self.node, children[:starts[0]]))
+        return before + "".join(f'<div class="y">{"".join(map(self.node, children[a:b]))}</div>'
+                                for a, b in pairwise([*starts, len(children)]))
 
     def leads(self, p: _Phrase) -> bool:
         return p is self.h1 or id(p) in self.headings
@@ -607,7 +568,7 @@ class _Writer:
         title, site = p.text, ""
         m = _SITE.search(title)
         if m is not None and m.start() > 0:
-            title, site = title[: m.start()], f' <span class="v">{escape(m[1], quote=False)}</span>'
+            title, site = title[:m.start()], f' <span class="v">{escape(m[1], quote=False)}</span>'
         return f"<{tag}>{escape(title, quote=False)}</{tag}>{site}"
 
     def table(self, node: _Node) -> str:
@@ -621,32 +582,21 @@ class _Writer:
                 cells[bisect_right(ends, p.left)].append(p)
             grid.append(cells)
         headed = any(self.leads(p) for p in node.phrases)
-        head = (
-            len(grid) > 2
-            and sum(map(bool, grid[0])) >= 2
-            and not _has_digit(grid[0])
-            and all(len(p.text.split()) <= 3 for cell in grid[0] for p in cell)
-        )  # "Avg. price", not a title
+        head = len(grid) > 2 and sum(map(bool, grid[0])) >= 2 and not _has_digit(grid[0]) \
+            and all(len(p.text.split()) <= 3 for cell in grid[0] for p in cell)  # "Avg. price", not a title
         keys = {j for j in range(len(ends)) if not head and self.keys([r[j] for r in grid if r[j]], ends)}
         # A table with nothing bigger in it, no header and no labels, is a list of rows; each row's
         # title is the first words of the column with the most words (after a date, a rank).
-        wordy = (
-            -1
-            if head or keys or headed
-            else max(
-                range(len(ends) + 1), key=lambda j: sum(p.letters for r in grid for p in r[j]) / len(grid)
-            )
-        )
+        wordy = -1 if head or keys or headed else max(
+            range(len(ends) + 1), key=lambda j: sum(p.letters for r in grid for p in r[j]) / len(grid))
         rows = []
         for i, cells in enumerate(grid):
             tags = ["th" if (head and i == 0) or j in keys else "td" for j in range(len(cells))]
             # Rows of different shapes get different classes (the columns they fill, as letters), so
             # that a record spread over several rows (a title row, then a details row) shows.
             shape = " ".join(chr(97 + j) for j, c in enumerate(cells[:26]) if c)
-            tds = "".join(
-                f"<{t}>{self.cell(c, j == wordy)}</{t}>"
-                for j, (t, c) in enumerate(zip(tags, cells, strict=True))
-            )
+            tds = "".join(f"<{t}>{self.cell(c, j == wordy)}</{t}>" for j, (t, c) in enumerate(zip(tags, cells,
+                                                                                                 strict=True)))
             rows.append(f'<tr class="{shape}">{tds}</tr>')
         thead = f"<thead>{rows[0]}</thead>" if head else ""
         return f"<table>{thead}<tbody>{''.join(rows[head:])}</tbody></table>"
@@ -661,10 +611,8 @@ class _Writer:
         return len(gutters) == 1 or 2 * named >= len(texts)
 
     def cell(self, phrases: list[_Phrase], titled: bool = False) -> str:
-        parts = [
-            self.heading(p) if self.leads(p) else self.text(p, titled and k == 0)
-            for k, p in enumerate(phrases)
-        ]
+        parts = [self.heading(p) if self.leads(p) else self.text(p, titled and k == 0)
+                 for k, p in enumerate(phrases)]
         if len(parts) > 1:
             parts = [part if part.startswith("<") else f'<span class="t">{part}</span>' for part in parts]
         return " ".join(parts)
@@ -675,14 +623,8 @@ class _Writer:
         `titled`, its first words are the record's title."""
         pieces = [piece for segment in _SEPARATOR.split(p.text) for piece in self._pieces(segment)]
         if titled:
-            first = next(
-                (
-                    i
-                    for i, (kind, text) in enumerate(pieces)
-                    if kind == "t" and sum(ch.isalpha() for ch in text) >= 3
-                ),
-                None,
-            )
+            first = next((i for i, (kind, text) in enumerate(pieces)
+                          if kind == "t" and sum(ch.isalpha() for ch in text) >= 3), None)
             if first is not None:
                 pieces[first] = ("h", pieces[first][1])
         if len(pieces) == 1 and pieces[0][0] == "t":
@@ -722,11 +664,8 @@ class _Writer:
 
     def _counts(self, unit: str) -> bool:
         """Whether the word after a number names a count the schema asks for ("points", "sqft")."""
-        return any(
-            self.fields[fi].type == "int" or self.fields[fi].head in NUMERIC
-            for t in tokens(unit)
-            for fi, _, _ in self.matcher.lookup(t)
-        )
+        return any(self.fields[fi].type == "int" or self.fields[fi].head in NUMERIC
+                   for t in tokens(unit) for fi, _, _ in self.matcher.lookup(t))
 
 
 def _piece(kind: str, text: str) -> str:

@@ -18,52 +18,13 @@ _INT = re.compile(
     r"(?P<frac>\.\d+)?"
     r"(?:(?P<mult>[kKMB])\b|\s?(?P<word>thousand|million|billion)\b)?"
 )
-_SCALE = {
-    "k": 1_000,
-    "m": 1_000_000,
-    "b": 1_000_000_000,
-    "thousand": 1_000,
-    "million": 1_000_000,
-    "billion": 1_000_000_000,
-}
+_SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000, "thousand": 1_000, "million": 1_000_000,
+          "billion": 1_000_000_000}
 
-_TRUE = {
-    "yes",
-    "y",
-    "true",
-    "t",
-    "1",
-    "✓",
-    "✔",
-    "☑",
-    "✅",
-    "on",
-    "available",
-    "in stock",
-    "enabled",
-    "active",
-    "verified",
-    "included",
-}
-_FALSE = {
-    "no",
-    "n",
-    "false",
-    "f",
-    "0",
-    "✗",
-    "✘",
-    "×",
-    "❌",
-    "off",
-    "none",
-    "unavailable",
-    "out of stock",
-    "sold out",
-    "disabled",
-    "inactive",
-    "not included",
-}
+_TRUE = {"yes", "y", "true", "t", "1", "✓", "✔", "☑", "✅", "on", "available", "in stock", "enabled",
+         "active", "verified", "included"}
+_FALSE = {"no", "n", "false", "f", "0", "✗", "✘", "×", "❌", "off", "none", "unavailable", "out of stock",
+          "sold out", "disabled", "inactive", "not included"}
 _BOOL_TRIM = re.compile(r"^[\s.,;:!()\[\]-]+|[\s.,;:!()\[\]-]+$")
 
 

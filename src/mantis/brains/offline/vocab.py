@@ -48,94 +48,25 @@ _CONCEPTS = (
 )
 
 # Tokens that qualify a field name without saying what it is ("comments_count", "is_remote").
-GENERIC = frozenset(
-    {
-        "count",
-        "number",
-        "num",
-        "no",
-        "nr",
-        "total",
-        "value",
-        "val",
-        "text",
-        "txt",
-        "str",
-        "string",
-        "int",
-        "field",
-        "info",
-        "data",
-        "the",
-        "of",
-        "a",
-        "an",
-        "is",
-        "has",
-        "in",
-        "on",
-        "at",
-        "for",
-        "qty",
-        "usd",
-        "eur",
-        "gbp",
-        "min",
-        "max",
-        "minimum",
-        "maximum",
-    }
-)
+GENERIC = frozenset({
+    "count", "number", "num", "no", "nr", "total", "value", "val", "text", "txt", "str", "string",
+    "int", "field", "info", "data", "the", "of", "a", "an", "is", "has", "in", "on", "at", "for", "qty",
+    "usd", "eur", "gbp", "min", "max", "minimum", "maximum"
+})
 # Tokens naming the record itself: "product_name" is the record's name, "listing_url" its link.
-MAIN_WORDS = frozenset(
-    {
-        "story",
-        "item",
-        "post",
-        "article",
-        "product",
-        "listing",
-        "page",
-        "detail",
-        "main",
-        "entry",
-        "result",
-        "job",
-        "offer",
-        "record",
-        "entity",
-        "row",
-        "external",
-        "target",
-    }
-)
+MAIN_WORDS = frozenset({
+    "story", "item", "post", "article", "product", "listing", "page", "detail", "main", "entry",
+    "result", "job", "offer", "record", "entity", "row", "external", "target"
+})
 URL_WORDS = frozenset({"url", "link", "href", "uri", "permalink", "website"})
-IMAGE_WORDS = frozenset(
-    {"image", "img", "photo", "picture", "thumbnail", "thumb", "pic", "logo", "avatar", "src"}
-)
+IMAGE_WORDS = frozenset({
+    "image", "img", "photo", "picture", "thumbnail", "thumb", "pic", "logo", "avatar", "src"
+})
 AD_WORDS = frozenset({"sponsored", "ad", "ads", "advert", "advertisement"})
-STOP = frozenset(
-    {
-        "the",
-        "a",
-        "an",
-        "of",
-        "on",
-        "in",
-        "at",
-        "for",
-        "to",
-        "per",
-        "your",
-        "our",
-        "is",
-        "are",
-        "and",
-        "or",
-        "with",
-        "from",
-    }
-)
+STOP = frozenset({
+    "the", "a", "an", "of", "on", "in", "at", "for", "to", "per", "your", "our", "is", "are", "and",
+    "or", "with", "from"
+})
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DAY = r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
@@ -161,24 +92,10 @@ _PATTERNS = {
 
 
 # Kinds of value that are always written with digits.
-NUMERIC = frozenset(
-    {
-        "price",
-        "salary",
-        "rating",
-        "phone",
-        "year",
-        "mileage",
-        "rank",
-        "number",
-        "point",
-        "review",
-        "comment",
-        "bed",
-        "bath",
-        "sqft",
-    }
-)
+NUMERIC = frozenset({
+    "price", "salary", "rating", "phone", "year", "mileage", "rank", "number", "point", "review", "comment",
+    "bed", "bath", "sqft",
+})
 
 # Where a value of these kinds sits inside a longer text ("Rated 4.5 out of 5 stars" -> "4.5").
 _SPANS = {
