@@ -3,6 +3,8 @@ subprocesses and through Typer's CliRunner."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -11,10 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from tests.conftest import Server
 from typer.testing import CliRunner, Result
 
 from mantis.cli.main import app
+from mantis.cli.rows import show_table
 from mantis.client import MantisClient, RunResult
 
 NAVIGATE = {"type": "navigate", "params": {"url": "/demo/news/"}}
@@ -184,3 +188,62 @@ def test_errors_go_to_stderr_with_exit_1(server: Server, tmp_path: Path) -> None
 )
 def test_usage_errors_exit_2(server: Server, args: list[str]) -> None:
     assert cli(server, *args).exit_code == 2
+
+
+def test_rows_as_csv_json_and_jsonl_on_stdout(server: Server, finished: RunResult) -> None:
+    rows = finished.rows
+    as_json = mantis(server, "result", finished.run_id, "--output", "json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == rows
+    lines = mantis(server, "result", finished.run_id, "-o", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == rows
+    as_csv = mantis(server, "result", finished.run_id, "-o", "csv")
+    table = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["title"] for r in table] == [r["title"] for r in rows]
+    assert {r["_viable"] for r in table} == {"true"} and "Succeeded" in as_csv.stderr
+
+
+def test_a_table_fits_80_columns_without_internal_ones(server: Server, finished: RunResult) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mantis.cli.main", "result", finished.run_id],
+        env={**mantis_env(server), "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    table = out.stdout.split("VIABLE |")[0].splitlines()
+    assert out.returncode == 0 and table[0] == "3 rows, 3 viable"
+    assert len(table) == 1 + 2 + 3  # the count, the header and its rule, one line per row: nothing wraps
+    assert all(len(line) <= 80 for line in table) and "_viable" not in out.stdout
+    assert sum(line.startswith("✓") for line in table) == 3
+
+
+def test_a_rejected_row_is_marked_and_its_reason_told() -> None:
+    long = "a value much longer than any cell of the table may be " * 3
+    rows = [
+        {"name": "kept", "note": long, "_viable": True},
+        {"name": "", "note": "short", "_viable": False, "_rejection": "missing_required:name"},
+    ]
+    console = Console(width=80, record=True, color_system=None)
+    show_table(console, rows)
+    lines = console.export_text().splitlines()
+    assert lines[0] == "2 rows, 1 viable" and lines[3].startswith("✓") and lines[4].startswith("✗")
+    assert "…" in lines[3] and all(len(line) <= 80 for line in lines)
+    assert lines[-1] == "✗ row 2: missing_required:name"
+
+
+@pytest.mark.parametrize("args", [["logs"], ["result"], ["result", "-o", "csv"], ["runs"]])
+def test_a_closed_pipe_ends_quietly(server: Server, finished: RunResult, args: list[str]) -> None:
+    """`mantis … | head`: the reader has gone before the output is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    argv = [*args[:1], *([finished.run_id] if args[0] != "runs" else []), *args[1:]]
+    out = subprocess.run(
+        [sys.executable, "-m", "mantis.cli.main", *argv],
+        env=mantis_env(server),
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    os.close(write_end)
+    assert out.returncode == 1 and "Traceback" not in out.stderr and "Broken pipe" not in out.stderr

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from mantis.cli.rows import Output, show_table, write
 from mantis.client import MantisClient, MantisError, RunOptions, RunResult, RunStatus
 
 # Piped into a log, Rich would fold a table of rows into 80 columns; 160 keeps most values whole there.
@@ -50,6 +51,14 @@ Token = Annotated[
     typer.Option("--token", envvar="MANTIS_API_TOKEN", show_envvar=True, help="Tenant token."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON only.")]
+RowsOutput = Annotated[
+    Output,
+    typer.Option(
+        "--output",
+        "-o",
+        help="The rows as a table (with the summary), or only the rows as json, jsonl or csv on stdout.",
+    ),
+]
 RunId = Annotated[str, typer.Argument(help="The run's id.", show_default=False)]
 
 
@@ -70,6 +79,8 @@ def connect(endpoint: str | None, token: str | None) -> Iterator[MantisClient]:
             yield client
     except MantisError as error:
         fail(error)
+    except BrokenPipeError:  # the reader went away (`| head`): Click ends quietly with exit code 1
+        raise
     except OSError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
@@ -108,14 +119,14 @@ def follow(client: MantisClient, run_id: str, poll_s: float = 1.0) -> RunStatus:
         return client.wait(run_id, poll_s=poll_s, on_progress=update)
 
 
-def show_outcome(result: RunResult, leads: bool = False) -> None:
-    """The rows as a table, optionally the leads, then the summary coloured by how the run ended."""
-    if result.rows:
-        columns = list(dict.fromkeys(c for row in result.rows for c in row if c != "_rejection"))
-        table = Table(*columns, title=f"{len(result.rows)} rows")
-        for row in result.rows:
-            table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
-        console.print(table)
+def show_outcome(result: RunResult, leads: bool = False, output: Output = Output.table) -> None:
+    """The rows as a table, optionally the leads, then the summary coloured by how the run ended; or,
+    in a machine format, the rows alone (the summary then goes to stderr)."""
+    if output is not Output.table:
+        write(result.rows, output)
+        progress_console.print(Text(result.summary or result.status))
+        return
+    show_table(console, result.rows)
     if leads:
         for lead in result.leads:
             console.print(Text(lead))
@@ -182,6 +193,7 @@ def run(
         bool, typer.Option("--follow/--no-follow", help="Wait for the end, showing progress and the rows.")
     ] = True,
     as_json: AsJson = False,
+    output: RowsOutput = Output.table,
     max_cost: Annotated[float | None, typer.Option("--max-cost", help="Cost cap, USD.")] = None,
     max_minutes: Annotated[float | None, typer.Option("--max-minutes", help="Time cap, minutes.")] = None,
     record_video: Annotated[bool, typer.Option("--record-video", help="Record a screencast.")] = False,
@@ -218,9 +230,9 @@ def run(
             final = client.wait(queued.run_id, poll_s=1.0)
             print_json(client.result(queued.run_id).body)
         else:
-            console.print(f"run {queued.run_id} queued")
+            (console if output is Output.table else progress_console).print(f"run {queued.run_id} queued")
             final = follow(client, queued.run_id)
-            show_outcome(client.result(queued.run_id))
+            show_outcome(client.result(queued.run_id), output=output)
     if final.status != "succeeded":
         raise typer.Exit(1)
 
@@ -235,14 +247,20 @@ def status(run_id: RunId, as_json: AsJson = False, endpoint: Endpoint = None, to
         show_status(current)
 
 
-def result(run_id: RunId, as_json: AsJson = False, endpoint: Endpoint = None, token: Token = None) -> None:
-    """Show an ended run's rows, leads and summary."""
+def result(
+    run_id: RunId,
+    as_json: AsJson = False,
+    output: RowsOutput = Output.table,
+    endpoint: Endpoint = None,
+    token: Token = None,
+) -> None:
+    """Show an ended run's rows, leads and summary (--output: only the rows, as json, jsonl or csv)."""
     with connect(endpoint, token) as client:
         outcome = client.result(run_id)
     if as_json:
         print_json(outcome.body)
     else:
-        show_outcome(outcome, leads=True)
+        show_outcome(outcome, leads=True, output=output)
 
 
 def logs(
@@ -312,11 +330,11 @@ def list_runs(
     if as_json:
         print_json(page.body)
         return
-    table = Table()
+    table = Table(show_edge=False, pad_edge=False)
     table.add_column("run_id", no_wrap=True, min_width=max((len(r.run_id) for r in page.runs), default=6))
     table.add_column("status", no_wrap=True)
     table.add_column("created_at", no_wrap=True)
-    table.add_column("summary")
+    table.add_column("summary", no_wrap=True, overflow="ellipsis")
     for item in page.runs:
         table.add_row(item.run_id, item.status, item.created_at or "", Text(item.summary))
     console.print(table)
