@@ -64,7 +64,7 @@ def events_of(server: Server, run_id: str) -> list[str]:
 
 
 def test_a_server_killed_mid_run_loses_no_run(tmp_path: Path, fresh_env: dict[str, str]) -> None:
-    env = {"MANTIS_WORKERS": "2", **fresh_env}
+    env = {"MANTIS_WORKERS": "2", "MANTIS_AUTO_RESUME": "0", **fresh_env}  # resumes: test_resume.py
     server = start_server(tmp_path / "home", **env)
     try:
         running = [submit(server, waiting(30)) for _ in range(2)]
@@ -116,7 +116,7 @@ def test_sigterm_lets_runs_finish_in_the_grace_period_requeues_the_rest_and_exit
     server = start_server(tmp_path / "home", **env)
     try:
         assert server.wait(later)["status"] == "succeeded"
-        wait_for_its_step(server, long)  # taken again, from its first step
+        wait_for_its_step(server, long)  # taken again: its step was in flight, so from its first step
         assert "run.requeued" in events_of(server, long)
         assert server.predict({"action": "cancel", "run_id": long}).json()["status"] == "cancelled"
     finally:

@@ -52,6 +52,7 @@ class Settings:
     shutdown_grace_s: float = 20.0
     rate_limit_per_s: float = 50.0
     proxy: ProxyProvider | None = None
+    auto_resume: int = 1  # times a run whose worker died is put back to go on from its checkpoint
 
     @property
     def runs_dir(self) -> Path:
@@ -79,6 +80,7 @@ class Settings:
             tenants_file=Path(tenants) if (tenants := os.environ.get("MANTIS_TENANTS_FILE")) else None,
             shutdown_grace_s=_env_float("MANTIS_SHUTDOWN_GRACE_S", 20.0),
             rate_limit_per_s=_env_float("MANTIS_RATE_LIMIT_PER_S", 50.0),
+            auto_resume=max(_env_int("MANTIS_AUTO_RESUME", 1), 0),
             proxy=ProxyProvider(
                 proxy_url,
                 os.environ.get("MANTIS_PROXY_USERNAME_TEMPLATE", ""),

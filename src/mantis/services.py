@@ -6,6 +6,7 @@ from mantis.config import Settings
 from mantis.planes.base import Plane
 from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
+from mantis.store.checkpoints import CheckpointStore
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.runs import RunStore
 from mantis.store.tenants import TenantStore
@@ -28,6 +29,7 @@ class Services:
         sessions = session_factory(self.engine)
         self.tenants = TenantStore(sessions)
         self.runs = RunStore(sessions)
+        self.checkpoints = CheckpointStore(sessions)
         self.viewers = ViewerHub(Signer.for_home(settings.home), settings.public_url)
         self._planes: dict[str, Plane] = {}
         self._executor: Executor | None = None

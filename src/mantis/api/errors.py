@@ -29,7 +29,7 @@ CODES: dict[int, tuple[str, ...]] = {
     401: ("unauthorized", "platform_key_required"),
     403: ("forbidden_scope", "domain_not_allowed"),
     404: ("run_not_found", "plan_not_found", "artifact_not_found"),
-    409: ("idempotency_conflict", "run_not_finished"),
+    409: ("idempotency_conflict", "run_not_finished", "checkpoint_mismatch"),
     413: ("payload_too_large",),
     429: ("too_many_runs", "rate_limited"),
     500: ("internal_error",),

@@ -19,6 +19,7 @@ from mantis.config import Settings
 from mantis.plans import resolve
 from mantis.plans.allowlist import hosts_off_list
 from mantis.plans.resolve import ResolvedPlan
+from mantis.runner.checkpoint import plan_fingerprint
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.views import aware, iso
@@ -145,6 +146,9 @@ async def submit(
             429, "too_many_runs", "the queue is full; try again shortly", retry_after=QUEUE_FULL_RETRY_S
         )
     effective = effective_settings(sub, plan, tenant, settings)
+    workflow_id = sub.workflow_id or sub.state_key
+    if sub.resume_state:
+        await _check_resumable(plan, workflow_id, tenant, services)
     run = Run(
         id=new_run_id(),
         tenant_id=tenant.id,
@@ -156,7 +160,7 @@ async def submit(
         plan=plan.model_dump(mode="json", exclude_none=True),
         effective=effective,
         profile_id=sub.profile_id or sub.state_key,
-        workflow_id=sub.workflow_id or sub.state_key,
+        workflow_id=workflow_id,
         idempotency_key=key,
         request_hash=digest,
         summary="",
@@ -173,6 +177,25 @@ async def submit(
     if created:
         metrics.RUNS_SUBMITTED.inc()
     return stored, created
+
+
+async def _check_resumable(
+    plan: ResolvedPlan, workflow_id: str | None, tenant: Tenant, services: Services
+) -> None:
+    """`resume_state` needs a workflow, and a checkpoint (if there is one yet) of this very plan."""
+    if workflow_id is None:
+        raise ApiError(400, "invalid_request", "resume_state needs workflow_id (or state_key)")
+    stored = await run_in_threadpool(services.checkpoints.of_workflow, tenant.id, workflow_id)
+    if stored is not None and stored.fingerprint != plan_fingerprint(
+        plan.model_dump(mode="json", exclude_none=True)
+    ):
+        raise ApiError(
+            409,
+            "checkpoint_mismatch",
+            f"the plan differs from the one that wrote workflow {workflow_id!r}'s checkpoint "
+            f"(run {stored.run_id}); rotate workflow_id to start this plan afresh",
+            {"workflow_id": workflow_id, "run_id": stored.run_id},
+        )
 
 
 def _fresh(run: Run) -> bool:

@@ -169,6 +169,10 @@ class DomSession:
         await closing.close()
         return await self.switch_tab(-1)
 
+    async def tabs(self) -> tuple[list[str], int]:
+        self._pages = [p for p in self._pages if not p.is_closed()]
+        return [p.url for p in self._pages], self._pages.index(self._page) if self._page in self._pages else 0
+
     async def navigate(self, url: str, timeout_s: float) -> None:
         try:
             await self._page.goto(url, wait_until="load", timeout=timeout_s * 1000)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from mantis.brains.base import Brain, PlanningError
@@ -19,6 +19,9 @@ from mantis.planes.base import NavigationBlocked, Session
 from mantis.plans.allowlist import host_allowed
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.rows import Row
+
+if TYPE_CHECKING:
+    from mantis.runner.checkpoint import Resume
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Deps:
 
 EventSink = Callable[[Event], None]
 ProgressSink = Callable[[int, int, str], None]
+CheckpointSink = Callable[[dict[str, Any]], None]
 
 
 class StepFailure(Exception):
@@ -97,6 +101,8 @@ class RunContext:
     visited: dict[str, set[str]] = field(default_factory=dict)
     session_started_s: float = 0.0
     started: float = field(default_factory=time.monotonic)
+    on_checkpoint: CheckpointSink | None = None  # none: the run keeps no checkpoint
+    resume: Resume | None = None  # the checkpoint this run took up
 
     def emit(
         self, type_: str, message: str, *, level: str = "info", step_index: int | None = None, **data: Any

@@ -10,7 +10,8 @@ from mantis.brains.base import Driver, GroundingError
 from mantis.planes.base import Action, PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
-from mantis.runner import actions, agent, extraction, tabs
+from mantis.runner import actions, agent, checkpoint, extraction, tabs
+from mantis.runner.checkpoint import Position
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
 from mantis.runner.trace import finish, finish_with_screenshot
 
@@ -22,28 +23,28 @@ RUN_ENDING = frozenset({"cost_cap_reached", "domain_not_allowed", "model_require
 
 
 async def execute(plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
-    for task in plan.tasks:
-        await _run_task(task, plan, ctx, deps)
+    start = ctx.resume.position if ctx.resume else Position()
+    for index, task in enumerate(plan.tasks[start.task :], start.task):
+        await _run_task(task, plan, ctx, deps, start if index == start.task else Position(index))
+        await checkpoint.after_step(ctx, deps.session, Position(index + 1))
 
 
-async def _run_task(task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
+async def _run_task(
+    task: ResolvedTask, plan: ResolvedPlan, ctx: RunContext, deps: Deps, at: Position
+) -> None:
     base = ctx.absolute(plan.base_url) if plan.base_url else None
-    steps = task.steps
+    steps = task.steps if task.steps is not None else checkpoint.task_steps(at)
     if steps is None and plan.kind != "plan_text" and deps.brain.driver is not None:
         await _drive(task, deps.brain.driver, ctx, deps, base)  # plan_text is decomposed, to be seen whole
         return
     if steps is None:
         with ctx.step_failures():
             steps = await deps.brain.plan(task.intent)
-        ctx.emit(
-            "plan.decomposed",
-            f"{len(steps)} steps from the text",
-            task_id=task.task_id,
-            steps=[s.model_dump(exclude_defaults=True) for s in steps],
-        )
+        at.steps = [s.model_dump(mode="json", exclude_defaults=True) for s in steps]
+        ctx.emit("plan.decomposed", f"{len(steps)} steps from the text", task_id=task.task_id, steps=at.steps)
     if task.start_url:
         steps = [_opening(task.start_url), *steps]
-    await run_steps(steps, ctx, deps, task.task_id, task.extract, base)
+    await run_steps(steps, ctx, deps, task.task_id, task.extract, base, at)
 
 
 async def _drive(task: ResolvedTask, driver: Driver, ctx: RunContext, deps: Deps, base: str | None) -> None:
@@ -68,13 +69,16 @@ async def run_steps(
     task_id: str | None = None,
     task_extract: ExtractSpec | None = None,
     base: str | None = None,
+    at: Position | None = None,
 ) -> None:
-    pc = 0
-    executed = 0
-    loop_counts: dict[int, int] = {}
+    """`at` is the task's position, kept in a checkpoint after every step; without it none is kept."""
+    position = at or Position()
+    if at is not None and position.pc < len(steps):
+        await checkpoint.reopen(ctx, deps.session, steps[position.pc])
+    pc, loop_counts = position.pc, position.loops
     while 0 <= pc < len(steps):
-        executed += 1
-        if executed > ctx.limits.max_executed_steps:
+        position.executed += 1
+        if position.executed > ctx.limits.max_executed_steps:
             raise StepFailure(
                 f"the run executed {ctx.limits.max_executed_steps} steps, its bound",
                 code="step_limit_reached",
@@ -88,6 +92,9 @@ async def run_steps(
         else:
             await _run_one(step, pc, ctx, deps, task_id, task_extract, base)
             pc += 1
+        if at is not None:
+            position.pc = pc
+            await checkpoint.after_step(ctx, deps.session, position)
 
 
 def _jump(target: int, pc: int, total: int) -> int:

@@ -186,6 +186,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "rows": [row.as_json() for row in ctx.rows],
         "steps": [asdict(r) for r in ctx.trace],
         "state_vars": ctx.state_vars,
+        "resumed_from": ctx.resume.source if ctx.resume else None,
         "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
         "artifacts": sorted(
             {p.name for p in ctx.run_dir.iterdir() if p.is_file() and not p.name.startswith(".")}

@@ -89,6 +89,10 @@ class Run(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     worker_id: Mapped[str | None] = mapped_column(String(100))
     heartbeat_at: Mapped[datetime | None]
+    # Where the run took up from (`{run_id, task_index, step_index, rows}`), and how many times a dead
+    # worker's run was put back to resume.
+    resumed_from: Mapped[dict[str, Any] | None]
+    auto_resumes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RunEvent(Base):
@@ -102,3 +106,17 @@ class RunEvent(Base):
     step_index: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]]
+
+
+class RunCheckpoint(Base):
+    """A run's position after its last finished step; a workflow's newest one is what a resume takes up."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (Index("ix_checkpoints_workflow", "tenant_id", "workflow_id"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    workflow_id: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

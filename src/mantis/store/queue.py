@@ -1,7 +1,8 @@
 """The scheduling rule, in SQL: which queued run may start next.
 
-The oldest queued run whose tenant is under `max_concurrent_runs` and whose `(tenant, profile_id)` has no
-run going. Callers hold the claim lock (`db.exclusive`), so the counts cannot change under them.
+The oldest queued run whose tenant is under `max_concurrent_runs` and whose `(tenant, profile_id)` and
+`(tenant, workflow_id)` have no run going (two runs of one workflow would overwrite each other's
+checkpoint). Callers hold the claim lock (`db.exclusive`), so the counts cannot change under them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def next_claimable(session: Session) -> str | None:
     profile_busy = exists().where(
         running.tenant_id == Run.tenant_id, running.profile_id == Run.profile_id, running.status == "running"
     )
+    workflow_busy = exists().where(
+        running.tenant_id == Run.tenant_id,
+        running.workflow_id == Run.workflow_id,
+        running.status == "running",
+    )
     query = (
         select(Run.id)
         .join(Tenant, Tenant.id == Run.tenant_id)
@@ -30,6 +36,7 @@ def next_claimable(session: Session) -> str | None:
             Run.status == "queued",
             or_(Tenant.max_concurrent_runs.is_(None), tenant_running < Tenant.max_concurrent_runs),
             or_(Run.profile_id.is_(None), ~profile_busy),
+            or_(Run.workflow_id.is_(None), ~workflow_busy),
         )
         .order_by(Run.created_at, Run.id)
         .limit(1)

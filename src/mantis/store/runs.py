@@ -141,12 +141,14 @@ class RunStore:
         metrics.run_finished(status, aware(started) if started else None, stamp)
         return True
 
-    def requeue(self, run_id: str, held_by: str) -> bool:
-        """Puts a running run back in the queue, for a worker that stops before the run ends."""
+    def requeue(self, run_id: str, held_by: str | None, *, lost: bool = False) -> bool:
+        """Puts a running run back in the queue, for a worker that stops before the run ends, or (`lost`)
+        for one that died; those count against MANTIS_AUTO_RESUME."""
+        holder = Run.worker_id.is_(None) if held_by is None else Run.worker_id == held_by
         with self._sessions.begin() as session:
             done = session.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status == "running", Run.worker_id == held_by)
+                .where(Run.id == run_id, Run.status == "running", holder)
                 .values(
                     status="queued",
                     started_at=None,
@@ -154,6 +156,7 @@ class RunStore:
                     heartbeat_at=None,
                     step_index=0,
                     current_intent=None,
+                    auto_resumes=Run.auto_resumes + int(lost),
                 )
             )
             return bool(done.rowcount)  # type: ignore[attr-defined]

@@ -45,6 +45,8 @@ def status_view(run: Run, viewer_url: str | None = None) -> dict[str, Any]:
         "viable": run.viable,
         "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
     }
+    if run.resumed_from:
+        view["resumed_from"] = run.resumed_from
     return (view | {"viewer_url": viewer_url}) if viewer_url else view
 
 

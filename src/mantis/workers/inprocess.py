@@ -17,6 +17,7 @@ from mantis.store.models import Run
 from mantis.store.runs import now
 from mantis.workers.job import conclude, note, run_job, write_status
 from mantis.workers.liveness import is_lost, process_id
+from mantis.workers.recovery import recover
 
 log = logging.getLogger("mantis.workers")
 
@@ -24,7 +25,6 @@ IDLE_POLL_S = 1.0
 HEARTBEAT_S = 1.0
 SETTLE_EVERY = 15  # heartbeats between two looks for runs whose holder died
 WIND_DOWN_S = 10.0  # for stopped runs to close their browser sessions
-LOST = "the worker running this run stopped before it ended"
 
 _started: weakref.WeakSet[InProcessExecutor] = weakref.WeakSet()
 
@@ -134,7 +134,10 @@ class InProcessExecutor:
             self._requeued.discard(run.id)
 
     def _note_requeued(self, run_id: str) -> None:
-        message = "the server stopped before this run ended; it is back in the queue and starts over"
+        message = (
+            "the server stopped before this run ended; it is back in the queue and goes on from its "
+            "last checkpoint"
+        )
         note(self._services, run_id, "run.requeued", message, level="warning")
         write_status(self._services, run_id)
 
@@ -153,22 +156,9 @@ class InProcessExecutor:
                 log.exception("the run watcher failed; trying again")
 
     async def _settle_lost(self) -> None:
-        """Runs whose holder died end `failed` with `worker_lost` rather than stay running forever."""
+        """Runs whose holder died go on from their checkpoint or end `worker_lost`, never stay running."""
         claims = await asyncio.to_thread(self._services.runs.claims)
         stamp = now()
         for claim in claims:
-            if claim.run_id in self._running or not is_lost(claim, stamp):
-                continue
-            lost = await conclude(
-                self._services,
-                claim.run_id,
-                "failed",
-                held_by=claim.worker_id,
-                error_code="worker_lost",
-                error_message=LOST,
-                summary=f"Failed (worker_lost): {LOST}",
-            )
-            if lost:
-                await asyncio.to_thread(
-                    note, self._services, claim.run_id, "run.failed", LOST, "error", error_code="worker_lost"
-                )
+            if claim.run_id not in self._running and is_lost(claim, stamp):
+                await recover(self._services, claim)

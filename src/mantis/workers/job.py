@@ -15,14 +15,30 @@ from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
+from mantis.runner import checkpoint
 from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.files import write_json
 from mantis.runner.run import Outcome, RunOptions, conclude_run, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
+from mantis.store.checkpoints import Stored
 from mantis.store.models import Run, RunEvent
 from mantis.store.runs import now
 from mantis.store.views import status_view
 from mantis.webhooks import enqueue_for_run
+
+MISMATCH = (
+    "the checkpoint of workflow {workflow!r} was written by another plan; rotate workflow_id to start over"
+)
+
+
+class CheckpointMismatch(Exception):
+    """The plan changed since the workflow's checkpoint (between submission and start)."""
+
+    code = "checkpoint_mismatch"
+
+
+# Events that end a step: each is committed with the checkpoint taken right after it.
+STEP_ENDS = frozenset({"step.succeeded", "step.failed", "step.skipped", "step.branch"})
 
 
 def context_for(run: Run, services: Services) -> RunContext:
@@ -45,18 +61,33 @@ def context_for(run: Run, services: Services) -> RunContext:
     )
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     runs = services.runs
+    fingerprint = checkpoint.plan_fingerprint(run.plan)
+    step_end: list[RunEvent] = []  # the event that ended the last step, committed with its checkpoint
+
+    def flush() -> None:
+        if step_end:
+            runs.add_event(step_end.pop())
 
     def on_event(event: Event) -> None:
-        runs.add_event(
-            RunEvent(
-                run_id=run.id,
-                ts=datetime.fromisoformat(event.ts),
-                level=event.level,
-                type=event.type,
-                step_index=event.step_index,
-                message=event.message,
-                data=json.loads(json.dumps(event.data, default=str)),
-            )
+        flush()
+        stored = RunEvent(
+            run_id=run.id,
+            ts=datetime.fromisoformat(event.ts),
+            level=event.level,
+            type=event.type,
+            step_index=event.step_index,
+            message=event.message,
+            data=json.loads(json.dumps(event.data, default=str)),
+        )
+        if event.type in STEP_ENDS:
+            step_end.append(stored)
+        else:
+            runs.add_event(stored)
+
+    def on_checkpoint(state: dict[str, Any]) -> None:
+        event = step_end.pop() if step_end else None
+        services.checkpoints.save(
+            run.id, run.tenant_id, run.workflow_id, fingerprint, state, event, now()
         )
 
     def on_progress(index: int, total: int, intent: str) -> None:
@@ -78,8 +109,32 @@ def context_for(run: Run, services: Services) -> RunContext:
 
     ctx.on_event = on_event
     ctx.on_progress = on_progress
+    ctx.on_checkpoint = on_checkpoint
     ctx.meter = Meter(cap_usd=float(effective["max_cost"]), on_call=on_call)
     return ctx
+
+
+def load_checkpoint(run: Run, services: Services) -> Stored | None:
+    """What a run takes up: its own checkpoint (it was requeued, or its worker died), else, with
+    `resume_state`, its workflow's newest."""
+    own = services.checkpoints.of_run(run.id)
+    if own is not None or not (run.payload.get("resume_state") and run.workflow_id):
+        return own
+    return services.checkpoints.of_workflow(run.tenant_id, run.workflow_id)
+
+
+def take_up(run: Run, services: Services, ctx: RunContext) -> str | None:
+    """Restores the run's checkpoint into `ctx`; returns a failure message when it is not this plan's."""
+    stored = load_checkpoint(run, services)
+    if stored is not None and stored.fingerprint != checkpoint.plan_fingerprint(run.plan):
+        return MISMATCH.format(workflow=run.workflow_id)
+    if stored is not None and checkpoint.usable(stored.state):
+        resume = checkpoint.restore(ctx, stored.state)
+        checkpoint.announce(ctx, resume)
+        services.runs.progress(run.id, run.worker_id, resumed_from=resume.source)
+    elif run.payload.get("resume_state") and run.workflow_id:
+        checkpoint.none_found(ctx, run.workflow_id)
+    return None
 
 
 async def run_job(run: Run, services: Services) -> Outcome:
@@ -87,13 +142,16 @@ async def run_job(run: Run, services: Services) -> Outcome:
     ctx = context_for(run, services)
     effective = run.effective
     write_plan(plan, ctx)
+    mismatch = await asyncio.to_thread(take_up, run, services, ctx)
     write_status(services, run.id)
     try:
+        if mismatch is not None:
+            raise CheckpointMismatch(mismatch)
         plane = services.plane(effective["compute_backend"])
         brain = brain_for(effective.get("cua_model"), ctx.meter)
         geo = run.payload.get("proxy_city"), run.payload.get("proxy_state")
         proxy = run_proxy(services.settings.proxy, *geo)
-    except (PlaneUnavailable, PlanningError, ProxyUnavailable) as exc:
+    except (PlaneUnavailable, PlanningError, ProxyUnavailable, CheckpointMismatch) as exc:
         code = "plane_unavailable" if isinstance(exc, PlaneUnavailable) else exc.code
         outcome = conclude_run(ctx, Outcome("failed", "", code, str(exc)))
     else:
@@ -111,7 +169,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
         )
         outcome = await execute_run(plan, ctx, plane, brain, options)
     # shielded: a cancel arriving as the run ends must not skip its status.json or its webhook
-    await asyncio.shield(
+    ended = await asyncio.shield(
         conclude(
             services,
             run.id,
@@ -125,6 +183,8 @@ async def run_job(run: Run, services: Services) -> Outcome:
             cost_usd=outcome.cost_usd,
         )
     )
+    if ended and run.workflow_id is None:
+        await asyncio.to_thread(services.checkpoints.drop, run.id)
     return outcome
 
 

@@ -1,0 +1,46 @@
+"""What becomes of a run whose worker died: back in the queue to go on from its checkpoint (up to
+MANTIS_AUTO_RESUME times), else ended `failed` with `worker_lost`, keeping the rows its checkpoint holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from mantis.runner import checkpoint
+from mantis.runner.run import Outcome, conclude_run
+from mantis.services import Services
+from mantis.store.runs import Claim
+from mantis.workers.job import conclude, context_for, note
+
+LOST = "the worker running this run stopped before it ended"
+
+
+async def recover(services: Services, claim: Claim) -> None:
+    run = await asyncio.to_thread(services.runs.get, claim.run_id)
+    if run is None or run.status != "running":
+        return
+    stored = await asyncio.to_thread(services.checkpoints.of_run, run.id)
+    done = stored.state["position"]["pc"] if stored is not None else None
+    if run.auto_resumes < services.settings.auto_resume:
+        if await asyncio.to_thread(services.runs.requeue, run.id, claim.worker_id, lost=True):
+            where = f"from its checkpoint (step {done})" if done is not None else "from its first step"
+            message = f"{LOST}; it is back in the queue and goes on {where}"
+            await asyncio.to_thread(note, services, run.id, "run.auto_resumed", message, "warning")
+        return
+    ctx = context_for(run, services)
+    if stored is not None and checkpoint.usable(stored.state):
+        checkpoint.restore(ctx, stored.state)
+    outcome = conclude_run(ctx, Outcome("failed", "", "worker_lost", LOST))
+    ended = await conclude(
+        services,
+        run.id,
+        "failed",
+        held_by=claim.worker_id,
+        summary=outcome.summary,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+        rows=outcome.rows,
+        viable=outcome.viable,
+        cost_usd=outcome.cost_usd,
+    )
+    if ended and run.workflow_id is None:
+        await asyncio.to_thread(services.checkpoints.drop, run.id)
