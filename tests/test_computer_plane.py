@@ -21,6 +21,7 @@ from PIL import Image
 
 from mantis.brains.base import GroundingError
 from mantis.brains.offline.ocr_ground import ground_on_screen, normalise
+from mantis.fence.policy import Fence, FencePolicy
 from mantis.planes.base import Action, Element, Observation, PlaneError, SessionConfig
 from mantis.planes.chromium import CHROMIUM
 from mantis.planes.computer import ComputerPlane, ascii_url
@@ -157,7 +158,13 @@ def _leftovers(display: str, run_dir: Path) -> list[str]:
 async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site, tmp_path: Path) -> None:
     plane = ComputerPlane()
     session = await plane.open(
-        SessionConfig(run_dir=tmp_path, record_video=True, locale="de-DE", timezone="Asia/Tokyo")
+        SessionConfig(
+            run_dir=tmp_path,
+            record_video=True,
+            locale="de-DE",
+            timezone="Asia/Tokyo",
+            fence=Fence(FencePolicy(allow_private=True)),  # the test's page is on loopback
+        )
     )
     display = session.display
     try:

@@ -1,5 +1,5 @@
 """Geo-targeted proxies: the provider's username template, the computer plane's credential-adding
-forwarder, and runs on both planes whose page loads provably went through an authenticating proxy.
+fence proxy, and runs on both planes whose page loads provably went through an authenticating proxy.
 
 The proxy here is the test's own (asyncio, in a thread): it answers 407 without the expected Basic
 credentials, counts what it forwards and marks it with a Via header that the page server records."""
@@ -19,10 +19,12 @@ from urllib.parse import urlsplit
 import pytest
 from tests.conftest import Server, start_server, stop_server
 
+from mantis.fence.policy import Fence, FencePolicy
+from mantis.fence.proxy import FenceProxy
 from mantis.planes.chromium import CHROMIUM
-from mantis.planes.forwarder import Forwarder
 from mantis.planes.proxy import ProxyProvider, ProxyUnavailable, geo_value, run_proxy, upstream
 
+OPEN = Fence(FencePolicy(allow_private=True))  # the test's servers are on loopback
 TEMPLATE = "customer-acme_country-us[_state-{state}][_city-{city}]"
 PASSWORD = "s3cret:pw"
 USERNAME = "customer-acme_country-us_state-fl_city-new_york"
@@ -180,15 +182,16 @@ def test_a_run_goes_direct_without_geo_and_fails_without_a_provider() -> None:
 async def test_the_forwarder_adds_the_credentials_and_refuses_other_requests(
     proxy: AuthProxy, site: Site
 ) -> None:
-    forwarder = await Forwarder.start(upstream(f"http://user:pw@127.0.0.1:{proxy.port}"))
-    credentialed = await Forwarder.start(
+    forwarder = await FenceProxy.start(OPEN, upstream(f"http://user:pw@127.0.0.1:{proxy.port}"))
+    credentialed = await FenceProxy.start(
+        OPEN,
         upstream(
             ProxyProvider(
                 f"http://{{username}}:{{password}}@127.0.0.1:{proxy.port}", TEMPLATE, PASSWORD
             ).for_geo("New York", "FL")
         )
     )
-    dead = await Forwarder.start(upstream("http://127.0.0.1:9"))
+    dead = await FenceProxy.start(OPEN, upstream("http://127.0.0.1:9"))
     try:
         refused = proxy.refused
         assert (await _ask(forwarder, f"GET {site.url}/wrong HTTP/1.1")).startswith(b"HTTP/1.1 407")
@@ -214,14 +217,14 @@ async def test_the_forwarder_adds_the_credentials_and_refuses_other_requests(
 
 
 async def _connect(
-    forwarder: Forwarder, request_line: str
+    forwarder: FenceProxy, request_line: str
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", urlsplit(forwarder.url).port)
     writer.write(f"{request_line}\r\nHost: 127.0.0.1\r\nProxy-Connection: keep-alive\r\n\r\n".encode())
     return reader, writer
 
 
-async def _ask(forwarder: Forwarder, request_line: str) -> bytes:
+async def _ask(forwarder: FenceProxy, request_line: str) -> bytes:
     reader, writer = await _connect(forwarder, request_line)
     answer = await asyncio.wait_for(reader.read(), 10)
     writer.close()

@@ -53,6 +53,7 @@ class Settings:
     rate_limit_per_s: float = 50.0
     proxy: ProxyProvider | None = None
     auto_resume: int = 1  # times a run whose worker died is put back to go on from its checkpoint
+    allow_private_browsing: bool = False  # MANTIS_ALLOW_PRIVATE_BROWSING=1: local development and tests
 
     @property
     def runs_dir(self) -> Path:
@@ -88,4 +89,5 @@ class Settings:
             )
             if (proxy_url := os.environ.get("MANTIS_PROXY_URL", "").strip())
             else None,
+            allow_private_browsing=os.environ.get("MANTIS_ALLOW_PRIVATE_BROWSING", "").strip() == "1",
         )

@@ -16,8 +16,8 @@ from mantis import metrics
 from mantis.api.errors import ApiError
 from mantis.api.schemas import PLAN_FIELDS, Submission
 from mantis.config import Settings
+from mantis.fence.policy import FencePolicy, refused_up_front
 from mantis.plans import resolve
-from mantis.plans.allowlist import hosts_off_list
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.services import Services
@@ -132,13 +132,13 @@ async def submit(
             "plan_too_large",
             f"the plan has {plan.step_count()} steps; this server allows {settings.caps.max_steps_per_plan}",
         )
-    refused = hosts_off_list(plan.navigate_urls(), tenant.allowed_domains, settings.public_url)
-    if refused:
+    policy = FencePolicy(tuple(tenant.allowed_domains), settings.allow_private_browsing, settings.public_url)
+    if refused := refused_up_front(policy, plan.navigate_urls()):
         raise ApiError(
             403,
             "domain_not_allowed",
-            f"host not in your allowed_domains: {', '.join(refused)}",
-            {"hosts": refused},
+            f"refused by the fence: {'; '.join(str(r) for r in refused)}",
+            {"hosts": [r.host for r in refused]},
         )
     queued = (await run_in_threadpool(services.runs.active_counts))["queued"]
     if queued >= settings.max_queued_runs:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from mantis.fence.policy import Fence
+
 DOM_AWARE = "dom_aware"
 # One scroll step on every plane: 5 wheel clicks of 120 px, 600 px (the DOM plane wheels the same distance).
 WHEEL_CLICKS_PER_SCROLL = 5
@@ -61,7 +63,7 @@ class SessionConfig:
     record_video: bool = False
     profile_dir: Path | None = None
     proxy: str | None = None  # http://user:password@host:port (see planes/proxy.py)
-    allowed_domains: tuple[str, ...] = ()
+    fence: Fence = field(default_factory=Fence)  # every request of the session's browser passes it
 
 
 class PlaneError(Exception):
@@ -69,7 +71,8 @@ class PlaneError(Exception):
 
 
 class NavigationBlocked(PlaneError):
-    """The page tried to load a host off the tenant's allowlist, and the plane refused."""
+    """A top-level page the fence refused (off the allowlist, a private address, not http); the step
+    that led there fails with `domain_not_allowed`."""
 
 
 class Session(Protocol):

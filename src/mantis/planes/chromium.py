@@ -20,6 +20,8 @@ BASE_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # WebRTC would reach STUN and peers over UDP around the fence proxy: only proxied TCP is left.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 FLAGS = (
@@ -39,9 +41,9 @@ MARKER_URL = "data:text/html,<html style='background:%23ff00ff'></html>"
 
 
 def chromium_argv(
-    binary: str, config: SessionConfig, profile_dir: Path, window: tuple[int, int], proxy: str | None = None
+    binary: str, config: SessionConfig, profile_dir: Path, window: tuple[int, int], proxy: str
 ) -> list[str]:
-    """`proxy` is the session's forwarder, never the upstream: a command line is readable by anyone on
+    """`proxy` is the session's fence proxy, never the upstream: a command line is readable by anyone on
     the host, and Chromium takes no proxy credentials there anyway."""
     argv = [
         binary,
@@ -54,7 +56,6 @@ def chromium_argv(
         language = config.locale.split("-")[0]
         accepted = config.locale if language == config.locale else f"{config.locale},{language}"
         argv += [f"--lang={config.locale}", f"--accept-lang={accepted}"]
-    if proxy:
-        # Chromium sends loopback traffic around any proxy unless told otherwise.
-        argv += [f"--proxy-server={proxy}", "--proxy-bypass-list=<-loopback>"]
+    # Chromium sends loopback traffic around any proxy unless told otherwise.
+    argv += [f"--proxy-server={proxy}", "--proxy-bypass-list=<-loopback>"]
     return [*argv, MARKER_URL]

@@ -16,9 +16,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from PIL import Image
 
-from mantis.planes.base import WHEEL_CLICKS_PER_SCROLL, Action, Observation, PlaneError, SessionConfig
+from mantis.fence.proxy import FenceProxy
+from mantis.planes.base import (
+    WHEEL_CLICKS_PER_SCROLL,
+    Action,
+    NavigationBlocked,
+    Observation,
+    PlaneError,
+    SessionConfig,
+)
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
-from mantis.planes.forwarder import Forwarder
 from mantis.planes.ocr import read_text
 from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
@@ -79,7 +86,7 @@ class ComputerSession:
         self._screen: Screen | None = None
         self._input: XInput | None = None
         self._recorder: Recorder | None = None
-        self._forwarder: Forwarder | None = None
+        self._proxy: FenceProxy | None = None
         self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
         self._page: Region = (0, 0, 0, 0)  # the page alone
         self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
@@ -121,13 +128,12 @@ class ComputerSession:
         self._env = {**env, "DISPLAY": self.display}
         self._screen = Screen(self.display)
         self._input = XInput(self._env)
-        if self._config.proxy:
-            self._forwarder = await Forwarder.start(upstream(self._config.proxy))
+        up = upstream(self._config.proxy) if self._config.proxy else None
+        self._proxy = await FenceProxy.start(self._config.fence, up)
         window = (width, height + CHROME_GUESS)
-        proxy = self._forwarder.url if self._forwarder else None
         with (self._scratch / "chromium.log").open("ab") as sink:
             self._browser = await asyncio.create_subprocess_exec(
-                *chromium_argv(chromium, self._config, self._profile, window, proxy),
+                *chromium_argv(chromium, self._config, self._profile, window, self._proxy.url),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=sink,
                 stderr=sink,
@@ -186,6 +192,8 @@ class ComputerSession:
         replaces whatever completion is showing, and deleting it again stops later ones, so Enter opens
         exactly this URL."""
         screen, keys = self._tools()
+        if (refusal := self._config.fence.page_refusal(url)) is not None:
+            raise NavigationBlocked(f"blocked navigation: {refusal}")
         deadline = asyncio.get_running_loop().time() + timeout_s
         page = await screen.frame(self._page)
         toolbar = await screen.frame(self._toolbar)
@@ -302,8 +310,8 @@ class ComputerSession:
             self._recordings = [path] if path else []
         if self._browser is not None:
             await stop(self._browser, CLOSE_GRACE_S)
-        if self._forwarder is not None:
-            await self._forwarder.close()
+        if self._proxy is not None:
+            await self._proxy.close()
         if self._screen is not None:
             await self._screen.close()
         paths = (str(self._scratch), str(self._profile))

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from playwright.async_api import (
     Browser,
@@ -16,12 +14,12 @@ from playwright.async_api import (
     Page,
     Playwright,
     Request,
-    Route,
     async_playwright,
 )
 from playwright.async_api import Error as PlaywrightError
 
 from mantis.brains.offline.aria import parse_aria_snapshot
+from mantis.fence.proxy import FenceProxy
 from mantis.planes.base import (
     DOM_AWARE,
     Action,
@@ -34,7 +32,6 @@ from mantis.planes.base import (
 from mantis.planes.chromium import BASE_FLAGS
 from mantis.planes.proxy import upstream
 from mantis.planes.video import ensure_playwright_ffmpeg
-from mantis.plans.allowlist import host_allowed
 
 log = logging.getLogger("mantis.planes.dom")
 
@@ -89,18 +86,18 @@ class DomPlane:
             options["locale"] = config.locale
         if config.timezone:
             options["timezone_id"] = config.timezone
-        if config.proxy:
-            up = upstream(config.proxy)
-            options["proxy"] = {"server": up.server, "username": up.username, "password": up.password}
+        proxy = await FenceProxy.start(config.fence, upstream(config.proxy) if config.proxy else None)
+        options["proxy"] = {"server": proxy.url}  # Playwright sends loopback through it too
         if config.record_video:
             options["record_video_dir"] = str(config.run_dir / ".video")
             options["record_video_size"] = options["viewport"]
-        context = await browser.new_context(**options)
-        blocked: list[str] = []
-        if config.allowed_domains:
-            await context.route("**/*", _allowlist_guard(config.allowed_domains, blocked))
-        page = await context.new_page()
-        return DomSession(context, page, config, blocked)
+        try:
+            context = await browser.new_context(**options)
+            session = DomSession(context, await context.new_page(), config, proxy)
+        except BaseException:
+            await proxy.close()
+            raise
+        return session
 
     async def shutdown(self) -> None:
         async with self._lock:
@@ -113,14 +110,40 @@ class DomPlane:
 
 
 class DomSession:
-    def __init__(
-        self, context: BrowserContext, page: Page, config: SessionConfig, blocked: list[str]
-    ) -> None:
+    def __init__(self, context: BrowserContext, page: Page, config: SessionConfig, proxy: FenceProxy) -> None:
         self._context = context
-        self._blocked = blocked
+        self._proxy = proxy
+        self._fence = config.fence
+        self._navigations: list[str] = []  # top-level loads since the last check, each redirect hop too
         self._pages = [page]
         self._page = page
         self._config = config
+        # Heard once a load is over: a frame's first load starts before its frame exists.
+        context.on("requestfinished", self._on_request)
+        context.on("requestfailed", self._on_request)
+
+    def _on_request(self, request: Request) -> None:
+        if not request.is_navigation_request():
+            return
+        try:
+            top = request.frame.parent_frame is None
+        except PlaywrightError:  # a popup whose first load failed has no frame
+            top = True
+        if top:
+            self._navigations.append(request.url)
+
+    async def _check_fence(self) -> None:
+        """Fails the step when a top-level load (any tab, any hop) was refused; the proxy already
+        stopped it. A tab showing a page of another scheme (a blob: the page made, say) is blanked."""
+        urls, self._navigations = self._navigations, []
+        refusals = [r for url in urls if (r := self._fence.page_refusal(url)) is not None]
+        for page in self._context.pages:
+            if not page.url.startswith("http") and (refusal := self._fence.page_refusal(page.url)):
+                refusals.append(refusal)
+                with contextlib.suppress(PlaywrightError):
+                    await page.goto("about:blank")
+        if refusals:
+            raise NavigationBlocked(f"blocked navigation: {refusals[0]}")
 
     @property
     def page(self) -> Page:
@@ -142,7 +165,9 @@ class DomSession:
             await target.click(timeout=timeout_s * 1000)
             await self._page.wait_for_load_state("load", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
+            await self._check_fence()
             raise PlaneError(f"no element {index + 1} for {css!r}: {_first_line(exc)}") from exc
+        await self._check_fence()
         return name
 
     async def open_tab(self, url: str, timeout_s: float) -> int:
@@ -174,24 +199,23 @@ class DomSession:
         return [p.url for p in self._pages], self._pages.index(self._page) if self._page in self._pages else 0
 
     async def navigate(self, url: str, timeout_s: float) -> None:
+        if (refusal := self._fence.page_refusal(url)) is not None:
+            raise NavigationBlocked(f"blocked navigation: {refusal}")
         try:
             await self._page.goto(url, wait_until="load", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
-            self._raise_blocked()
+            await self._check_fence()
             raise PlaneError(f"could not load {url}: {_first_line(exc)}") from exc
-        self._raise_blocked()
-
-    def _raise_blocked(self) -> None:
-        if self._blocked:
-            urls = list(self._blocked)
-            self._blocked.clear()
-            raise NavigationBlocked(f"blocked navigation to {urls[0]}: its host is not in allowed_domains")
+        await self._check_fence()
 
     async def go_back(self, timeout_s: float) -> None:
         await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
+        await self._check_fence()
 
     async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
-        """The page as it is now; a page still navigating (after Enter, say) is waited for once."""
+        """The page as it is now; a page still navigating (after Enter, say) is waited for once. A load
+        the fence refused since the last look fails the step that looks."""
+        await self._check_fence()
         try:
             return await self._observe(html, screenshot)
         except PlaywrightError:
@@ -252,10 +276,10 @@ class DomSession:
                 await _select(target, action.text, timeout)
             await page.wait_for_load_state("load", timeout=timeout)
         except PlaywrightError as exc:
-            self._raise_blocked()
+            await self._check_fence()
             raise PlaneError(f"{action.kind} failed: {_first_line(exc)}") from exc
         await page.wait_for_timeout(50)
-        self._raise_blocked()
+        await self._check_fence()
 
     async def _at_point(self, kind: ActionKind, point: tuple[int, int], text: str) -> None:
         """What an agent model aims at pixels: the mouse goes where the computer plane's would."""
@@ -297,6 +321,7 @@ class DomSession:
         video = self._page.video
         with contextlib.suppress(PlaywrightError):
             await self._context.close()
+        await self._proxy.close()
         if video is None:
             return []
         raw = Path(await video.path())
@@ -305,28 +330,6 @@ class DomSession:
         with contextlib.suppress(OSError):
             raw.parent.rmdir()
         return [final]
-
-
-def _allowlist_guard(
-    allowed: tuple[str, ...], blocked: list[str]
-) -> Callable[[Route, Request], Awaitable[None]]:
-    """Blocks any document load (a click on an outside link, a redirect, a new tab) off the allowlist,
-    and notes it so the step that caused it fails."""
-
-    async def guard(route: Route, request: Request) -> None:
-        host = urlsplit(request.url).hostname or ""
-        if (
-            request.resource_type == "document"
-            and request.url.startswith("http")
-            and not host_allowed(host, list(allowed))
-        ):
-            log.warning("blocked navigation to %s: not in allowed_domains", host)
-            blocked.append(request.url)
-            await route.abort("blockedbyclient")
-            return
-        await route.continue_()
-
-    return guard
 
 
 async def _select(target: Any, option: str, timeout: float) -> None:

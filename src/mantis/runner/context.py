@@ -11,12 +11,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from mantis.brains.base import Brain, PlanningError
 from mantis.brains.cost import CostCapReached, Meter
+from mantis.fence.policy import FencePolicy
 from mantis.planes.base import NavigationBlocked, Session
-from mantis.plans.allowlist import host_allowed
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.rows import Row
 
@@ -97,7 +97,7 @@ class RunContext:
     rows: list[Row] = field(default_factory=list)
     trace: list[StepResult] = field(default_factory=list)
     meter: Meter = field(default_factory=lambda: Meter(cap_usd=0.0))
-    allowed_domains: list[str] = field(default_factory=list)
+    fence: FencePolicy = field(default_factory=FencePolicy)
     visited: dict[str, set[str]] = field(default_factory=dict)
     session_started_s: float = 0.0
     started: float = field(default_factory=time.monotonic)
@@ -156,18 +156,11 @@ class RunContext:
         return _PLACEHOLDER.sub(sub, value)
 
     def check_url(self, url: str) -> None:
-        host = urlsplit(url).hostname or ""
-        if not host_allowed(host, self.allowed_domains):
-            self.emit(
-                "navigation.blocked",
-                f"blocked navigation to {host}: not in allowed_domains",
-                level="warning",
-                url=url,
-            )
-            raise StepFailure(
-                f"navigation to {host} is blocked: not in the tenant's allowed_domains",
-                code="domain_not_allowed",
-            )
+        """A URL a step is about to open, checked before the browser sees it."""
+        refusal = self.fence.refusal(url)
+        if refusal is not None:
+            self.emit("navigation.blocked", f"blocked navigation: {refusal}", level="warning", url=url)
+            raise StepFailure(f"navigation blocked: {refusal}", code="domain_not_allowed")
 
     def absolute(self, url: str, base: str | None = None) -> str:
         """A URL against a task suite's absolute `base_url`, else against the server's own address

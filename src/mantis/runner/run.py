@@ -11,9 +11,11 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 from mantis.brains.base import Brain
+from mantis.fence.policy import Fence, Refusal
 from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
 from mantis.plans.models import DOM_ONLY_STEPS
 from mantis.plans.resolve import ResolvedPlan
@@ -73,6 +75,7 @@ async def execute_run(
     for note in getattr(brain, "notes", ()):
         ctx.emit("brain.note", note, level="warning")
     session: Session | None = None
+    fence = Fence(ctx.fence, on_blocked=partial(_blocked, ctx))
     outcome: Outcome
     try:
         if DOM_AWARE not in plane.capabilities and (needing := dom_only_steps(plan)):
@@ -87,7 +90,7 @@ async def execute_run(
             options.timezone,
             options.record_video,
             proxy=options.proxy,
-            allowed_domains=tuple(ctx.allowed_domains),
+            fence=fence,
         )
         session = await plane.open(config)
         ctx.session_started_s = ctx.elapsed()
@@ -117,7 +120,20 @@ async def execute_run(
         if session is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(_close(session, ctx, options))
+        if fence.blocked:
+            ctx.emit(
+                "fence.summary",
+                f"the fence refused {fence.blocked.total()} requests to {len(fence.blocked)} hosts",
+                level="warning",
+                blocked=dict(fence.blocked),
+            )
     return conclude_run(ctx, outcome)
+
+
+def _blocked(ctx: RunContext, url: str, refusal: Refusal, count: int) -> None:
+    """Each refused host once in the run's events as it happens; the counts come at the end."""
+    if count == 1:
+        ctx.emit("request.blocked", f"blocked a request: {refusal}", level="warning", url=url[:500])
 
 
 def write_plan(plan: ResolvedPlan, ctx: RunContext) -> None:

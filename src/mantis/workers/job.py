@@ -13,6 +13,7 @@ from mantis import metrics
 from mantis.brains.base import PlanningError
 from mantis.brains.cost import Meter, ModelCall
 from mantis.brains.registry import brain_for
+from mantis.fence.policy import FencePolicy
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.runner import checkpoint
@@ -57,7 +58,7 @@ def context_for(run: Run, services: Services) -> RunContext:
             max_agent_moves=settings.caps.max_steps_per_plan,
         ),
         inputs=dict(run.payload.get("inputs") or {}),
-        allowed_domains=list(tenant_domains),
+        fence=FencePolicy(tuple(tenant_domains), settings.allow_private_browsing, settings.public_url),
     )
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     runs = services.runs

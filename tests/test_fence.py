@@ -1,0 +1,296 @@
+"""The fence on both planes, tried as an attacker would: every way a page can lead the browser to an
+off-list host, against a real off-list server that counts what reaches it (it must see nothing), plus
+host spellings, schemes, private addresses and the server's own /demo/ sites."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import Server, start_server, stop_server
+
+from mantis.fence.policy import Fence, FencePolicy, Refusal
+from mantis.planes.base import Action, NavigationBlocked, SessionConfig
+from mantis.planes.chromium import CHROMIUM
+from mantis.planes.computer import ComputerPlane
+from mantis.planes.dom import DomPlane
+from mantis.plans.allowlist import host_allowed, normalise_host
+
+OFF_HOST = "127.0.0.2"  # another loopback address: off the list that names 127.0.0.1 alone
+# A control filling the page's top-left corner, so both planes click it at the same point.
+CORNER = "position:absolute;left:0;top:0;width:600px;height:300px;font-size:40px;display:block"
+CLICK = (200, 150)
+
+
+def _pages(off: str) -> dict[str, str]:
+    return {
+        "/link": f"<a style='{CORNER}' href='{off}/clicked'>Partner offer</a>",
+        "/meta": f"<meta http-equiv='refresh' content='0;url={off}/meta'><p>Refreshing</p>",
+        "/script": f"<p>Moving</p><script>setTimeout(() => location = '{off}/scripted', 50)</script>",
+        "/popup": f"<button style='{CORNER}' onclick=\"window.open('{off}/popup')\">Open deal</button>",
+        "/form": f"<form method='post' action='{off}/form'><input name='q' value='x'></form>"
+        "<script>setTimeout(() => document.forms[0].submit(), 50)</script>",
+        "/frame": f"<h1>Framed</h1><iframe src='{off}/frame'></iframe>",
+        "/subresources": f"<h1>Images and beacons</h1><img src='{off}/image.png'>"
+        f"<script>fetch('{off}/fetch').catch(() => 0); navigator.sendBeacon('{off}/beacon', 'x');</script>",
+        "/schemes": "<a style='" + CORNER + "' href='file:///etc/passwd'>Local file</a>"
+        "<a href='chrome://version'>Version</a><a href='view-source:http://127.0.0.1/'>Source</a>",
+        "/blob": "<script>setTimeout(() => location = URL.createObjectURL("
+        "new Blob(['<h1>made here</h1>'], {type: 'text/html'})), 50)</script>",
+    }
+
+
+class _Counting(BaseHTTPRequestHandler):
+    def _count(self) -> None:
+        self.server.seen.append(self.path)  # type: ignore[attr-defined]
+        body = b"<h1>OFF-LIST CONTENT</h1>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _count
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _Site(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        pages: dict[str, str] = self.server.pages  # type: ignore[attr-defined]
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", pages["/link"].split("href='")[1].split("/clicked")[0] + "/hop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = f"<!doctype html><html><body>{pages.get(self.path, '<h1>Allowed page</h1>')}</body></html>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def _serve(handler: type[BaseHTTPRequestHandler], host: str, **attrs: Any) -> Iterator[str]:
+    httpd = ThreadingHTTPServer((host, 0), handler)
+    for name, value in attrs.items():
+        setattr(httpd, name, value)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def off_list() -> Iterator[tuple[str, list[str]]]:
+    seen: list[str] = []
+    with _serve(_Counting, OFF_HOST, seen=seen) as url:
+        yield url, seen
+
+
+@pytest.fixture(scope="module")
+def allowed(off_list: tuple[str, list[str]]) -> Iterator[str]:
+    with _serve(_Site, "127.0.0.1", pages=_pages(off_list[0])) as url:
+        yield url
+
+
+# --- host spellings and the policy, without a browser ---
+
+
+def test_hosts_are_matched_as_the_browser_reads_them() -> None:
+    for spelling in ("2130706433", "0x7f.1", "017700000001", "127.1", "127.0.0.1.", "[::ffff:127.0.0.1]"):
+        assert normalise_host(spelling) in {"127.0.0.1", "::ffff:7f00:1"}, spelling
+    assert normalise_host("Exämple.COM.") == "xn--exmple-cua.com"
+    assert host_allowed("SHOP.Example.com.", ["*.example.com"])
+    assert not host_allowed("example.com", ["*.example.com"])  # the apex is not under the wildcard
+    assert not host_allowed("evilexample.com", ["*.example.com"])
+    assert host_allowed("crm.example.org", ["CRM.example.org."])
+    policy = FencePolicy(("127.0.0.1",), allow_private=True)
+    for url in ("http://2130706433/", "http://0x7f.1:8000/x", "http://user:pw@127.0.0.1/"):
+        assert policy.refusal(url) is None, url
+    for url, host in (
+        ("http://127.0.0.1@evil.test/", "evil.test"),  # userinfo: the host is after the @
+        ("http://127.0.0.1\\@evil.test/", "127.0.0.1"),  # a backslash ends the host, as in Chromium
+        ("http://evil.test\\@127.0.0.1/", "evil.test"),
+        ("http://evil.test./", "evil.test"),
+    ):
+        refusal = policy.refusal(url)
+        assert (refusal is None) == (host == "127.0.0.1") and (refusal is None or refusal.host == host), url
+
+
+def test_only_http_pages_and_no_private_addresses_unless_allowed() -> None:
+    open_policy = FencePolicy()
+    for url in (
+        "file:///etc/passwd",
+        "chrome://version",
+        "view-source:http://example.com/",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "blob:http://example.com/1",
+    ):
+        refusal = open_policy.refusal(url)
+        assert refusal is not None and "only http and https" in refusal.reason, url
+    for url in (
+        "http://127.0.0.1/",
+        "http://2130706433/",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://localhost:8000/",
+        "http://0.0.0.0/",
+    ):
+        assert open_policy.refusal(url) is not None, url
+        assert FencePolicy(allow_private=True).refusal(url) is None, url
+    assert open_policy.refusal("https://93.184.215.14/") is None
+    own = FencePolicy(("shop.example.com",), own_url="http://127.0.0.1:8123/mantis")
+    assert own.refusal("http://127.0.0.1:8123/mantis/demo/marketplace/") == Refusal(
+        "127.0.0.1", "not in the tenant's allowed_domains"
+    )  # the tenant's allowlist still holds
+    bare = FencePolicy(own_url="http://127.0.0.1:8123/mantis")
+    assert bare.refusal("http://127.0.0.1:8123/mantis/demo/marketplace/") is None
+    assert bare.refusal("http://127.0.0.1:8123/mantis/demo/../v1/predict") is not None
+    assert bare.refusal("http://127.0.0.1:8124/mantis/demo/") is not None
+
+
+# --- every vector on both planes, in one session each ---
+
+PLANES = ("dom",)
+
+
+@pytest.fixture(params=PLANES)
+async def fenced(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Any, Fence, list[str]]]:
+    """A session whose fence allows 127.0.0.1 alone (private addresses allowed: the test's are), and
+    the URLs it refused."""
+    if request.param == "computer" and shutil.which("Xvfb") is None:
+        pytest.skip("the computer plane needs Xvfb")
+    refused: list[str] = []
+    fence = Fence(
+        FencePolicy(("127.0.0.1",), allow_private=True), on_blocked=lambda url, *_: refused.append(url)
+    )
+    plane = DomPlane(CHROMIUM, tmp_path / "scratch") if request.param == "dom" else ComputerPlane()
+    session = await plane.open(SessionConfig(tmp_path, fence=fence))
+    try:
+        yield session, fence, refused
+    finally:
+        await session.close()
+        await plane.shutdown()
+
+
+TOP_LEVEL = (
+    ("/link", True, "/clicked"),
+    ("/redirect", False, "/hop"),
+    ("/meta", False, "/meta"),
+    ("/script", False, "/scripted"),
+    ("/popup", True, "/popup"),
+    ("/form", False, "/form"),
+)
+
+
+async def test_no_request_reaches_an_off_list_host(
+    fenced: tuple[Any, Fence, list[str]], allowed: str, off_list: tuple[str, list[str]]
+) -> None:
+    session, fence, refused = fenced
+    off, seen = off_list
+    seen.clear()
+    with pytest.raises(NavigationBlocked, match=OFF_HOST):
+        await session.navigate(f"{off}/typed", 10)
+    held: dict[str, bool] = {}
+    for path, click, lands in TOP_LEVEL:
+        blocked = await _blocked(session, allowed + path, click)
+        held[path] = OFF_HOST in str(blocked) and any(u.endswith(lands) for u in refused)
+    for path in ("/frame", "/subresources"):
+        await session.navigate(allowed + path, 15)  # a frame or an image is blocked, the page stands
+        await session.wait(0.5)
+        assert (await session.observe()).url == allowed + path
+    refused_paths = {u.rsplit("/", 1)[-1] for u in refused}
+    assert {"frame", "image.png", "fetch", "beacon"} <= refused_paths
+    assert held == {path: True for path, _, _ in TOP_LEVEL}
+    assert seen == []  # the off-list server saw nothing at all
+    assert fence.blocked[OFF_HOST] >= len(TOP_LEVEL) + 4
+    await session.navigate(allowed + "/schemes", 15)
+    await session.act(Action("click", point=CLICK), 10)  # a link to file:///etc/passwd
+    await session.wait(0.3)
+    page = await session.observe()
+    assert page.url == allowed + "/schemes" and "root:" not in (page.text or "")
+    assert "blob:" in str(await _blocked(session, allowed + "/blob", False))  # a page the page made
+    assert not (await session.observe()).url.startswith("blob:")
+
+
+async def _blocked(session: Any, url: str, click: bool) -> NavigationBlocked | None:
+    """Opens the page (clicking its control) and looks at it until the fence fails the look, for as
+    long as a loaded machine may take to leave the page."""
+    try:
+        await session.navigate(url, 15)
+        if click:
+            await session.act(Action("click", point=CLICK), 10)
+        for _ in range(50):
+            await session.wait(0.2)
+            await session.observe()
+    except NavigationBlocked as exc:
+        return exc
+    return None
+
+
+# --- through the server: what a tenant sees ---
+
+
+def _run(server: Server, plan: list[dict[str, Any]], plane: str = "browser_use_plane", **more: Any) -> Any:
+    """The run's status once it ended (with its error, if any)."""
+    body = {"micro": plan, "compute_backend": plane, "detached": False, **more}
+    return server.status(server.predict(body).json()["run_id"])
+
+
+def test_loopback_is_refused_unless_the_operator_allows_it_but_demo_sites_work(
+    tmp_path_factory: pytest.TempPathFactory, allowed: str
+) -> None:
+    server = start_server(tmp_path_factory.mktemp("no-private"), MANTIS_ALLOW_PRIVATE_BROWSING="0")
+    try:
+        refused = server.predict({"micro": [{"type": "navigate", "params": {"url": allowed + "/link"}}]})
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "domain_not_allowed"
+        assert "127.0.0.1" in refused.json()["error"]["message"]
+        decimal = allowed.replace("127.0.0.1", "2130706433")  # filled in at run time, checked then
+        late = _run(server, [{"type": "navigate", "params": {"url": "{target}"}}], inputs={"target": decimal})
+        assert late["status"] == "failed" and late["error"]["code"] == "domain_not_allowed"
+        for plane in ("browser_use_plane", "computer_plane"):
+            demo = _run(server, [{"type": "navigate", "params": {"url": "/demo/marketplace/"}}], plane)
+            assert demo["status"] == "succeeded", demo
+    finally:
+        stop_server(server)
+
+
+def test_a_tenant_without_an_allowlist_opens_no_file_or_chrome_page(server: Server, allowed: str) -> None:
+    for url in ("file:///etc/passwd", "chrome://version", "view-source:file:///etc/passwd"):
+        response = server.predict({"micro": [{"type": "navigate", "params": {"url": url}}]})
+        assert response.status_code == 403 and response.json()["error"]["code"] == "domain_not_allowed"
+    filled = _run(
+        server, [{"type": "navigate", "params": {"url": "{u}"}}], inputs={"u": "chrome://settings"}
+    )
+    assert filled["status"] == "failed" and filled["error"]["code"] == "domain_not_allowed"
+    tab = _run(
+        server,
+        [
+            {"type": "navigate", "params": {"url": allowed + "/schemes"}},
+            {"type": "capture_link_in_new_tab", "params": {"label": "Local file"}},
+        ],
+    )
+    assert tab["status"] == "failed" and tab["error"]["code"] == "domain_not_allowed"
+    assert "file:" in tab["error"]["message"]
