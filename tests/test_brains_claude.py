@@ -287,7 +287,7 @@ async def test_an_invalid_plan_gets_one_repair_round(standin: StandIn) -> None:
     steps = await brain(standin).plan("Search HN")
     assert len(steps) == 2
     repair = standin.requests[1].body["messages"][0]["content"][0]["text"]
-    assert "a fill step needs params.text" in repair
+    assert "step 0.params.text: Field required" in repair
     assert '"label": "Search"' in repair
 
 

@@ -191,12 +191,12 @@ async def test_plan_validates_and_repairs_once(standin: StandIn) -> None:
     }
     standin.script(completion(json.dumps(broken)), completion(json.dumps(fixed)))
     steps = await brain(standin).plan("Open a.example")
-    assert steps[0].params == {"url": "https://a.example/"}
+    assert steps[0].params.model_dump() == {"url": "https://a.example/", "url_from": None}
     first, second = (r.body for r in standin.requests)
     assert first["response_format"]["json_schema"]["schema"]["properties"]["steps"]["items"] == {
         "$ref": "#/$defs/Step"
     }
-    assert "needs params.url or params.url_from" in second["messages"][1]["content"]
+    assert "step 0.params: Field required" in second["messages"][1]["content"]
 
 
 async def test_a_plan_still_invalid_fails_the_run(standin: StandIn) -> None:

@@ -172,7 +172,7 @@ def test_errors_go_to_stderr_with_exit_1(server: Server, tmp_path: Path) -> None
     missing = cli(server, "status", "20990101_000000_deadbeef", "--json")
     assert missing.exit_code == 1 and missing.stdout == "" and "error: run_not_found:" in missing.stderr
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([NAVIGATE, {"type": "if_else", "then_target": "three"}]))
+    bad.write_text(json.dumps([NAVIGATE, {"type": "if_else", "condition_var": "x", "then_target": "three"}]))
     invalid = cli(server, "run", str(bad), "--json")
     assert invalid.exit_code == 1 and invalid.stdout == ""
     assert "error: invalid_plan:" in invalid.stderr and "steps[1].then_target" in invalid.stderr

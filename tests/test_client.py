@@ -157,7 +157,7 @@ def test_errors_map_to_mantis_error(server: Server, client: MantisClient) -> Non
         stranger.list_runs()
     assert (denied.value.status, denied.value.code, denied.value.retryable) == (401, "unauthorized", False)
     with pytest.raises(MantisError) as invalid:
-        client.submit(micro=[NEWS[0], {"type": "if_else", "then_target": "three"}])
+        client.submit(micro=[NEWS[0], {"type": "if_else", "condition_var": "x", "then_target": "three"}])
     assert invalid.value.code == "invalid_plan" and invalid.value.status == 400
     assert [d["path"] for d in invalid.value.details] == ["steps[1].then_target"]
     with pytest.raises(MantisError) as typo:

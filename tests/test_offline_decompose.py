@@ -9,6 +9,7 @@ import pytest
 
 from mantis.brains.offline.decompose import DecomposeError, decompose
 from mantis.plans.models import ExtractField, ExtractSpec, FieldType, Step
+from mantis.steps import make_step
 
 MARKETPLACE = (
     "Go to a marketplace listings site, filter to private sellers above $35,000 in Florida, "
@@ -29,37 +30,43 @@ def assert_plan(text: str, *expected: Step) -> None:
     [
         (
             "go to https://example.com/a?b=1",
-            Step(type="navigate", params={"url": "https://example.com/a?b=1"}),
+            make_step(type="navigate", params={"url": "https://example.com/a?b=1"}),
         ),
-        ("Open /demo/news/", Step(type="navigate", params={"url": "/demo/news/"})),
+        ("Open /demo/news/", make_step(type="navigate", params={"url": "/demo/news/"})),
         (
             "navigate to 'http://localhost:8000/x'",
-            Step(type="navigate", params={"url": "http://localhost:8000/x"}),
+            make_step(type="navigate", params={"url": "http://localhost:8000/x"}),
         ),
-        ("Visit example.org/jobs", Step(type="navigate", params={"url": "https://example.org/jobs"})),
-        ("Click Accept", Step(type="click", params={"label": "Accept"})),
-        ("click on the 'Apply filters' button", Step(type="click", params={"label": "Apply filters"})),
-        ("Tap the Show phone link", Step(type="click", params={"label": "Show phone"})),
-        ("Press the Sign in button", Step(type="click", params={"label": "Sign in"})),
-        ("Submit the search form", Step(type="submit", params={"label": "search"})),
-        ("submit 'Send message'", Step(type="submit", params={"label": "Send message"})),
-        ("Type 'boats' into Search", Step(type="fill", params={"label": "Search", "text": "boats"})),
-        ('fill Email with "ada@x.org"', Step(type="fill", params={"label": "Email", "text": "ada@x.org"})),
-        ("Enter {city} in the City box", Step(type="fill", params={"label": "City", "text": "{city}"})),
-        ("type 'sign in' into Notes", Step(type="fill", params={"label": "Notes", "text": "sign in"})),
-        ("Select FL in the State dropdown", Step(type="select", params={"label": "State", "option": "FL"})),
-        ("choose 'Low: 1' from Sort", Step(type="select", params={"label": "Sort", "option": "Low: 1"})),
-        ("press Enter", Step(type="press", params={"key": "Enter"})),
-        ("Press the Escape key", Step(type="press", params={"key": "Escape"})),
-        ("press ctrl+a", Step(type="press", params={"key": "Control+a"})),
-        ("press arrow down", Step(type="press", params={"key": "ArrowDown"})),
-        ("scroll down", Step(type="scroll", budget=1)),
-        ("Scroll down 3 times", Step(type="scroll", budget=3)),
-        ("scroll down twice", Step(type="scroll", budget=2)),
-        ("wait 2 seconds", Step(type="wait", params={"seconds": 2})),
-        ("Wait 1.5 s", Step(type="wait", params={"seconds": 1.5})),
-        ("wait 250 ms", Step(type="wait", params={"seconds": 0.25})),
-        ("Go back", Step(type="go_back")),
+        ("Visit example.org/jobs", make_step(type="navigate", params={"url": "https://example.org/jobs"})),
+        ("Click Accept", make_step(type="click", params={"label": "Accept"})),
+        ("click on the 'Apply filters' button", make_step(type="click", params={"label": "Apply filters"})),
+        ("Tap the Show phone link", make_step(type="click", params={"label": "Show phone"})),
+        ("Press the Sign in button", make_step(type="click", params={"label": "Sign in"})),
+        ("Submit the search form", make_step(type="submit", params={"label": "search"})),
+        ("submit 'Send message'", make_step(type="submit", params={"label": "Send message"})),
+        ("Type 'boats' into Search", make_step(type="fill", params={"label": "Search", "text": "boats"})),
+        (
+            'fill Email with "ada@x.org"',
+            make_step(type="fill", params={"label": "Email", "text": "ada@x.org"}),
+        ),
+        ("Enter {city} in the City box", make_step(type="fill", params={"label": "City", "text": "{city}"})),
+        ("type 'sign in' into Notes", make_step(type="fill", params={"label": "Notes", "text": "sign in"})),
+        (
+            "Select FL in the State dropdown",
+            make_step(type="select", params={"label": "State", "option": "FL"}),
+        ),
+        ("choose 'Low: 1' from Sort", make_step(type="select", params={"label": "Sort", "option": "Low: 1"})),
+        ("press Enter", make_step(type="press", params={"key": "Enter"})),
+        ("Press the Escape key", make_step(type="press", params={"key": "Escape"})),
+        ("press ctrl+a", make_step(type="press", params={"key": "Control+a"})),
+        ("press arrow down", make_step(type="press", params={"key": "ArrowDown"})),
+        ("scroll down", make_step(type="scroll", budget=1)),
+        ("Scroll down 3 times", make_step(type="scroll", budget=3)),
+        ("scroll down twice", make_step(type="scroll", budget=2)),
+        ("wait 2 seconds", make_step(type="wait", params={"seconds": 2})),
+        ("Wait 1.5 s", make_step(type="wait", params={"seconds": 1.5})),
+        ("wait 250 ms", make_step(type="wait", params={"seconds": 0.25})),
+        ("Go back", make_step(type="go_back")),
     ],
 )
 def test_each_form(text: str, step: Step) -> None:
@@ -76,7 +83,7 @@ def extract_step(intent: str, fields: Fields, max_items: int | None, entity: str
         fields=[ExtractField(name=n, type=t, required=i == 0) for i, (n, t) in enumerate(fields)],
         max_items=max_items,
     )
-    return Step(type="extract_data", intent=intent, extract=spec)
+    return make_step(type="extract_data", intent=intent, extract=spec)
 
 
 @pytest.mark.parametrize(
@@ -120,17 +127,19 @@ def test_multi_sentence_text_splits_on_every_separator_but_not_inside_quotes() -
     )
     assert_plan(
         text,
-        Step(
+        make_step(
             type="navigate",
             intent="Go to https://shop.example.com/",
             params={"url": "https://shop.example.com/"},
         ),
-        Step(type="click", intent="Click Accept", params={"label": "Accept"}),
-        Step(type="fill", intent="type 'a. b; c' into Search", params={"label": "Search", "text": "a. b; c"}),
-        Step(type="press", intent="press Enter", params={"key": "Enter"}),
-        Step(type="scroll", intent="scroll down 2 times", budget=2),
-        Step(type="wait", intent="wait 1 second", params={"seconds": 1}),
-        Step(type="go_back", intent="go back"),
+        make_step(type="click", intent="Click Accept", params={"label": "Accept"}),
+        make_step(
+            type="fill", intent="type 'a. b; c' into Search", params={"label": "Search", "text": "a. b; c"}
+        ),
+        make_step(type="press", intent="press Enter", params={"key": "Enter"}),
+        make_step(type="scroll", intent="scroll down 2 times", budget=2),
+        make_step(type="wait", intent="wait 1 second", params={"seconds": 1}),
+        make_step(type="go_back", intent="go back"),
     )
 
 
@@ -138,16 +147,16 @@ def test_conditional_click_jumps_past_the_action() -> None:
     text = "Open /demo/market/. If the cookie banner is visible, click 'Accept all'. Extract title and price"
     assert_plan(
         text,
-        Step(type="navigate", intent="Open /demo/market/", params={"url": "/demo/market/"}),
-        Step(type="detect_visible", intent="cookie banner visible?", out_var="cookie_banner_visible"),
-        Step(
+        make_step(type="navigate", intent="Open /demo/market/", params={"url": "/demo/market/"}),
+        make_step(type="detect_visible", intent="cookie banner visible?", out_var="cookie_banner_visible"),
+        make_step(
             type="if_else",
             intent="If cookie banner is visible",
             condition_var="cookie_banner_visible",
             then_target=3,
             else_target=4,
         ),
-        Step(type="click", intent="click 'Accept all'", params={"label": "Accept all"}),
+        make_step(type="click", intent="click 'Accept all'", params={"label": "Accept all"}),
         extract_step("Extract title and price", [("title", "str"), ("price", "int")], None),
     )
 
@@ -171,7 +180,7 @@ def test_conditional_at_the_end_lands_on_a_no_op_and_vars_stay_unique() -> None:
     assert steps[3].out_var == "show_phone_button_visible_2" == steps[4].condition_var
     assert (steps[1].then_target, steps[1].else_target) == (2, 3)
     assert (steps[4].then_target, steps[4].else_target) == (5, 6)
-    assert steps[6].params == {"seconds": 0}
+    assert steps[6].params.model_dump() == {"seconds": 0}
     for step in steps:
         if step.type == "if_else":
             assert 0 <= step.else_target < len(steps)

@@ -25,7 +25,7 @@ def test_committed_schema_is_fresh() -> None:
 def test_schema_documents_the_extract_block_where_the_seed_says() -> None:
     schema = json.loads(render())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    extract = schema["$defs"]["Step"]["properties"]["extract"]
+    extract = schema["$defs"]["ExtractData"]["properties"]["extract"]
     assert {"$ref": "#/$defs/ExtractSpec"} in extract["anyOf"]
     assert set(schema["$defs"]["ExtractSpec"]["properties"]) == {
         "schema_name",
@@ -70,10 +70,10 @@ def test_extract_block_defaults() -> None:
 @pytest.mark.parametrize(
     ("plan", "path"),
     [
-        ([{"type": "navigate"}], "steps[0]"),
-        ([{"type": "click", "then_target": -2}], "steps[0].then_target"),
+        ([{"type": "navigate"}], "steps[0].params"),
+        ([{"type": "if_else", "condition_var": "x", "then_target": -2}], "steps[0].then_target"),
         ([{"type": "click", "bogus": 1}], "steps[0].bogus"),
-        ({"steps": [{"type": "fill", "params": {"label": "Email"}}]}, "steps[0]"),
+        ({"steps": [{"type": "fill", "params": {"label": "Email"}}]}, "steps[0].params.text"),
         ({"steps": [{"type": "extract_data", "extract": {"fields": []}}]}, "steps[0].extract.fields"),
         (
             {"steps": [{"type": "extract_data", "extract": {"fields": [{"name": "a", "type": "float"}]}}]},
@@ -129,12 +129,11 @@ def test_plan_library_paths_stay_inside(tmp_path: Path) -> None:
 
 
 def test_step_reference_is_fresh_and_covers_every_step_type() -> None:
-    from typing import get_args
-
     from mantis.plans import reference
-    from mantis.plans.models import StepType
+    from mantis.steps import STEP_TYPES
 
-    assert set(reference.STEP_DOCS) == set(get_args(StepType))
+    text = reference.render()
+    assert all(f"### `{name}`" in text for name in STEP_TYPES)
     committed = (REPO / "docs" / "reference" / "steps.md").read_text()
     assert committed == reference.render(), "run python -m mantis.plans.reference > docs/reference/steps.md"
 
@@ -144,3 +143,43 @@ def test_an_unknown_recipe_is_an_invalid_plan() -> None:
         resolve.resolve_micro({"recipe": "no_such_recipe", "steps": [{"type": "wait"}]})
     assert caught.value.errors[0]["path"] == "recipe"
     assert "marketplace_listings" in caught.value.errors[0]["message"]
+
+
+def _paths(plan: object) -> list[str]:
+    with pytest.raises(resolve.PlanInvalid) as caught:
+        resolve.resolve_micro(plan)
+    return [e["path"] for e in caught.value.errors]
+
+
+def test_a_typo_in_params_is_refused_at_its_path() -> None:
+    assert _paths([{"type": "click", "params": {"lable": "Sign in"}}]) == ["steps[0].params.lable"]
+
+
+def test_a_field_of_another_step_type_is_refused() -> None:
+    misplaced = [{"type": "navigate", "params": {"url": "/"}, "out_var": "x", "then_target": 2}]
+    assert sorted(_paths(misplaced)) == ["steps[0].out_var", "steps[0].then_target"]
+    assert _paths([{"type": "wait", "params": {"url": "/"}}]) == ["steps[0].params.url"]
+    assert _paths([{"type": "click", "extract": {"fields": [{"name": "a"}]}}]) == ["steps[0].extract"]
+
+
+def test_labels_resolve_and_bad_ones_are_refused() -> None:
+    good = [
+        {"id": "top", "type": "wait"},
+        {"type": "if_else", "condition_var": "x", "then_target": "top", "else_target": 0},
+    ]
+    assert resolve.resolve_micro(good).step_count() == 2
+    assert _paths([{"id": "a", "type": "wait"}, {"id": "a", "type": "wait"}]) == ["steps[1].id"]
+    assert _paths([{"type": "loop", "loop_target": "nowhere"}]) == ["steps[0].loop_target"]
+    assert _paths([{"id": "3", "type": "wait"}]) == ["steps[0].id"]
+    suite = {"tasks": [{"task_id": "t", "start_url": "/", "steps": [{"type": "loop", "loop_target": "x"}]}]}
+    with pytest.raises(resolve.PlanInvalid) as caught:
+        resolve.resolve_suite(suite, "task_suite")
+    assert [e["path"] for e in caught.value.errors] == ["tasks[0].steps[0].loop_target"]
+
+
+def test_numeric_targets_past_the_end_are_warnings() -> None:
+    plan = resolve.resolve_micro([{"type": "wait"}, {"type": "loop", "loop_target": 2, "loop_count": 1}])
+    assert plan.warnings() == [
+        "steps[1].loop_target: 2 is past the last step (index 1); the run falls through to the next step"
+    ]
+    assert resolve.resolve_micro([{"type": "if_else", "condition_var": "x"}]).warnings() == []

@@ -101,6 +101,7 @@ def effective_settings(
         "locale": runtime.locale,
         "timezone": runtime.timezone,
         "allowed_domains": list(tenant.allowed_domains),
+        "warnings": plan.warnings(),
     }
 
 
@@ -217,4 +218,5 @@ def queued_view(run: Run, settings: Settings) -> dict[str, Any]:
         "csv_path": str(run_dir / "leads.csv"),
         "events_path": str(run_dir / "events.log"),
         "effective": {k: effective[k] for k in ("max_cost", "max_time_minutes", "compute_backend")},
+        **({"warnings": effective["warnings"]} if effective.get("warnings") else {}),
     }

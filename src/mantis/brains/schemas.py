@@ -14,7 +14,10 @@ from pydantic import TypeAdapter, ValidationError
 from mantis.brains.base import PlanningError
 from mantis.brains.calls import ModelCallError
 from mantis.brains.prompts import plan_task
+from mantis.plans.labels import label_errors
 from mantis.plans.models import ExtractField, ExtractSpec, Step
+from mantis.steps import error_loc
+from mantis.steps.extraction import Extracting
 
 _JSON_TYPES = {"int": "integer", "str": "string", "bool": "boolean"}
 _STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
@@ -54,13 +57,14 @@ VISIBLE_SCHEMA = _strict_object({"visible": {"type": "boolean"}})
 
 @cache
 def plan_schema() -> dict[str, Any]:
-    """`{"steps": [Step, …]}`, the Step schema generated from the plan models so it cannot drift."""
+    """`{"steps": [Step, …]}`, the Step schema (one model per step type, picked by `type`) generated from
+    the step definitions so it cannot drift."""
     steps = _STEPS.json_schema()
     return {
         "type": "object",
-        "properties": {"steps": {"type": "array", "minItems": 1, "items": steps["items"]}},
+        "properties": {"steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Step"}}},
         "required": ["steps"],
-        "$defs": steps["$defs"],
+        "$defs": {**steps["$defs"], "Step": steps["items"]},
     }
 
 
@@ -148,10 +152,12 @@ def validate_plan(raw: Any) -> list[Step]:
         parsed = _STEPS.validate_python(steps)
     except ValidationError as exc:
         raise InvalidPlan("\n".join(_describe(error) for error in exc.errors())) from exc
+    if problems := label_errors(parsed):
+        raise InvalidPlan("\n".join(f"{p['path']}: {p['message']}" for p in problems))
     bare = [
         str(i)
         for i, step in enumerate(parsed)
-        if step.type in ("extract_data", "claude") and not step.extract
+        if isinstance(step, Extracting) and not step.extract
     ]
     if bare:
         raise InvalidPlan(f"extraction steps {', '.join(bare)} need an extract block with their fields")
@@ -159,7 +165,7 @@ def validate_plan(raw: Any) -> list[Step]:
 
 
 def _describe(error: Any) -> str:
-    loc = list(error["loc"])
+    loc = error_loc(error["loc"])
     where = f"step {loc[0]}" + "".join(f".{part}" for part in loc[1:]) if loc else "plan"
     return f"{where}: {error['msg']}"
 

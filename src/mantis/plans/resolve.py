@@ -8,8 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from mantis.plans.labels import jump_warnings, label_errors
 from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
 from mantis.recipes.registry import RECIPES, recipe
+from mantis.steps import error_loc
+from mantis.steps.pages import Navigate
 
 PlanKind = Literal["micro", "task_file", "task_suite", "plan_text"]
 
@@ -41,10 +44,18 @@ class ResolvedPlan(BaseModel):
             if task.start_url:
                 urls.append(task.start_url)
             for step in task.steps or ():
-                url = step.params.get("url") if step.type == "navigate" else None
-                if isinstance(url, str):
-                    urls.append(url)
+                if isinstance(step, Navigate) and step.params.url:
+                    urls.append(step.params.url)
         return urls
+
+    def warnings(self) -> list[str]:
+        """What the plan does that it may not mean: numeric jumps past the last step."""
+        out = []
+        for i, task in enumerate(self.tasks):
+            steps = task.steps or []
+            total = len(steps) + (1 if task.start_url else 0)  # a start URL opens the task as step 0
+            out += jump_warnings(steps, total, f"tasks[{i}].steps" if task.task_id else "steps")
+        return out
 
 
 class PlanPathError(Exception):
@@ -84,6 +95,7 @@ def load_json(path: Path) -> Any:
 
 def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
     plan = _validate(MicroPlan, {"steps": document} if isinstance(document, list) else document)
+    _check_labels(("steps", plan.steps))
     if plan.recipe is not None and recipe(plan.recipe) is None:
         message = f"unknown recipe {plan.recipe!r}; known: {', '.join(sorted(RECIPES))}"
         raise PlanInvalid([{"path": "recipe", "message": message}])
@@ -100,8 +112,10 @@ def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:
 def resolve_suite(document: Any, kind: PlanKind, source: str | None = None) -> ResolvedPlan:
     if isinstance(document, list):
         steps = _validate(MicroPlan, {"steps": document}).steps
+        _check_labels(("steps", steps))
         return ResolvedPlan(kind=kind, source=source, tasks=[ResolvedTask(steps=steps)])
     suite = _validate(TaskSuite, document)
+    _check_labels(*[(f"tasks[{i}].steps", t.steps or []) for i, t in enumerate(suite.tasks)])
     tasks = [
         ResolvedTask(
             task_id=t.task_id, start_url=t.start_url, intent=t.intent, steps=t.steps, extract=t.extract
@@ -113,6 +127,13 @@ def resolve_suite(document: Any, kind: PlanKind, source: str | None = None) -> R
 
 def resolve_text(text: str) -> ResolvedPlan:
     return ResolvedPlan(kind="plan_text", tasks=[ResolvedTask(intent=text)])
+
+
+def _check_labels(*groups: tuple[str, list[Step]]) -> None:
+    """Refuses the plan when a jump names an id its list of steps does not have."""
+    errors = [error for where, steps in groups for error in label_errors(steps, where)]
+    if errors:
+        raise PlanInvalid(errors)
 
 
 def _validate(model: type[MicroPlan] | type[TaskSuite], document: Any) -> Any:
@@ -129,7 +150,7 @@ def plan_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
     out = []
     for error in exc.errors():
         path = prefix
-        for item in error["loc"]:
+        for item in error_loc(error["loc"]):
             path += f"[{item}]" if isinstance(item, int) else ("." if path else "") + str(item)
         out.append({"path": path, "message": error["msg"]})
     return out

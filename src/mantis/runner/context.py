@@ -18,6 +18,7 @@ from mantis.brains.cost import CostCapReached, Meter
 from mantis.fence.policy import FencePolicy
 from mantis.planes.base import NavigationBlocked, Session
 from mantis.recipes.schema import ExtractionSchema
+from mantis.runner.failures import StepFailure as StepFailure
 from mantis.runner.rows import Row
 
 if TYPE_CHECKING:
@@ -62,14 +63,6 @@ class Deps:
 EventSink = Callable[[Event], None]
 ProgressSink = Callable[[int, int, str], None]
 CheckpointSink = Callable[[dict[str, Any]], None]
-
-
-class StepFailure(Exception):
-    """A step could not do its job; `code` is the run's error code when the failure ends the run."""
-
-    def __init__(self, message: str, code: str = "step_failed") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

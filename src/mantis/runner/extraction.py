@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from mantis.plans.models import ExtractField, ExtractSpec, Step
+from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.rows import Row, is_empty, judge, reject, write_artifacts
+from mantis.steps.extraction import CollectUrls, Extracting
 
 log = logging.getLogger("mantis.runner")
 
@@ -32,7 +33,7 @@ _URL_SPEC = ExtractSpec(
 
 
 async def extract(
-    step: Step, index: int, ctx: RunContext, deps: Deps, task_extract: ExtractSpec | None
+    step: Extracting, index: int, ctx: RunContext, deps: Deps, task_extract: ExtractSpec | None
 ) -> str:
     """Runs an extraction step; the inline block wins over the task's, which wins over the recipe's."""
     recipe = deps.recipe
@@ -81,10 +82,9 @@ def _apply_recipe(row: Row, recipe: ExtractionSchema) -> Row:
     return reject(row, reason) if reason else row
 
 
-async def collect_urls(step: Step, ctx: RunContext, deps: Deps) -> str:
+async def collect_urls(step: CollectUrls, ctx: RunContext, deps: Deps) -> str:
     """Puts the links of a list page's items into a list variable; a recipe's excluded cards stay out."""
-    var = str(step.params["var"])
-    limit = int(step.params.get("max", step.params.get("max_items", 0)) or 0)
+    var, limit = step.var, step.params.max
     observation = await deps.session.observe(html=True)
     found = await deps.brain.extract(_URL_SPEC, observation, step.intent)
     excluded = [v for v in found if deps.recipe and deps.recipe.card_excluded(" ".join(map(str, v.values())))]

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from mantis.brains.base import Driver, GroundingError
-from mantis.planes.base import Action, PlaneError
+from mantis.planes.base import PlaneError
 from mantis.plans.models import ExtractSpec, Step
 from mantis.plans.resolve import ResolvedPlan, ResolvedTask
-from mantis.runner import actions, agent, checkpoint, extraction, tabs
+from mantis.runner import agent, checkpoint
 from mantis.runner.checkpoint import Position
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
+from mantis.runner.steprun import Flow, StepRun, record
 from mantis.runner.trace import finish, finish_with_screenshot
+from mantis.steps import make_step
+from mantis.steps.base import ActionStep, ControlStep
 
 DEFAULT_STEP_TIMEOUT_S = 30.0
 MODEL_STEP_TIMEOUT_S = 180.0  # a model call may take a minute, and retries after a 429 more
@@ -54,12 +56,12 @@ async def _drive(task: ResolvedTask, driver: Driver, ctx: RunContext, deps: Deps
         await run_steps([_opening(task.start_url)], ctx, deps, task.task_id, None, base)
     await agent.drive(task.intent, driver, ctx, deps, task.task_id)
     if task.extract is not None:
-        final = Step(type="extract_data", intent=task.intent)
+        final = make_step(type="extract_data", intent=task.intent)
         await run_steps([final], ctx, deps, task.task_id, task.extract, base)
 
 
 def _opening(url: str) -> Step:
-    return Step(type="navigate", intent=f"Open {url}", params={"url": url})
+    return make_step(type="navigate", intent=f"Open {url}", params={"url": url})
 
 
 async def run_steps(
@@ -75,7 +77,8 @@ async def run_steps(
     position = at or Position()
     if at is not None and position.pc < len(steps):
         await checkpoint.reopen(ctx, deps.session, steps[position.pc])
-    pc, loop_counts = position.pc, position.loops
+    pc = position.pc
+    flow = Flow(ctx, len(steps), {s.id: i for i, s in enumerate(steps) if s.id}, task_id, position.loops)
     while 0 <= pc < len(steps):
         position.executed += 1
         if position.executed > ctx.limits.max_executed_steps:
@@ -85,10 +88,8 @@ async def run_steps(
             )
         step = steps[pc]
         ctx.progress(pc, len(steps), step.intent or step.type)
-        if step.type == "if_else":
-            pc = _branch(step, pc, len(steps), ctx, task_id)
-        elif step.type == "loop":
-            pc = _loop(step, pc, len(steps), ctx, task_id, loop_counts)
+        if isinstance(step, ControlStep):
+            pc = step.next_index(pc, flow)
         else:
             await _run_one(step, pc, ctx, deps, task_id, task_extract, base)
             pc += 1
@@ -97,65 +98,8 @@ async def run_steps(
             await checkpoint.after_step(ctx, deps.session, position)
 
 
-def _jump(target: int, pc: int, total: int) -> int:
-    """Where a jump lands: an unset (-1) or out-of-range target falls through to the next step."""
-    return target if 0 <= target < total else pc + 1
-
-
-def _branch(step: Step, pc: int, total: int, ctx: RunContext, task_id: str | None) -> int:
-    var = step.condition_var or ""
-    value = ctx.state_vars.get(var)
-    target = (
-        _jump(step.then_target if value else step.else_target, pc, total) if var in ctx.state_vars else pc + 1
-    )
-    _record(ctx, pc, step, "branch", f"{var}={value}→{target}", task_id, var=var, value=value, target=target)
-    return target
-
-
-def _loop(
-    step: Step, pc: int, total: int, ctx: RunContext, task_id: str | None, counts: dict[int, int]
-) -> int:
-    limit = min(step.loop_count, ctx.limits.max_loop_iterations)
-    data: dict[str, object] = {}
-    if step.loop_count > limit:
-        data["loop_count_requested"] = step.loop_count
-        data["loop_count_clamped"] = limit
-    stop = bool(step.stop_var and ctx.state_vars.get(step.stop_var))
-    done = counts.get(pc, 0)
-    if stop or done >= limit or not 0 <= step.loop_target < total:
-        counts.pop(pc, None)
-        var, value = (
-            (step.stop_var, ctx.state_vars.get(step.stop_var)) if step.stop_var else ("iteration", done)
-        )
-        _record(
-            ctx,
-            pc,
-            step,
-            "branch",
-            f"{var}={value}→{pc + 1}",
-            task_id,
-            target=pc + 1,
-            iterations=done,
-            **data,
-        )
-        return pc + 1
-    counts[pc] = done + 1
-    message = f"iteration={done + 1}/{limit}→{step.loop_target}"
-    _record(ctx, pc, step, "branch", message, task_id, target=step.loop_target, iteration=done + 1, **data)
-    return step.loop_target
-
-
-def _record(
-    ctx: RunContext, pc: int, step: Step, status: str, message: str, task_id: str | None, **data: Any
-) -> None:
-    ctx.trace.append(
-        StepResult(pc, step.type, step.intent, status, message, task_id=task_id, data=dict(data))
-    )
-    ctx.emit("step.branch", message, step_index=pc, **data)
-
-
 async def _run_one(
-    step: Step,
+    step: ActionStep,
     pc: int,
     ctx: RunContext,
     deps: Deps,
@@ -165,7 +109,7 @@ async def _run_one(
 ) -> None:
     if deps.recipe is not None and (hit := deps.recipe.rejected_intent(step.intent)):
         message = f"skipped: the recipe {deps.recipe.name} rejects intents like {hit!r}"
-        _record(ctx, pc, step, "skipped", message, task_id, rejection_intent=hit)
+        record(ctx, pc, step, "skipped", message, task_id, rejection_intent=hit)
         return
     default = DEFAULT_STEP_TIMEOUT_S if deps.brain.name == "offline" else MODEL_STEP_TIMEOUT_S
     timeout_s = min(step.timeout_s or default, max(ctx.remaining_s(), 0.1))
@@ -174,9 +118,8 @@ async def _run_one(
     result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id, started_s=ctx.elapsed())
     try:
         with ctx.step_failures(pc):
-            result.message = await asyncio.wait_for(
-                _dispatch(step, pc, ctx, deps, timeout_s, task_extract, base), timeout_s + 5
-            )
+            run = StepRun(pc, ctx, deps, timeout_s, task_extract, base)
+            result.message = await asyncio.wait_for(step.run(run), timeout_s + 5)
     except StepFailure as exc:
         if exc.code in RUN_ENDING:
             result.status, result.message = "failed", str(exc)
@@ -191,7 +134,7 @@ async def _run_one(
 
 
 async def _fail(
-    step: Step,
+    step: ActionStep,
     pc: int,
     ctx: RunContext,
     deps: Deps,
@@ -209,57 +152,3 @@ async def _fail(
     result.status = "failed"
     await finish_with_screenshot(ctx, deps, result, began)
     raise StepFailure(f"step {pc} ({step.type}) failed: {result.message}", code=code) from exc
-
-
-async def _dispatch(
-    step: Step,
-    pc: int,
-    ctx: RunContext,
-    deps: Deps,
-    timeout_s: float,
-    task_extract: ExtractSpec | None,
-    base: str | None,
-) -> str:
-    session, brain = deps.session, deps.brain
-    match step.type:
-        case "navigate":
-            return await actions.navigate(step, ctx, session, timeout_s, base)
-        case "click" | "submit" if step.target_role:
-            return await tabs.click_role(step, session, deps.recipe, timeout_s)
-        case "click" | "submit":
-            return await actions.ground_and_act(step, ctx, deps, "click", timeout_s)
-        case "fill":
-            text = str(ctx.fill(step.params["text"]))
-            return await actions.ground_and_act(step, ctx, deps, "fill", timeout_s, text)
-        case "select":
-            option = str(ctx.fill(step.params.get("option") or step.params.get("value")))
-            return await actions.ground_and_act(step, ctx, deps, "select", timeout_s, option)
-        case "press":
-            await session.act(Action("press", key=str(step.params["key"])), timeout_s)
-            return f"pressed {step.params['key']}"
-        case "scroll":
-            amount = step.budget if step.budget is not None else int(step.params.get("amount", 1))
-            await session.act(Action("scroll", amount=max(amount, 1)), timeout_s)
-            return f"scrolled {max(amount, 1)}"
-        case "wait":
-            seconds = min(float(step.params.get("seconds", 1)), timeout_s)
-            await session.wait(seconds)
-            return f"waited {seconds:g} s"
-        case "go_back":
-            await session.go_back(timeout_s)
-            return f"back at {await session.current_url()}"
-        case "extract_data" | "claude":
-            return await extraction.extract(step, pc, ctx, deps, task_extract)
-        case "extract_url":
-            url = await session.current_url()
-            ctx.state_vars[step.out_var or "current_url"] = url
-            return url
-        case "detect_visible":
-            query = str(ctx.fill(step.params.get("label") or step.intent))
-            visible = await brain.detect_visible(query, await session.observe())
-            ctx.state_vars[step.out_var or ""] = visible
-            return f"{step.out_var}={visible}"
-        case "collect_urls":
-            return await extraction.collect_urls(step, ctx, deps)
-        case _:
-            return await tabs.run(step, ctx, session, brain, deps.recipe, timeout_s)

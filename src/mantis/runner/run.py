@@ -17,7 +17,6 @@ from typing import Any
 from mantis.brains.base import Brain
 from mantis.fence.policy import Fence, Refusal
 from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
-from mantis.plans.models import DOM_ONLY_STEPS
 from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
 from mantis.runner.context import Deps, RunContext, StepFailure
@@ -58,8 +57,9 @@ def dom_only_steps(plan: ResolvedPlan) -> list[str]:
     named = []
     for task in plan.tasks:
         for i, step in enumerate(task.steps or ()):
-            if step.type in DOM_ONLY_STEPS or step.target_role:
-                named.append(f"steps[{i}] ({step.type}{', target_role' if step.target_role else ''})")
+            if step.needs_dom():
+                role = ", target_role" if not step.dom_aware else ""
+                named.append(f"steps[{i}] ({step.type}{role})")
     return named
 
 

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from mantis.brains.offline.ground import normalise, split_role_hint
 from mantis.plans.models import ExtractField, ExtractSpec, FieldType, Step
+from mantis.steps import make_step
+from mantis.steps.control import IfElse
 
 FORMS = """Accepted sentences, one step each, separated by '. ', ';', a new line or ', then ':
   go to URL | open URL | navigate to URL        (URL: https://..., http://..., a domain, or /path)
@@ -170,52 +172,53 @@ def _extract(m: re.Match[str], sentence: str) -> Step:
     found = next(f for f in (form.match(m.group("body")) for form in _EXTRACT_FORMS) if f)
     groups = found.groupdict()
     spec = _extract_spec(groups["fields"], groups.get("n"), groups.get("entity"), sentence)
-    return Step(type="extract_data", intent=sentence, extract=spec)
+    return make_step(type="extract_data", intent=sentence, extract=spec)
 
 
 def _navigate(m: re.Match[str], sentence: str) -> Step:
     url = _url(m.group("url"), sentence, m.group("verb"))
-    return Step(type="navigate", intent=sentence, params={"url": url})
+    return make_step(type="navigate", intent=sentence, params={"url": url})
 
 
 def _click(m: re.Match[str], sentence: str) -> Step:
-    return Step(type="click", intent=sentence, params={"label": _label(m.group("label"), sentence)})
+    return make_step(type="click", intent=sentence, params={"label": _label(m.group("label"), sentence)})
 
 
 def _submit(m: re.Match[str], sentence: str) -> Step:
-    return Step(type="submit", intent=sentence, params={"label": _label(m.group("label"), sentence, "form")})
+    label = _label(m.group("label"), sentence, "form")
+    return make_step(type="submit", intent=sentence, params={"label": label})
 
 
 def _fill(m: re.Match[str], sentence: str) -> Step:
     params = {"label": _label(m.group("label"), sentence), "text": _value(m.group("text"))}
-    return Step(type="fill", intent=sentence, params=params)
+    return make_step(type="fill", intent=sentence, params=params)
 
 
 def _select(m: re.Match[str], sentence: str) -> Step:
     params = {"label": _label(m.group("label"), sentence), "option": _value(m.group("option"))}
-    return Step(type="select", intent=sentence, params=params)
+    return make_step(type="select", intent=sentence, params=params)
 
 
 def _press(m: re.Match[str], sentence: str) -> Step:
     """A key name presses the key; anything else is a control to click ("press the Search button")."""
     key = _key(m.group("what"))
     if key is not None:
-        return Step(type="press", intent=sentence, params={"key": key})
-    return Step(type="click", intent=sentence, params={"label": _label(m.group("what"), sentence)})
+        return make_step(type="press", intent=sentence, params={"key": key})
+    return make_step(type="click", intent=sentence, params={"label": _label(m.group("what"), sentence)})
 
 
 def _scroll(m: re.Match[str], sentence: str) -> Step:
     count = m.group("n") or "1"
-    return Step(type="scroll", intent=sentence, budget=_COUNTS.get(count.lower()) or int(count))
+    return make_step(type="scroll", intent=sentence, budget=_COUNTS.get(count.lower()) or int(count))
 
 
 def _wait(m: re.Match[str], sentence: str) -> Step:
     seconds = float(m.group("n")) / (1000 if m.group("unit").lower().startswith("m") else 1)
-    return Step(type="wait", intent=sentence, params={"seconds": _number(seconds)})
+    return make_step(type="wait", intent=sentence, params={"seconds": _number(seconds)})
 
 
 def _go_back(m: re.Match[str], sentence: str) -> Step:
-    return Step(type="go_back", intent=sentence)
+    return make_step(type="go_back", intent=sentence)
 
 
 Builder = Callable[[re.Match[str], str], Step]
@@ -284,8 +287,8 @@ def _conditional(m: re.Match[str], sentence: str, at: int, names: set[str]) -> l
         var = f"{base}_{suffix}"
     names.add(var)
     return [
-        Step(type="detect_visible", intent=f"{what} visible?", out_var=var),
-        Step(type="if_else", intent=f"If {what} is visible", condition_var=var, then_target=at + 2,
+        make_step(type="detect_visible", intent=f"{what} visible?", out_var=var),
+        make_step(type="if_else", intent=f"If {what} is visible", condition_var=var, then_target=at + 2,
              else_target=at + 3),
         _step(then),
     ]
@@ -300,7 +303,7 @@ def decompose(text: str) -> list[Step]:
         steps.extend(_conditional(m, sentence, len(steps), names) if m else [_step(sentence)])
     if not steps:
         raise DecomposeError(f"the plan text is empty.\n{FORMS}")
-    if any(s.type == "if_else" and s.else_target == len(steps) for s in steps):
+    if any(isinstance(s, IfElse) and s.else_target == len(steps) for s in steps):
         # A jump past the last step would fall through into the guarded action; land on a no-op instead.
-        steps.append(Step(type="wait", intent="End of plan", params={"seconds": 0}))
+        steps.append(make_step(type="wait", intent="End of plan", params={"seconds": 0}))
     return steps
