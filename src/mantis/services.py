@@ -6,6 +6,7 @@ from mantis.config import Settings
 from mantis.planes.base import Plane
 from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
+from mantis.planes.ledger import Ledger
 from mantis.store.checkpoints import CheckpointStore
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.runs import RunStore
@@ -13,6 +14,7 @@ from mantis.store.tenants import TenantStore
 from mantis.viewer.hub import ViewerHub
 from mantis.viewer.signing import Signer
 from mantis.workers.base import Executor
+from mantis.workers.liveness import process_id
 
 
 class PlaneUnavailable(Exception):
@@ -30,6 +32,7 @@ class Services:
         self.tenants = TenantStore(sessions)
         self.runs = RunStore(sessions)
         self.checkpoints = CheckpointStore(sessions)
+        self.ledger = Ledger(settings.home / "sessions", process_id())
         self.viewers = ViewerHub(Signer.for_home(settings.home), settings.public_url)
         self._planes: dict[str, Plane] = {}
         self._executor: Executor | None = None
@@ -50,7 +53,7 @@ class Services:
             if name == "browser_use_plane":
                 self._planes[name] = DomPlane(self.settings.chromium, self.settings.home)
             elif name == "computer_plane":
-                self._planes[name] = ComputerPlane(self.settings.chromium)
+                self._planes[name] = ComputerPlane(self.settings.chromium, self.ledger)
             else:
                 raise PlaneUnavailable(f"the compute plane {name!r} is not available on this server")
         return self._planes[name]

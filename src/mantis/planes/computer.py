@@ -26,6 +26,7 @@ from mantis.planes.base import (
     SessionConfig,
 )
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
+from mantis.planes.ledger import Ledger, Record
 from mantis.planes.ocr import read_text
 from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
@@ -56,12 +57,13 @@ class ComputerPlane:
     name = "computer_plane"
     capabilities: frozenset[str] = frozenset()
 
-    def __init__(self, chromium: str = CHROMIUM) -> None:
+    def __init__(self, chromium: str = CHROMIUM, ledger: Ledger | None = None) -> None:
         self._chromium = chromium
+        self._ledger = ledger
         self._sessions: set[ComputerSession] = set()
 
     async def open(self, config: SessionConfig) -> ComputerSession:
-        session = await ComputerSession.start(self._chromium, config, self._sessions.discard)
+        session = await ComputerSession.start(self._chromium, config, self._sessions.discard, self._ledger)
         self._sessions.add(session)
         return session
 
@@ -73,7 +75,9 @@ class ComputerSession:
     """One Xvfb display, one Chromium window filling it, and the tools that look at and drive it.
     Points in actions and boxes in observations are page (CSS) pixels, as on the DOM plane."""
 
-    def __init__(self, config: SessionConfig, on_close: Callable[[ComputerSession], None]) -> None:
+    def __init__(
+        self, config: SessionConfig, on_close: Callable[[ComputerSession], None], ledger: Ledger | None = None
+    ) -> None:
         self._config = config
         self._on_close = on_close
         self._tag = uuid.uuid4().hex
@@ -94,6 +98,10 @@ class ComputerSession:
         self._url = "about:blank"
         self._closed = False
         self._recordings: list[Path] = []
+        self._record: Record | None = None
+        if ledger is not None:  # before anything starts, so a crash at any point leaves a note
+            scratch = [str(self._scratch / "home"), *([str(self._profile)] if self._fresh_profile else [])]
+            self._record = ledger.open(self._tag, [str(self._scratch), str(self._profile)], scratch)
 
     @property
     def display(self) -> str:
@@ -101,9 +109,13 @@ class ComputerSession:
 
     @classmethod
     async def start(
-        cls, chromium: str, config: SessionConfig, on_close: Callable[[ComputerSession], None]
+        cls,
+        chromium: str,
+        config: SessionConfig,
+        on_close: Callable[[ComputerSession], None],
+        ledger: Ledger | None = None,
     ) -> ComputerSession:
-        session = cls(config, on_close)
+        session = cls(config, on_close, ledger)
         try:
             await session._launch(chromium)
         except BaseException:
@@ -125,6 +137,9 @@ class ComputerSession:
         )
         screen_size = (width + width % 2, height + CHROME_ALLOWANCE)
         self._xserver = await XServer.start(*screen_size, env, self._scratch / "xvfb.log", XVFB_TIMEOUT_S)
+        if self._record is not None:
+            self._record.on_display(self._xserver.number)
+            self._record.started(self._xserver.pid)
         self._env = {**env, "DISPLAY": self.display}
         self._screen = Screen(self.display)
         self._input = XInput(self._env)
@@ -140,6 +155,8 @@ class ComputerSession:
                 env=self._env,
                 start_new_session=True,
             )
+        if self._record is not None:
+            self._record.started(self._browser.pid)
         full: Region = (0, 0, *screen_size)
         painted = await self._marker(full, lambda box: True)
         await self._input.resize_browser(width, painted[1] + height)
@@ -159,6 +176,8 @@ class ComputerSession:
                 self._env,
                 self._scratch / "ffmpeg.log",
             )
+            if self._record is not None:
+                self._record.started(self._recorder.pid)
 
     async def _marker(self, region: Region, accept: Callable[[Region], bool]) -> Region:
         """Waits until the marker page shows as a box that `accept`s; fails if Chromium dies or never
@@ -320,6 +339,8 @@ class ComputerSession:
             await self._xserver.stop(CLOSE_GRACE_S)
         await sweep(self._tag, paths, CLOSE_GRACE_S)
         await asyncio.to_thread(self._remove_scratch)
+        if self._record is not None:
+            self._record.close()
         return list(self._recordings)
 
     def _remove_scratch(self) -> None:

@@ -54,6 +54,10 @@ class Recorder:
             )
         return cls(proc, path)
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     async def stop(self) -> Path | None:
         """'q' makes ffmpeg finish the file; only a hung ffmpeg is killed (and its file may be cut)."""
         stdin = self._proc.stdin

@@ -51,6 +51,10 @@ class XServer:
     def display(self) -> str:
         return f":{self.number}"
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     @classmethod
     async def start(
         cls, width: int, height: int, env: Mapping[str, str], log: Path, timeout_s: float
@@ -110,8 +114,13 @@ class XServer:
     async def stop(self, grace_s: float) -> None:
         """Xvfb removes its lock and socket on SIGTERM; after a SIGKILL we remove them ourselves."""
         await stop(self._proc, grace_s)
-        if _lock_owner(self.number) == self._proc.pid:
-            with contextlib.suppress(OSError):
-                _lock(self.number).unlink()
-            with contextlib.suppress(OSError):
-                _socket(self.number).unlink()
+        remove_display_files(self.number, {self._proc.pid})
+
+
+def remove_display_files(number: int, servers: set[int]) -> None:
+    """A display's lock and socket, when the lock names one of these (stopped) servers."""
+    if _lock_owner(number) in servers:
+        with contextlib.suppress(OSError):
+            _lock(number).unlink()
+        with contextlib.suppress(OSError):
+            _socket(number).unlink()

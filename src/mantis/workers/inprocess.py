@@ -17,7 +17,7 @@ from mantis.store.models import Run
 from mantis.store.runs import now
 from mantis.workers.job import conclude, note, run_job, write_status
 from mantis.workers.liveness import is_lost, process_id
-from mantis.workers.recovery import recover
+from mantis.workers.recovery import reap_dead_sessions, recover
 
 log = logging.getLogger("mantis.workers")
 
@@ -52,6 +52,7 @@ class InProcessExecutor:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         _started.add(self)
+        await reap_dead_sessions(self._services)
         await self._settle_lost()
         self._pool = [
             asyncio.create_task(self._work(i), name=f"mantis-worker-{i}") for i in range(self._size)

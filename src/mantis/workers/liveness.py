@@ -29,7 +29,12 @@ def process_id() -> str:
 def is_lost(claim: Claim, now: datetime) -> bool:
     if claim.heartbeat_at is None or now - claim.heartbeat_at > LEASE:
         return True
-    host, pid, boot = _parse(claim.worker_id)
+    return process_gone(claim.worker_id)
+
+
+def process_gone(worker_id: str | None) -> bool:
+    """Whether the process a worker id (or `process_id()`) names is known dead: only this host can tell."""
+    host, pid, boot = _parse(worker_id)
     if host != HOST or pid is None:
         return False
     if pid == os.getpid():

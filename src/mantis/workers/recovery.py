@@ -4,13 +4,17 @@ MANTIS_AUTO_RESUME times), else ended `failed` with `worker_lost`, keeping the r
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from mantis.planes.ledger import reap
 from mantis.runner import checkpoint
 from mantis.runner.run import Outcome, conclude_run
 from mantis.services import Services
 from mantis.store.runs import Claim
 from mantis.workers.job import conclude, context_for, note
+from mantis.workers.liveness import process_gone
 
+log = logging.getLogger("mantis.workers")
 LOST = "the worker running this run stopped before it ended"
 
 
@@ -44,3 +48,17 @@ async def recover(services: Services, claim: Claim) -> None:
     )
     if ended and run.workflow_id is None:
         await asyncio.to_thread(services.checkpoints.drop, run.id)
+
+
+async def reap_dead_sessions(services: Services) -> int:
+    """Ends the browser, display and recorder processes of sessions whose server died, and removes
+    their scratch folders, from what the ledger recorded; returns how many sessions it ended."""
+    ended = 0
+    for path, entry in await asyncio.to_thread(services.ledger.entries):
+        if not process_gone(entry.owner):
+            continue
+        log.warning("ending session %s of dead server %s", entry.tag, entry.owner)
+        await reap(entry)
+        path.unlink(missing_ok=True)
+        ended += 1
+    return ended
