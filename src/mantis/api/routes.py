@@ -112,10 +112,11 @@ async def artifact(
     run_dir = (services.settings.runs_dir / run.id).resolve()
     try:
         path = (run_dir / name).resolve()
-    except (OSError, ValueError):  # a NUL or an impossible path names no artifact
-        path = run_dir
-    if name.startswith(".") or path.parent != run_dir or not path.is_file():
-        raise ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name!r}")
+        found = not name.startswith(".") and path.parent == run_dir and path.is_file()
+    except (OSError, ValueError, RuntimeError):  # a NUL, an over-long name, a link loop: no artifact
+        found = False
+    if not found:
+        raise ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name[:200]!r}")
     return FileResponse(path)
 
 

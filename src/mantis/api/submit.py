@@ -19,7 +19,9 @@ from mantis.config import Settings
 from mantis.fence.policy import FencePolicy, refused_up_front
 from mantis.plans import resolve
 from mantis.plans.resolve import ResolvedPlan
+from mantis.plans.urls import url_fault
 from mantis.runner.checkpoint import plan_fingerprint
+from mantis.runner.context import PLACEHOLDER
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.views import aware, iso
@@ -70,11 +72,28 @@ def resolve_plan(sub: Submission, settings: Settings) -> ResolvedPlan:
             return resolve.resolve_micro(document, source=path_field)
         return resolve.resolve_micro(sub.micro)
     except resolve.PlanPathError as exc:
-        raise ApiError(400, "invalid_plan_path", f"the plan path {exc} leaves the plan library") from exc
+        raise ApiError(400, "invalid_plan_path", f"the plan path {exc}") from exc
     except resolve.PlanNotFound as exc:
         raise ApiError(404, "plan_not_found", f"no plan at {exc} in the plan library") from exc
     except resolve.PlanInvalid as exc:
         raise ApiError(400, "invalid_plan", "the plan does not match plan.schema.json", exc.errors) from exc
+
+
+def check_urls(sub: Submission, plan: ResolvedPlan) -> None:
+    """Refuses a URL that names no host a browser would agree on, before anything is stored. A `{name}`
+    the inputs do not fill is filled at run time (where the fence checks it): here it stands for a plain
+    name, so that only a URL no filling could mend is refused."""
+    if sub.callback_url is not None and (fault := url_fault(sub.callback_url, require_web=True)):
+        details = [{"path": "callback_url", "message": f"the URL {fault}"}]
+        raise ApiError(400, "invalid_request", f"callback_url {fault}", details)
+    inputs = {k: str(v) for k, v in sub.inputs.items()}
+    faults = []
+    for url in plan.navigate_urls():
+        filled = PLACEHOLDER.sub(lambda m: inputs.get(m.group(1), "x"), url)
+        if fault := url_fault(filled):
+            faults.append({"path": "url", "message": f"the URL {filled[:200]!r} {fault}"})
+    if faults:
+        raise ApiError(400, "invalid_plan", "the plan names a URL that cannot be parsed", faults)
 
 
 def _cap(*values: float | None) -> float:
@@ -133,6 +152,7 @@ async def submit(
             "plan_too_large",
             f"the plan has {plan.step_count()} steps; this server allows {settings.caps.max_steps_per_plan}",
         )
+    check_urls(sub, plan)
     policy = FencePolicy(tuple(tenant.allowed_domains), settings.allow_private_browsing, settings.public_url)
     if refused := refused_up_front(policy, plan.navigate_urls()):
         raise ApiError(

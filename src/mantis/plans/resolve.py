@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import json
+import errno
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from mantis import strictjson
 from mantis.plans.labels import jump_warnings, label_errors
 from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
 from mantis.recipes.registry import RECIPES, recipe
 from mantis.steps import error_loc
 from mantis.steps.pages import Navigate
+
+# Linux's NAME_MAX (255 bytes a name); a plan path is held well under PATH_MAX (4096).
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
+LOOP = "goes through a link that never ends"
 
 PlanKind = Literal["micro", "task_file", "task_suite", "plan_text"]
 
@@ -59,7 +65,10 @@ class ResolvedPlan(BaseModel):
 
 
 class PlanPathError(Exception):
-    """A plan path that leaves the plan library."""
+    """A plan path that leaves the plan library, or that no file system could hold."""
+
+    def __init__(self, relative: str, reason: str = "leaves the plan library") -> None:
+        super().__init__(f"{relative[:200]!r} {reason}")
 
 
 class PlanNotFound(Exception):
@@ -73,24 +82,39 @@ class PlanInvalid(Exception):
 
 
 def library_path(library: Path, relative: str) -> Path:
-    """The file a plan path names, refused when it is absolute, climbs out, or links out."""
+    """The file a plan path names, refused when it is absolute, climbs out, links out, loops, or is
+    longer than a file system takes."""
     candidate = Path(relative)
     if not relative or candidate.is_absolute() or ".." in candidate.parts or "\\" in relative:
         raise PlanPathError(relative)
+    if len(relative.encode()) > MAX_PATH_BYTES or any(
+        len(part.encode()) > MAX_NAME_BYTES for part in candidate.parts
+    ):
+        raise PlanPathError(relative, f"is longer than a plan path may be ({MAX_PATH_BYTES} bytes)")
     root = library.resolve()
-    full = (root / candidate).resolve()
-    if not full.is_relative_to(root):
-        raise PlanPathError(relative)
-    if not full.is_file():
+    try:
+        full = (root / candidate).resolve()
+        if not full.is_relative_to(root):
+            raise PlanPathError(relative)
+        found = full.is_file()
+    except RuntimeError as exc:  # a link loop, before Python 3.13
+        raise PlanPathError(relative, LOOP) from exc
+    except OSError as exc:
+        raise PlanPathError(relative, LOOP if exc.errno == errno.ELOOP else "cannot be looked up") from exc
+    if not found:
         raise PlanNotFound(relative)
     return full
 
 
 def load_json(path: Path) -> Any:
+    """A library file, read as strictly as a request body (`mantis.strictjson`)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PlanInvalid([{"path": "", "message": f"the plan file is not valid JSON: {exc}"}]) from exc
+        return strictjson.loads(path.read_bytes())
+    except strictjson.JsonRefused as exc:
+        raise PlanInvalid([{"path": "", "message": f"the plan file is refused: {exc}"}]) from exc
+    except OSError as exc:
+        message = f"the plan file cannot be read: {exc.strerror}"
+        raise PlanInvalid([{"path": "", "message": message}]) from exc
 
 
 def resolve_micro(document: Any, source: str | None = None) -> ResolvedPlan:

@@ -74,7 +74,7 @@ class Limits:
     max_agent_moves: int  # an agent loop's moves: as many as a plan may have steps
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass
@@ -146,7 +146,7 @@ class RunContext:
                 return str(self.state_vars[name])
             return match.group(0)
 
-        return _PLACEHOLDER.sub(sub, value)
+        return PLACEHOLDER.sub(sub, value)
 
     def check_url(self, url: str) -> None:
         """A URL a step is about to open, checked before the browser sees it."""
