@@ -14,6 +14,7 @@ from mantis.brains.offline.dom import Page, load, main_root
 from mantis.brains.offline.fields import Mapper, Pick
 from mantis.brains.offline.reader import Reader
 from mantis.brains.offline.records import Group, find_groups
+from mantis.brains.offline.structured import page_date, stated_values
 from mantis.brains.offline.values import coerce
 from mantis.brains.offline.vocab import AD_WORDS, GENERIC, STOP, FieldInfo, Matcher, field_info, tokens
 from mantis.plans.models import ExtractSpec
@@ -45,11 +46,16 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
     if spec.max_items is not None:
         return _list_rows(page, fields, matcher, spec.max_items, about)
     row = _single_row(page, fields, matcher)
+    stated = stated_values(html, page, fields, matcher, entity)
+    row = {**row, **stated}
+    for f in fields:
+        if f.head == "date" and row[f.name] is None:
+            row[f.name] = coerce(page_date(html, f) or "", f.type)
     headless = page.body.find(".//h1") is None
     if headless or any(f.required and row[f.name] is None for f in fields):
         # No main record (a list page, with no h1 or without the fields): its first item stands in.
         first = _list_rows(page, fields, matcher, 1, about)
-        if first and _filled(first[0]) + headless > _filled(row):
+        if first and _filled(first[0]) + headless > _filled(row) + len(stated):
             return first
     return [row]
 
@@ -93,10 +99,10 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
         if sum(_complete(p, fields) for p in found) >= enough:
             break
     _drop_strays(found, fields)
-    # A member without a required field is not a viable item (a banner, a teaser); such members
-    # only stand in when the list has no complete member at all, to show what was found.
-    complete = [p for p in found if _complete(p, fields)]
-    rows = [{f.name: _value(p.get(f.name)) for f in fields} for p in (complete or found)[:max_items]]
+    found = [p for p in found if not all(_empty(v) for v in p.values())]
+    # Every member is returned, in page order: one without a required field is a row the contract
+    # judges not viable (a card whose price says "N/A"), never an item silently left out.
+    rows = [{f.name: _value(p.get(f.name)) for f in fields} for p in found[:max_items]]
     _fill_by_position(rows, fields)
     return rows
 

@@ -185,6 +185,10 @@ class _Walk:
         label = el.get("aria-label")
         if label and label.strip() and label.strip().lower() not in full.lower():
             self._stated(label, el, cues)  # e.g. star ratings drawn in CSS, named only for screen readers
+        if tag == "time" and el.get("datetime"):
+            # The machine-readable form of a shown date ("last Thursday" is 2023-11-02); being stated, it
+            # ranks below the shown text wherever that reads as a date itself ("3 days ago").
+            self._stated(el.get("datetime", ""), el, cues)
         if not _has_alnum(full):
             return text, None
         new_links = self.rec.links[links_before:]

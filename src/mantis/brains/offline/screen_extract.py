@@ -66,7 +66,7 @@ _ICON = re.compile(r"^(?:[©®@«»•·|]\s*|[a-z]\s+(?=[A-Z]))")  # radio butt
 _RANK = re.compile(r"^(\d{1,4}\.)\s*(?:[^\w\s\"'(]\s*|[a-z]\s*|\d\s+)?(?=[A-Z\"'(])")
 _LABEL = re.compile(r"^[^\W\d][^:]{0,28}[^\W\d]:(?:\s|$)")  # "Seller type: Private", not "8:10 AM"
 _SEPARATOR = re.compile(r"\s+(?:[·|•]|-(?![$€£\d]))\s+")  # OCR often reads a "·" as "-"
-_COMMON = ("age", "phone", "email", "rating")
+_COMMON = ("age", "date", "phone", "email", "rating")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\b\.?)?(?:\s+[A-Z]{2,4}\b)?")  # "8:10 AM ET"
 _SITE = re.compile(r"\s*\(((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?)\)$")  # "(github.com)"
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]")

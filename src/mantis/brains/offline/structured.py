@@ -1,0 +1,188 @@
+"""What a page states about itself for machines: JSON-LD, microdata, RDFa, OpenGraph, <meta>, and its date.
+
+Publishers write these for search engines and link previews, and they name their values with a shared
+vocabulary (schema.org, ogp.me), so where one of them names a field it is a better answer than any
+guess from the layout. extruct reads the syntaxes; htmldate finds the page's date when no statement
+gives one. Statements are flattened into (key words, value) pairs and matched to fields through the
+same vocabulary as the page's visible labels (vocab.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import extruct
+import htmldate
+from lxml.html import HtmlElement
+
+from mantis.brains.offline.cues import Cues
+from mantis.brains.offline.dom import Page
+from mantis.brains.offline.fields import Mapper
+from mantis.brains.offline.values import coerce, collapse
+from mantis.brains.offline.vocab import IMAGE_WORDS, URL_WORDS, FieldInfo, Matcher, tokens
+
+log = logging.getLogger("mantis.brains.offline")
+
+# The syntaxes read, best first: JSON-LD and microdata describe the page's own entity with schema.org
+# types; OpenGraph and RDFa (mostly OpenGraph again) describe the page as a shared link; plain <meta>
+# tags are free-form.
+_SYNTAXES = ("json-ld", "microdata", "opengraph", "rdfa")
+_RANK = {"json-ld": 4, "microdata": 4, "opengraph": 3, "rdfa": 2, "meta": 1}
+# schema.org types that describe the site or the page's furniture rather than what the page is about.
+_FURNITURE = frozenset({
+    "breadcrumblist", "website", "organization", "searchaction", "imageobject", "listitem", "wpheader",
+    "wpfooter", "wpsidebar", "sitenavigationelement", "person", "readaction", "entrypoint", "corporation",
+    "localbusiness", "newsmediaorganization"
+})
+# A key's first word says what its value is ("author" in author.name); words further down the path only
+# qualify it ("name" of the author), so they count this much.
+_NESTED_WEIGHT = 0.3
+# How strongly a statement's key must name a field: a synonym of its head noun (vocab.py scores those
+# 0.85) or better; looser matches are left to the page's visible text.
+NAMES_FIELD = 0.85
+_MAX_VALUE = 2000  # longer values are article bodies, not field values
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class Statement:
+    cues: Cues
+    value: str
+    rank: int  # how much the syntax it came from is trusted (_RANK)
+
+
+def statements(html: str | bytes, doc: HtmlElement, url: str, entity: frozenset[str]) -> list[Statement]:
+    """Every flat statement of the page's main entity and of its link preview, best syntax first."""
+    # RDFa's parser visits every element (seconds on a large page): only for pages that use RDFa beyond
+    # the OpenGraph <meta> tags, which the opengraph syntax and the <meta> reader already read.
+    syntaxes = [s for s in _SYNTAXES if s != "rdfa" or doc.find(".//*[@typeof]") is not None]
+    try:
+        found = extruct.extract(html, base_url=url, syntaxes=syntaxes, uniform=True, errors="ignore")
+    except Exception as exc:  # extruct raises what its parsers raise on broken markup; the page still reads
+        log.debug("structured data unreadable on %s: %s", url, exc)
+        found = {}
+    out: list[Statement] = []
+    for syntax in _SYNTAXES:
+        items = [i for i in found.get(syntax) or [] if isinstance(i, dict)]
+        if syntax in ("json-ld", "microdata"):
+            items = _main_items(items, entity)
+        for item in items:
+            out.extend(_flatten(item, (), _RANK[syntax], 0))
+    out.extend(_meta(doc))
+    return out
+
+
+def _item_types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type") or []
+    return {str(k).rsplit("/", 1)[-1].lower() for k in (kind if isinstance(kind, list) else [kind])}
+
+
+def _main_items(items: list[dict[str, Any]], entity: frozenset[str]) -> list[dict[str, Any]]:
+    """The items that say what the page is about: those whose type is the entity, else all but furniture."""
+    flat: list[dict[str, Any]] = []
+    for item in items:
+        graph = item.get("@graph")
+        flat.extend(g for g in graph if isinstance(g, dict)) if isinstance(graph, list) else flat.append(item)
+    named = [i for i in flat if any(entity.intersection(tokens(t)) for t in _item_types(i))]
+    return named or [i for i in flat if not _item_types(i) <= _FURNITURE]
+
+
+def _key_words(key: str) -> tuple[str, ...]:
+    """Words of a property name: the last part of a URI or prefixed name ("og:title", "…/ns#title")."""
+    for sep in ("#", "/"):
+        key = key.rsplit(sep, 1)[-1]
+    return tokens(key.replace(":", " "))
+
+
+def _flatten(value: Any, path: tuple[str, ...], rank: int, depth: int) -> list[Statement]:
+    if depth > _MAX_DEPTH:
+        return []
+    if isinstance(value, dict):
+        if "@value" in value:
+            return _flatten(value["@value"], path, rank, depth + 1)
+        out: list[Statement] = []
+        for key, inner in value.items():
+            if not key.startswith("@"):
+                out.extend(_flatten(inner, (*path, key), rank, depth + 1))
+        return out
+    if isinstance(value, list):
+        parts = [s for v in value for s in _flatten(v, path, rank, depth + 1)]
+        joined: dict[tuple[tuple[str, float], ...], list[str]] = {}
+        for s in parts:
+            joined.setdefault(tuple(sorted(s.cues.items())), []).append(s.value)
+        return [Statement(dict(k), ", ".join(dict.fromkeys(v)), rank) for k, v in joined.items()]
+    if isinstance(value, bool) or value is None or not path:
+        return []
+    text = collapse(str(value))
+    if not text or len(text) > _MAX_VALUE:
+        return []
+    cues: dict[str, float] = {}
+    for i, key in enumerate(path):
+        for tok in _key_words(key):
+            cues[tok] = max(cues.get(tok, 0.0), 1.0 if i == 0 else _NESTED_WEIGHT)
+    return [Statement(cues, text, rank)]
+
+
+def _meta(doc: HtmlElement) -> list[Statement]:
+    """Plain <meta name=… content=…> tags ("author", "description", "DC.date.issued")."""
+    out = []
+    for el in doc.iter("meta"):
+        key = el.get("name") or el.get("property") or el.get("itemprop") or ""
+        content = collapse(el.get("content") or "")
+        if key and content and len(content) <= _MAX_VALUE:
+            out.append(Statement({t: 1.0 for t in tokens(key.replace(".", " ").replace(":", " "))}, content,
+                                 _RANK["meta"]))
+    return out
+
+
+def _fits(field: FieldInfo, statement: Statement) -> bool:
+    """Whether a statement's value can be a value of the field's kind (a link, an image, a text)."""
+    is_link = statement.value.startswith(("http://", "https://", "/"))
+    if field.kind == "image":
+        return is_link and bool(IMAGE_WORDS.intersection(statement.cues))
+    if field.kind == "url":
+        return is_link and bool(URL_WORDS.intersection(statement.cues))
+    return not is_link
+
+
+def stated_values(html: str, page: Page, fields: list[FieldInfo], matcher: Matcher,
+                  entity: frozenset[str]) -> dict[str, object]:
+    """The fields the page's statements name, each from the most trusted statement naming it best.
+
+    A page's own URL field is left to the caller.
+    """
+    doc = page.body.getroottree().getroot()
+    found = statements(html, doc, page.url, entity)
+    mapper = Mapper(fields, matcher, page, single=True)
+    best: dict[int, tuple[int, float, str]] = {}
+    for statement in found:
+        names = mapper.names(statement.cues)
+        for fi, f in enumerate(fields):
+            if names[fi] >= NAMES_FIELD and not (f.kind != "text" and f.main) and _fits(f, statement):
+                key = (statement.rank, names[fi], statement.value)
+                if fi not in best or key[:2] > best[fi][:2]:
+                    best[fi] = key
+    out: dict[str, object] = {}
+    for fi, f in enumerate(fields):
+        value = coerce(best[fi][2], f.type) if fi in best else None
+        if value is not None:
+            out[f.name] = value
+    return out
+
+
+# Field words asking for when a page first appeared rather than when it last changed.
+_ORIGINAL = frozenset({"published", "created", "original", "first", "posted", "issued", "released"})
+
+
+def page_date(html: str, field: FieldInfo) -> str | None:
+    """The page's date as htmldate finds it (YYYY-MM-DD), for a date field nothing else filled: its
+    original date when the field asks for one ("published"), else its latest."""
+    original = bool(_ORIGINAL.intersection(field.cores))
+    try:
+        found = htmldate.find_date(html, extensive_search=True, original_date=original)
+    except Exception as exc:  # htmldate raises what lxml and dateparser raise on odd pages
+        log.debug("no date read: %s", exc)
+        return None
+    return str(found) if found else None

@@ -1,0 +1,67 @@
+"""The offline extractor on shapes the demo sites never show: generated class names, cards of unequal
+content, tables read by their headers, breadcrumbs, and what a page states in its head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mantis.brains.offline.extract import extract_rows
+from mantis.plans.models import ExtractSpec
+from mantis.runner.rows import judge
+
+PAGES = Path(__file__).parent / "pages"
+BASE = "http://127.0.0.1:8000/"
+
+
+def _spec(entity: str, *fields: dict[str, Any], max_items: int | None = None) -> ExtractSpec:
+    return ExtractSpec.model_validate({"entity_name": entity, "fields": list(fields), "max_items": max_items})
+
+
+def _rows(page: str, spec: ExtractSpec) -> list[dict[str, Any]]:
+    return extract_rows((PAGES / page).read_text(encoding="utf-8"), spec, BASE)
+
+
+def test_five_cards_with_generated_classes_are_five_rows_and_the_unpriced_one_is_not_viable() -> None:
+    spec = _spec(
+        "boat",
+        {"name": "title"},
+        {"name": "price", "type": "int"},
+        {"name": "location", "required": False},
+        {"name": "seller", "required": False},
+        {"name": "url"},
+        max_items=10,
+    )
+    rows = _rows("obfuscated_grid.html", spec)
+    assert [r["title"] for r in rows] == [
+        "2016 Sea Ray 240 Sundeck",
+        "Boston Whaler",
+        "2009 Grady-White Freedom 205 with trailer and new canvas",
+        "2020 Yamaha 212X",
+        "2018 Chaparral 21 SSi",
+    ]
+    assert [r["price"] for r in rows] == [48900, 31500, 22750, None, 39000]
+    assert [r["location"] for r in rows] == ["Tampa, FL", "Sarasota, FL", "Naples, FL", "Miami, FL",
+                                             "Fort Myers, FL"]
+    assert [r["seller"] for r in rows] == ["Gulf Marine", None, "Private", "Bay Boats", "Coastline"]
+    assert [r["url"] for r in rows] == [f"{BASE}b/{n}" for n in range(101, 106)]
+    assert [judge(r, spec).viable for r in rows] == [True, True, True, False, True]
+
+
+def test_head_metadata_names_the_fields_of_an_article() -> None:
+    spec = _spec("article", {"name": "headline"}, {"name": "author"}, {"name": "published_date"})
+    assert _rows("head_metadata.html", spec) == [{
+        "headline": "Harbour reopens after a year of repairs",
+        "author": "Mara Lindqvist",
+        "published_date": "2024-03-18T07:30:00+01:00",
+    }]
+
+
+def test_a_date_stated_only_in_a_time_element_is_read() -> None:
+    html = """<html><body><article><h1>Quay works end</h1>
+      <p>Posted <time datetime="2023-11-02">last Thursday</time></p><p>The works ended.</p></article>
+      </body></html>"""
+    spec = _spec("article", {"name": "title"}, {"name": "published_date"})
+    rows = extract_rows(html, spec, BASE)
+    assert rows[0]["title"] == "Quay works end"
+    assert "2023-11-02" in str(rows[0]["published_date"])
