@@ -296,6 +296,7 @@ def service() -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory(prefix="mantis-bench-") as home, socket_port() as port:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MANTIS_")}
         env["MANTIS_HOME"] = home
+        env["MANTIS_ALLOW_PRIVATE_BROWSING"] = "1"  # the corpus is served on 127.0.0.1
         log = open(Path(home) / "server.log", "ab")  # noqa: SIM115 - closed below
         proc = subprocess.Popen([sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
