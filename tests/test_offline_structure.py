@@ -65,3 +65,35 @@ def test_a_date_stated_only_in_a_time_element_is_read() -> None:
     rows = extract_rows(html, spec, BASE)
     assert rows[0]["title"] == "Quay works end"
     assert "2023-11-02" in str(rows[0]["published_date"])
+
+
+def test_a_table_is_read_by_its_header_cells() -> None:
+    spec = _spec("part", {"name": "name"}, {"name": "rating", "required": False}, {"name": "price"},
+                 {"name": "in_stock", "type": "bool"}, max_items=10)
+    assert [list(r.values()) for r in _rows("stock_table.html", spec)] == [
+        ["Impeller kit", "4.5", "$19.99", True],
+        ["Fuel filter", "3.9", "$8.50", False],
+        ["Spark plug set", "4.8", "$24.00", True],
+        ["Bilge pump", "4.1", "$54.25", False],
+    ]
+
+
+def test_a_header_row_of_th_cells_is_no_record_and_stock_counts_stay_in_their_column() -> None:
+    html = """<table><tr><th>Product</th><th>Rating</th><th>In stock</th><th>Price</th></tr>
+      <tr><td>A lamp</td><td>4.5</td><td>12</td><td>$3</td></tr>
+      <tr><td>B lamp</td><td>3.5</td><td>0</td><td>$4</td></tr>
+      <tr><td>C lamp</td><td>4.0</td><td>7</td><td>$5</td></tr></table>"""
+    spec = _spec("item", {"name": "name"}, {"name": "in_stock", "type": "int"}, {"name": "rating"},
+                 max_items=10)
+    assert [list(r.values()) for r in extract_rows(html, spec, BASE)] == [
+        ["A lamp", 12, "4.5"], ["B lamp", 0, "3.5"], ["C lamp", 7, "4.0"]]
+
+
+def test_breadcrumbs_keep_the_first_item_and_the_unlinked_current_one_behind_separators() -> None:
+    spec = _spec("breadcrumb", {"name": "name"}, {"name": "url", "required": False}, max_items=10)
+    assert _rows("breadcrumbs.html", spec) == [
+        {"name": "Home", "url": BASE},
+        {"name": "Outdoor", "url": f"{BASE}outdoor"},
+        {"name": "Footwear", "url": f"{BASE}outdoor/footwear"},
+        {"name": "Trail Runner 2", "url": None},
+    ]

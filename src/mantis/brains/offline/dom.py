@@ -95,14 +95,19 @@ def _page_behind_dialog(el: HtmlElement) -> bool:
     return el.find(".//h1") is not None or el.find(".//h2") is not None or len(el.text_content()) > 500
 
 
+# A class ending in a number after a separator numbers the item (item-17, col-4, row_3) and so varies
+# between items of one template; generated names with digits (q7, k1, css-1x2y3z) do not.
+_NUMBERING = re.compile(r"[-_]\d+$")
+
+
 def signature(el: HtmlElement) -> str:
-    """Tag and classes; classes with digits (col-4, item-17) vary between items of one template."""
+    """Tag and classes, less the classes that number the item."""
     return _signature(el.tag, el.get("class", ""))
 
 
 @lru_cache(maxsize=8192)
 def _signature(tag: str, cls: str) -> str:
-    classes = sorted({c for c in cls.split() if not any(ch.isdigit() for ch in c)})
+    classes = sorted({c for c in cls.split() if not _NUMBERING.search(c)})
     return tag + "." + ".".join(classes) if classes else tag
 
 

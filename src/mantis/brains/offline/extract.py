@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from mantis.brains.offline.dom import Page, load, main_root
+from mantis.brains.offline.dom import Page, header_row, load, main_root
 from mantis.brains.offline.fields import Mapper, Pick
 from mantis.brains.offline.reader import Reader
 from mantis.brains.offline.records import Group, find_groups
@@ -89,6 +89,8 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
     found: list[dict[str, Pick]] = []
     enough = max_items + max(3, max_items // 2)
     for roots in best.records[: max(4 * max_items, 50)]:
+        if len(roots) == 1 and roots[0].tag == "tr" and header_row(roots[0]) is roots[0]:
+            continue  # the row naming the columns
         rec = reader.read(roots)
         if rec.ad and not wants_ads:
             continue

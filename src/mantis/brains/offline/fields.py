@@ -161,6 +161,10 @@ class Mapper:
         if self.single:
             return 0.8 if cand.heading == 1 else 0.25 if cand.heading else 0.0
         prior = 0.55 if cand.heading or cand.el.tag == "dt" else 0.0
+        if not rec.links and _only_text(cand, rec):
+            prior = max(prior, 0.5)  # a record of one phrase is named by it (a breadcrumb's current page)
+        if _stub_cell(cand.el) and not cand.number:
+            prior = max(prior, 0.5)
         main = rec.main_link
         if main is not None and cand.anchor is main.el and cand.text == main.text and len(cand.text) <= 150:
             prior = max(prior, 0.5)
@@ -219,6 +223,18 @@ class Mapper:
                     if link.el is cand.anchor:
                         return link
         return rec.main_link
+
+
+def _only_text(cand: Cand, rec: Record) -> bool:
+    """Whether the candidate is the record's one piece of shown text."""
+    return cand.hi - cand.lo == 1 and all(c.meta or (cand.lo <= c.lo and c.hi <= cand.hi) for c in rec.cands)
+
+
+def _stub_cell(el: HtmlElement) -> bool:
+    """The first cell of a table row: the column that names the row (a person reads a table so)."""
+    row = el.getparent()
+    return el.tag in ("td", "th") and row is not None and row.tag == "tr" and next(
+        (c for c in row if c.tag in ("td", "th")), None) is el
 
 
 def _innermost(el: HtmlElement) -> HtmlElement:

@@ -21,7 +21,8 @@ Rec = tuple[HtmlElement, ...]
 
 _MAX_RECORD_ELEMENTS = 600  # larger "records" are page sections, not items
 _MAX_PERIOD = 4
-_CELLS = frozenset(("td", "th"))  # parts of a row, never items of their own
+_CELLS = frozenset(("td", "th"))
+_SEPARATOR_CHARS = 3  # records this short are looked into for a word; longer ones always hold one  # parts of a row, never items of their own
 
 
 @dataclass(eq=False)
@@ -82,6 +83,11 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
 
     groups: list[Group] = []
     for records, strict in raw:
+        # Separators between items (a "›" or "|" of their own) are no items; their text has no word.
+        records = [r for r in records if sum(text[e] for e in r) > _SEPARATOR_CHARS
+                   or any(ch.isalnum() for e in r for ch in e.text_content())]
+        if len(records) < 2:
+            continue
         texts = [sum(text[e] for e in r) for r in records]
         elements = sum(size[e] for r in records for e in r) / len(records)
         shown = sum(t > 0 for t in texts)
