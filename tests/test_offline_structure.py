@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import Server
+
 from mantis.brains.offline.extract import extract_rows
 from mantis.plans.models import ExtractSpec
 from mantis.runner.rows import judge
@@ -97,3 +99,42 @@ def test_breadcrumbs_keep_the_first_item_and_the_unlinked_current_one_behind_sep
         {"name": "Footwear", "url": f"{BASE}outdoor/footwear"},
         {"name": "Trail Runner 2", "url": None},
     ]
+
+
+def test_collect_urls_is_refused_at_session_start_on_the_computer_plane(server: Server, site: str) -> None:
+    plan = [
+        {"type": "navigate", "params": {"url": site}},
+        {"type": "collect_urls", "params": {"var": "items", "max": 3}},
+    ]
+    body = server.predict({"micro": plan, "compute_backend": "computer_plane", "detached": False}).json()
+    assert body["status"] == "failed"
+    assert "collect_urls" in body["summary"] and "capability_missing" in body["summary"]
+    assert body["result"]["rows"] == [] and body["result"]["state_vars"] == {}
+
+
+def test_rows_none_of_which_is_viable_warn_in_the_result_and_the_summary(server: Server, site: str) -> None:
+    spec = {"entity_name": "item", "max_items": 10,
+            "fields": [{"name": "title"}, {"name": "warranty_code"}]}
+    plan = [{"type": "navigate", "params": {"url": site}},
+            {"type": "extract_data", "intent": "Extract the items", "extract": spec}]
+    body = server.predict({"micro": plan, "compute_backend": "browser_use_plane", "detached": False}).json()
+    assert body["status"] == "succeeded"
+    rows = body["result"]["rows"]
+    assert rows and not any(r["_viable"] for r in rows)
+    warnings = body["result"]["warnings"]
+    assert len(warnings) == 1 and "none is viable" in warnings[0]
+    assert "missing_required:warranty_code" in warnings[0]
+    assert "Warning: " + warnings[0] in body["summary"]
+
+
+def test_icon_links_are_named_by_their_label_title_or_alt() -> None:
+    html = """<html><body><h1>Contact</h1><p>Reach the harbour office.</p>
+      <a href="/mail" aria-label="Email"><svg width="9" height="9"></svg></a>
+      <a href="https://social.example/harbour" title="Social profile"><i class="i3"></i></a>
+      <a href="/map"><img src="/pin.png" alt="Map"></a></body></html>"""
+    spec = _spec("office", {"name": "title"}, {"name": "email_url", "required": False},
+                 {"name": "map_link", "required": False}, {"name": "social_profile_url", "required": False})
+    assert extract_rows(html, spec, BASE) == [{
+        "title": "Contact", "email_url": f"{BASE}mail", "map_link": f"{BASE}map",
+        "social_profile_url": "https://social.example/harbour",
+    }]

@@ -10,6 +10,13 @@ from mantis.planes.base import Action, ActionKind, Element, Observation
 from mantis.plans.models import ExtractSpec, Step
 
 
+class Rows(list[dict[str, Any]]):
+    """Rows a brain extracted; `shown` is how many records the page showed, when the brain counted
+    them, so that a list cut short (by max_items or by the brain) is never cut silently."""
+
+    shown: int | None = None
+
+
 class GroundingError(Exception):
     """Nothing on the page matches the step's target; the message says what was looked for."""
 

@@ -96,6 +96,7 @@ class RunContext:
     started: float = field(default_factory=time.monotonic)
     on_checkpoint: CheckpointSink | None = None  # none: the run keeps no checkpoint
     resume: Resume | None = None  # the checkpoint this run took up
+    warnings: list[str] = field(default_factory=list)  # what the result and the summary must say
 
     def emit(
         self, type_: str, message: str, *, level: str = "info", step_index: int | None = None, **data: Any

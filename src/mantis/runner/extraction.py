@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from mantis.brains.base import Rows
 from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.context import Deps, RunContext, StepFailure
@@ -43,10 +44,12 @@ async def extract(
         log.warning("%s", warning)
         ctx.emit("extract.no_schema", warning, level="warning", step_index=index)
     observation = await deps.session.observe(html=True)
+    shown: int | None = None
     if spec is None:
         rows = [judge({"url": observation.url, "title": observation.title}, None)]
     else:
         found = await deps.brain.extract(spec, observation, step.intent)
+        shown = found.shown if isinstance(found, Rows) else None
         if spec.max_items is None:
             found = [_own_url(values, spec, observation.url) for values in found[:1]]
         rows = [judge(values, spec) for values in found[: spec.max_items or 1]]
@@ -57,15 +60,39 @@ async def extract(
     ctx.rows.extend(rows)
     write_artifacts(ctx.run_dir, ctx.rows)
     viable = sum(row.viable for row in rows)
+    of_shown = f" of {shown} records shown" if shown is not None and shown != len(rows) else ""
     ctx.emit(
         "extract.rows",
-        f"{len(rows)} rows ({viable} viable) from {observation.url}",
+        f"{len(rows)} rows ({viable} viable){of_shown} from {observation.url}",
         step_index=index,
         schema_name=spec.schema_name if spec else None,
         rows=len(rows),
         viable=viable,
+        shown=shown,
     )
-    return f"{len(rows)} rows, {viable} viable"
+    if spec is not None:
+        _warn(ctx, index, spec, rows, viable, shown)
+    return f"{len(rows)} rows, {viable} viable{of_shown}"
+
+
+# A list returned with fewer rows than this share of what the page showed (and than max_items allowed)
+# is "far fewer": a third lost is more than a stray banner or a last half-loaded card explains.
+_FAR_FEWER = 2 / 3
+
+
+def _warn(ctx: RunContext, index: int, spec: ExtractSpec, rows: list[Row], viable: int,
+          shown: int | None) -> None:
+    """Rows that are there but unusable, or far fewer than the page showed, are said, never passed off."""
+    found: list[str] = []
+    if rows and not viable:
+        reasons = sorted({row.rejection or "" for row in rows} - {""})
+        found.append(f"step {index} extracted {len(rows)} rows and none is viable ({', '.join(reasons)})")
+    wanted = min(shown, spec.max_items) if shown is not None and spec.max_items else None
+    if wanted is not None and len(rows) < _FAR_FEWER * wanted:
+        found.append(f"step {index} returned {len(rows)} rows of the {shown} records the page showed")
+    for warning in found:
+        ctx.warnings.append(warning)
+        ctx.emit("extract.warning", warning, level="warning", step_index=index)
 
 
 def _own_url(values: dict[str, Any], spec: ExtractSpec, url: str) -> dict[str, Any]:
@@ -94,7 +121,11 @@ async def collect_urls(step: CollectUrls, ctx: RunContext, deps: Deps) -> str:
             f"{len(excluded)} cards excluded by the recipe",
             urls=[v["url"] for v in excluded],
         )
-    urls = list(dict.fromkeys(str(v["url"]) for v in found if v.get("url") and v not in excluded))
+    here = observation.url.split("#", 1)[0]
+    urls = list(dict.fromkeys(
+        str(v["url"]) for v in found
+        if v.get("url") and v not in excluded and str(v["url"]).split("#", 1)[0] != here
+    ))
     if limit:
         urls = urls[:limit]
     if not urls:

@@ -187,6 +187,8 @@ def conclude_run(ctx: RunContext, outcome: Outcome) -> Outcome:
 def summarize(ctx: RunContext, outcome: Outcome) -> str:
     steps = sum(1 for r in ctx.trace if r.status != "branch")
     head = f"{outcome.rows} rows extracted, {outcome.viable} viable; {steps} steps in {ctx.elapsed():.1f} s"
+    if ctx.warnings:
+        head += f". Warning: {'; '.join(ctx.warnings)}"
     if outcome.status == "succeeded":
         return f"Succeeded: {head}"
     if outcome.status == "cancelled":
@@ -202,6 +204,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "rows": [row.as_json() for row in ctx.rows],
         "steps": [asdict(r) for r in ctx.trace],
         "state_vars": ctx.state_vars,
+        "warnings": ctx.warnings,
         "resumed_from": ctx.resume.source if ctx.resume else None,
         "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
         "artifacts": sorted(

@@ -59,8 +59,10 @@ class CollectUrlsParams(Params):
 
 class CollectUrls(ActionStep):
     """Puts the links of a list page's items into a list variable (at most `max`); a recipe's excluded
-    cards are left out. A later navigate with `url_from` visits them in turn."""
+    cards and the page's own address are left out. A later navigate with `url_from` visits them in turn.
+    DOM-aware: where a link leads is in the page's markup, which the computer plane never reads."""
 
+    dom_aware = True
     type: Literal["collect_urls"]
     out_var: str | None = Field(None, min_length=1, description="The list variable the URLs go to.")
     params: CollectUrlsParams = Field(default_factory=CollectUrlsParams)

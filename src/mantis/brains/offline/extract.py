@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from mantis.brains.base import Rows
 from mantis.brains.offline.dom import Page, header_row, load, main_root
 from mantis.brains.offline.fields import Mapper, Pick
 from mantis.brains.offline.reader import Reader
@@ -33,13 +34,13 @@ _INTENT_NOISE = frozenset({
 })
 
 
-def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") -> list[Row]:
+def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") -> Rows:
     """Rows keyed by every field of the spec: up to max_items list items, or the page's one record."""
     entity = frozenset(tokens(spec.entity_name)) - GENERIC
     fields = [field_info(f, entity) for f in spec.fields]
     page = load(html, base_url)
     if page is None:
-        return [] if spec.max_items else [{f.name: None for f in fields}]
+        return Rows() if spec.max_items else Rows([{f.name: None for f in fields}])
     matcher = Matcher(fields)
     field_words = {t for f in fields for t in f.cores}
     about = (entity | frozenset(tokens(intent))) - STOP - GENERIC - _INTENT_NOISE - field_words
@@ -56,8 +57,8 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
         # No main record (a list page, with no h1 or without the fields): its first item stands in.
         first = _list_rows(page, fields, matcher, 1, about)
         if first and _filled(first[0]) + headless > _filled(row) + len(stated):
-            return first
-    return [row]
+            return Rows(first[:1])
+    return Rows([row])
 
 
 def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
@@ -73,7 +74,7 @@ def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
 
 
 def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items: int,
-               about: frozenset[str]) -> list[Row]:
+               about: frozenset[str]) -> Rows:
     reader = Reader(page, matcher)
     mapper = Mapper(fields, matcher, page, single=False)
     best: Group | None = None
@@ -84,11 +85,14 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
             best, best_score = group, score
     if best is None:
         row = _single_row(page, fields, matcher)
-        return [row] if any(v is not None for v in row.values()) else []
+        return Rows([row] if any(v is not None for v in row.values()) else [])
     wants_ads = any(AD_WORDS.intersection(f.cores) for f in fields)
     found: list[dict[str, Pick]] = []
     enough = max_items + max(3, max_items // 2)
-    for roots in best.records[: max(4 * max_items, 50)]:
+    members = best.records[: max(4 * max_items, 50)]
+    read = 0
+    for roots in members:
+        read += 1
         if len(roots) == 1 and roots[0].tag == "tr" and header_row(roots[0]) is roots[0]:
             continue  # the row naming the columns
         rec = reader.read(roots)
@@ -104,8 +108,10 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
     found = [p for p in found if not all(_empty(v) for v in p.values())]
     # Every member is returned, in page order: one without a required field is a row the contract
     # judges not viable (a card whose price says "N/A"), never an item silently left out.
-    rows = [{f.name: _value(p.get(f.name)) for f in fields} for p in found[:max_items]]
+    rows = Rows({f.name: _value(p.get(f.name)) for f in fields} for p in found[:max_items])
     _fill_by_position(rows, fields)
+    # Members past where reading stopped are counted as items too, like those read.
+    rows.shown = len(found) + (len(best.records) - read)
     return rows
 
 

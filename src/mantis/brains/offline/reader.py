@@ -182,9 +182,15 @@ class _Walk:
             parts.append(" ")
         text = "".join(parts)
         full = collapse(text)
-        label = el.get("aria-label")
+        label = el.get("aria-label") or el.get("title")
         if label and label.strip() and label.strip().lower() not in full.lower():
             self._stated(label, el, cues)  # e.g. star ratings drawn in CSS, named only for screen readers
+        if anchor is el and href and not _has_alnum(full):
+            # An icon link: what it says is in its aria-label, title or its picture's alt text.
+            alt = next((i.get("alt", "") for i in el.iter("img") if i.get("alt", "").strip()), "")
+            named = collapse(label or alt)
+            if named:
+                self.rec.links.append(Link(el, href, named, merge(cues, text_cues(named)), heading))
         if tag == "time" and el.get("datetime"):
             # The machine-readable form of a shown date ("last Thursday" is 2023-11-02); being stated, it
             # ranks below the shown text wherever that reads as a date itself ("3 days ago").

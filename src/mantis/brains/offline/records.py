@@ -21,8 +21,10 @@ Rec = tuple[HtmlElement, ...]
 
 _MAX_RECORD_ELEMENTS = 600  # larger "records" are page sections, not items
 _MAX_PERIOD = 4
-_CELLS = frozenset(("td", "th"))
-_SEPARATOR_CHARS = 3  # records this short are looked into for a word; longer ones always hold one  # parts of a row, never items of their own
+_CELLS = frozenset(("td", "th"))  # parts of a row, never items of their own
+# Records with this many characters or fewer are looked into for a word ("›", " | " hold none); a
+# separator is rarely longer, and looking into every record would cost time on large pages.
+_SEPARATOR_CHARS = 3
 
 
 @dataclass(eq=False)
