@@ -185,7 +185,7 @@ class _Walk:
         label = el.get("aria-label") or el.get("title")
         if label and label.strip() and label.strip().lower() not in full.lower():
             self._stated(label, el, cues)  # e.g. star ratings drawn in CSS, named only for screen readers
-        if anchor is el and href and not _has_alnum(full):
+        if tag == "a" and raw_href and href and not _has_alnum(full):
             # An icon link: what it says is in its aria-label, title or its picture's alt text.
             alt = next((i.get("alt", "") for i in el.iter("img") if i.get("alt", "").strip()), "")
             named = collapse(label or alt)
