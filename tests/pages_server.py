@@ -7,8 +7,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
+
+PAGES = Path(__file__).parent / "pages"
 
 SHOP = """<!doctype html><html><head><title>Gadget shop</title></head><body>
 <div id="promo" role="dialog" aria-label="Newsletter"><p>Join our newsletter for deals</p>
@@ -61,6 +64,8 @@ class Pages(BaseHTTPRequestHandler):
         elif path == "/welcome":
             name = unquote_plus(self.path.split("name=")[-1])
             body = f"<html><body style='font-size:40px'><h1>Welcome, {html.escape(name)}</h1></body></html>"
+        elif path.startswith("/pages/") and path[7:] in {p.name for p in PAGES.glob("*.html")}:
+            body = (PAGES / path[7:]).read_text(encoding="utf-8")
         elif path == "/search":
             body = f"<html><body><h1>Results for {self.path.split('q=')[-1]}</h1></body></html>"
         else:

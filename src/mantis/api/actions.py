@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -17,11 +18,15 @@ from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import aware, event_view, iso, status_view
+from mantis.viewer.signing import Signer, artifact_subject
 from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
 MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
 SCOPES = {"cancel": "runs:cancel"}
+# How long a `result` or `recording` link opens without the token: long enough to look at a run, short
+# enough that a link copied out of a page is soon worthless. A client asks again for fresh ones.
+ARTIFACT_LINK_TTL_S = 900
 
 
 def parse_action(body: dict[str, Any]) -> ActionRequest:
@@ -72,8 +77,10 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
             return recording_view(run, services, base_url)
 
 
-def artifact_url(base_url: str, run_id: str, name: str) -> str:
-    return f"{base_url.rstrip('/')}/v1/runs/{run_id}/artifacts/{name}"
+def artifact_url(base_url: str, run_id: str, name: str, signer: Signer) -> str:
+    """A download URL that also opens in a browser: signed for this one file, for a short while."""
+    query = signer.query(artifact_subject(run_id, name), ARTIFACT_LINK_TTL_S)
+    return f"{base_url.rstrip('/')}/v1/runs/{run_id}/artifacts/{quote(name)}?{query}"
 
 
 def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
@@ -92,7 +99,10 @@ def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
         "cost": {"usd": 0.0, "calls": []},
         "artifacts": [],
     }
-    result["artifacts"] = {name: artifact_url(base_url, run.id, name) for name in result.get("artifacts", [])}
+    signer = services.viewers.signer
+    result["artifacts"] = {
+        name: artifact_url(base_url, run.id, name, signer) for name in result.get("artifacts", [])
+    }
     return {"run_id": run.id, "status": run.status, "summary": run.summary, "result": result}
 
 
@@ -146,7 +156,7 @@ def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any
                 return {
                     "format": path.suffix[1:],
                     "bytes": path.stat().st_size,
-                    "url": artifact_url(base_url, run.id, path.name),
+                    "url": artifact_url(base_url, run.id, path.name, services.viewers.signer),
                 }
         return None
 
@@ -156,6 +166,12 @@ def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any
         "polished": describe("recording"),
         "raw": describe("recording_raw"),
     }
+
+
+def plan_label(run: Run) -> str:
+    """What a person calls the run's plan: its name, else its library path, else how it was sent."""
+    plan = run.plan
+    return str(plan.get("name") or plan.get("source") or f"inline {plan.get('kind', 'plan')}")
 
 
 async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> dict[str, Any]:
@@ -174,6 +190,13 @@ async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> d
                 "status": r.status,
                 "created_at": iso(r.created_at),
                 "summary": status_view(r)["summary"],
+                "plan": plan_label(r),
+                "compute_backend": r.effective.get("compute_backend"),
+                "profile_id": r.profile_id,
+                "workflow_id": r.workflow_id,
+                "rows": r.rows,
+                "viable": r.viable,
+                "cost_usd": round(r.cost_usd, 6),
             }
             for r in runs
         ],

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp
 
-from mantis import __version__
+from mantis import __version__, console
 from mantis.api import errors, openapi
 from mantis.api.ratelimit import RateLimiter
 from mantis.api.routes import router
@@ -22,7 +23,7 @@ from mantis.workers.inprocess import InProcessExecutor
 
 def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
     """The server; with a prefix (`/production/sync`) every route is served under it."""
-    api = FastAPI(
+    api = FastAPIOffline(  # /docs and /redoc with their scripts from the package, never from a CDN
         title="Mantis",
         version=__version__,
         summary="Run browser work with AI models: submit a plan, poll the run, fetch its rows.",
@@ -33,6 +34,7 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
     api.include_router(router)
     api.include_router(viewer_router)
     api.include_router(demo_router, prefix="/demo", include_in_schema=False)
+    console.install(api)
 
     @asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:

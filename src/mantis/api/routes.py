@@ -6,9 +6,9 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -21,14 +21,23 @@ from mantis.api.auth import authenticate, require_scope
 from mantis.api.body import read_json_body
 from mantis.api.errors import CODES, ApiError
 from mantis.api.openapi import PREDICT_BODY, error_responses
+from mantis.api.schemas import ErrorBody
 from mantis.api.submit import queued_view, submit
 from mantis.plans.schema import plan_schema
 from mantis.services import Services
 from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import event_view, status_view
+from mantis.viewer.signing import artifact_subject
 
 POLL_S = 0.25
+# A file a run made is data, never a page of this site: no sniffing it into HTML, no script if it is one,
+# and a signed link in its URL is not sent on to other sites.
+ARTIFACT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+    "Referrer-Policy": "no-referrer",
+}
 
 log = logging.getLogger("mantis.api")
 
@@ -100,15 +109,29 @@ async def run_status(run_id: str, request: Request, tenant: Tenant = Depends(aut
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         },
         **error_responses("forbidden_scope", "run_not_found", "artifact_not_found"),
+        403: {"model": ErrorBody, "description": "Codes: `forbidden_scope`, `invalid_signature`"},
     },
 )
 async def artifact(
-    run_id: str, name: str, request: Request, tenant: Tenant = Depends(authenticate)
+    run_id: str,
+    name: str,
+    request: Request,
+    exp: Annotated[str, Query(description="A signed link's expiry (unix seconds)")] = "",
+    sig: Annotated[str, Query(description="A signed link's signature, as `result.artifacts` gives it")] = "",
 ) -> Response:
-    """Download one file of the run's folder, named as in `result.artifacts`."""
-    require_scope(tenant, "runs:read")
+    """Download one file of the run's folder, named as in `result.artifacts`: with the token, or through
+    the signed, short-lived link that `result` and `recording` hand out (it opens in a browser)."""
     services = services_of(request)
-    run = await actions.find_run(services, tenant, run_id)
+    if "x-mantis-token" not in request.headers and (exp or sig):
+        if not services.viewers.signer.valid(artifact_subject(run_id, name), exp, sig):
+            raise ApiError(403, "invalid_signature", "this artifact link is not valid or has expired")
+        run = await run_in_threadpool(services.runs.get, run_id)
+        if run is None:
+            raise ApiError(404, "run_not_found", f"no run {run_id}")
+    else:
+        tenant = await authenticate(request)
+        require_scope(tenant, "runs:read")
+        run = await actions.find_run(services, tenant, run_id)
     run_dir = (services.settings.runs_dir / run.id).resolve()
     try:
         path = (run_dir / name).resolve()
@@ -117,7 +140,7 @@ async def artifact(
         found = False
     if not found:
         raise ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name[:200]!r}")
-    return FileResponse(path)
+    return FileResponse(path, headers=ARTIFACT_HEADERS)
 
 
 @router.get(

@@ -1,5 +1,6 @@
-"""Viewer URLs are signed, not authenticated: whoever holds one may watch until it expires, without the
-tenant's token (it is meant to be opened in a browser or shared). The key never leaves MANTIS_HOME."""
+"""Viewer and artifact URLs are signed, not authenticated: whoever holds one may watch, or open the file,
+until it expires, without the tenant's token (it is meant to be opened in a browser or shared). The key
+never leaves MANTIS_HOME."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ import time
 from pathlib import Path
 
 KEY_FILE = "viewer.key"
+
+
+def artifact_subject(run_id: str, name: str) -> str:
+    """What an artifact link signs: one file of one run, never a viewer (whose subject is a bare run id)."""
+    return f"artifact:{run_id}/{name}"
 
 
 class Signer:
@@ -33,15 +39,15 @@ class Signer:
             draft.unlink()
         return cls(bytes.fromhex(path.read_text().strip()))
 
-    def sign(self, run_id: str, exp: int) -> str:
-        return hmac.new(self._key, f"{run_id}.{exp}".encode(), hashlib.sha256).hexdigest()
+    def sign(self, subject: str, exp: int) -> str:
+        return hmac.new(self._key, f"{subject}.{exp}".encode(), hashlib.sha256).hexdigest()
 
-    def query(self, run_id: str, ttl_s: int) -> str:
+    def query(self, subject: str, ttl_s: int) -> str:
         exp = int(time.time()) + ttl_s
-        return f"exp={exp}&sig={self.sign(run_id, exp)}"
+        return f"exp={exp}&sig={self.sign(subject, exp)}"
 
-    def valid(self, run_id: str, exp: str, sig: str) -> bool:
-        """A signature of ours over this run and expiry, not yet expired; compared in constant time."""
+    def valid(self, subject: str, exp: str, sig: str) -> bool:
+        """A signature of ours over this subject and expiry, not yet expired; compared in constant time."""
         if not (exp.isascii() and exp.isdigit() and len(exp) <= 12) or int(exp) < time.time():
             return False
-        return hmac.compare_digest(self.sign(run_id, int(exp)).encode(), sig.lower().encode())
+        return hmac.compare_digest(self.sign(subject, int(exp)).encode(), sig.lower().encode())
