@@ -87,7 +87,8 @@ Mantis.onReady(() => {
     let text;
     if ("iteration" in data) text = `↻ loop: iteration ${data.iteration} done, back to step ${data.target + 1}`;
     else if ("iterations" in data) text = `↻ loop ends after ${data.iterations} iterations → step ${data.target + 1}`;
-    else text = `⑂ branch: ${data.var} = ${JSON.stringify(data.value)} → step ${data.target + 1}`;
+    else if ("var" in data) text = `⑂ branch: ${data.var} = ${JSON.stringify(data.value)} → step ${data.target + 1}`;
+    else text = `↪ ${step.type}: ${step.message || ""}`;
     if (data.loop_count_clamped !== undefined) text += ` (loop_count clamped to ${data.loop_count_clamped})`;
     return el("li", { class: "branch", "data-step": step.index },
       el("span", { class: "index" }, `${step.index + 1}.`), " ", text);

@@ -24,12 +24,12 @@ Mantis.onReady(() => {
     return el("tr", { "data-run-id": run.run_id, "data-status": run.status },
       el("td", { "data-label": "Run" }, link),
       el("td", { "data-label": "Status" }, state),
-      el("td", { "data-label": "Plan", title: run.summary || "" }, run.plan || "", plane ? " " : null, plane),
+      el("td", { "data-label": "Plan", title: run.summary || "" }, el("span", {}, run.plan || "", plane ? " " : null, plane)),
       el("td", { "data-label": "Profile" }, run.profile_id || "–"),
       el("td", { "data-label": "Workflow" }, run.workflow_id || "–"),
       el("td", { "data-label": "Age", title: run.created_at }, Mantis.age(run.created_at)),
-      el("td", { "data-label": "Rows", class: "num" }, `${run.rows ?? 0}`,
-        el("small", { class: "muted" }, ` (${run.viable ?? 0} viable)`)),
+      el("td", { "data-label": "Rows", class: "num" }, el("span", {}, `${run.rows ?? 0}`,
+        el("small", { class: "muted" }, ` (${run.viable ?? 0} viable)`))),
       el("td", { "data-label": "Cost", class: "num" }, Mantis.cost(run.cost_usd)));
   }
 
