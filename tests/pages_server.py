@@ -43,6 +43,24 @@ SIGN_UP = """<!doctype html><html><head><title>Sign up</title><style>body{margin
 <form action="/welcome"><input id="name" name="name" aria-label="Name">
 <button id="go">Sign up</button></form></body></html>"""
 
+# A form, a tiny button that adds cards, and unequal cards under a dark banner: for recordings.
+LEDGER = """<!doctype html><html><head><title>Ledger</title><style>
+body{margin:0;font-family:Arial,sans-serif;background:#f4f1ea;color:#222}
+.q1{background:#14161c;color:#e8e8e8;padding:16px 28px;font-size:20px}.z3{padding:14px 28px}
+.z3 label{display:block;font-size:18px;margin:10px 0}.z3 input{font-size:18px;padding:6px;width:260px}
+.k7{font-size:13px;padding:3px 8px;margin-top:6px}.g{display:flex;gap:18px;padding:8px 28px;flex-wrap:wrap}
+.c{background:#fff;border:1px solid #bbb;padding:4px 14px;width:190px}.c.w{width:300px}
+.c h3{font-size:20px;margin:8px 0}.c p{font-size:16px;margin:8px 0}</style></head><body>
+<div class="q1">Quarterly ledger</div><div class="z3">
+<label>Handle <input name="handle"></label><label>Passphrase <input name="pass" type="password"></label>
+<button class="k7" onclick="more()">More cards</button></div>
+<div class="g" id="g"><div class="c w"><h3>Copper kettle</h3><p>Seller Orla</p></div>
+<div class="c"><h3>Walnut stool</h3><p>Seller Bram</p></div></div>
+<script>const extra=[["Brass lantern","Seller Pim"],["Linen apron","Seller Quade"]];let n=0;
+function more(){if(n<extra.length){const d=document.createElement('div');d.className='c';
+d.innerHTML='<h3>'+extra[n][0]+'</h3><p>'+extra[n][1]+'</p>';document.getElementById('g').append(d);n++;}}
+</script></body></html>"""
+
 PRODUCTS = {
     "1": ("Widget Pro", 19, "Acme Outlet"),
     "2": ("Gizmo Max", 35, "Bob's Dealership"),
@@ -61,6 +79,8 @@ class Pages(BaseHTTPRequestHandler):
             body = PRODUCT.format(name=name, price=price, vendor=vendor)
         elif path == "/sign-up":
             body = SIGN_UP
+        elif path == "/ledger":
+            body = LEDGER
         elif path == "/welcome":
             name = unquote_plus(self.path.split("name=")[-1])
             body = f"<html><body style='font-size:40px'><h1>Welcome, {html.escape(name)}</h1></body></html>"

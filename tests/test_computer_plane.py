@@ -240,17 +240,18 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
         recordings = await session.close()
         await plane.shutdown()
 
-    assert recordings == [tmp_path / "recording_raw.mp4"]
+    assert [r.path for r in recordings] == [tmp_path / ".recording_source.mp4"]
+    assert recordings[0].origin[0] == 0 and recordings[0].origin[1] > 0  # the toolbar is above the page
     probe = subprocess.run(
         [
             "ffprobe",
             "-v",
             "error",
             "-show_entries",
-            "stream=codec_name:format=duration",
+            "stream=codec_name,r_frame_rate:format=duration",
             "-of",
             "json",
-            str(recordings[0]),
+            str(recordings[0].path),
         ],
         capture_output=True,
         check=True,
@@ -258,6 +259,7 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
     )
     info = json.loads(probe.stdout)
     assert info["streams"][0]["codec_name"] == "h264" and float(info["format"]["duration"]) > 1
+    assert info["streams"][0]["r_frame_rate"] == "5/1"  # SessionConfig's video_fps
     assert _leftovers(display, tmp_path) == []
     assert not Path(f"/tmp/.X{display[1:]}-lock").exists()
     assert await session.close() == recordings  # closing twice is harmless

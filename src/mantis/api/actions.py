@@ -14,6 +14,7 @@ from mantis.api.auth import require_scope
 from mantis.api.errors import ApiError
 from mantis.api.schemas import ActionRequest
 from mantis.api.submit import RUN_ID
+from mantis.runner.recording import recording_state
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
@@ -148,7 +149,10 @@ async def cancel(run: Run, services: Services) -> dict[str, Any]:
 
 
 def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
+    """`state` is `pending` while the recordings are made after the run (the files appear when done),
+    then `ready` (with the polish's cost and each step's place in the polished video) or `failed`."""
     run_dir = services.settings.runs_dir / run.id
+    made = recording_state(run_dir)
 
     def describe(stem: str) -> dict[str, Any] | None:
         for path in sorted(run_dir.glob(f"{stem}.*")):
@@ -160,11 +164,17 @@ def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any
                 }
         return None
 
+    polished = describe("recording")
+    if polished is not None and made.get("steps"):
+        polished["steps"] = made["steps"]
     return {
         "run_id": run.id,
         "status": run.status,
-        "polished": describe("recording"),
+        "state": made["state"],
+        "polished": polished,
         "raw": describe("recording_raw"),
+        "polish": made.get("polish"),
+        "message": made.get("message"),
     }
 
 

@@ -44,7 +44,7 @@ class Submission(BaseModel):
     proxy_city: str | None = Field(None, description="Geo-targeted proxy city.")
     proxy_state: str | None = Field(None, description="Geo-targeted proxy state.")
     record_video: bool = Field(False, description="Record the run (polished and raw).")
-    video_format: Literal["mp4", "webm"] = "mp4"
+    video_format: Literal["mp4", "webm", "gif"] = "mp4"
     video_fps: int = Field(5, ge=1, le=30)
     live_viewer: bool = Field(False, description="Serve a live viewer while the run lasts.")
     callback_url: str | None = Field(

@@ -17,7 +17,7 @@ class RunOptions(TypedDict, total=False):
     proxy_city: str
     proxy_state: str
     record_video: bool
-    video_format: Literal["mp4", "webm"]
+    video_format: Literal["mp4", "webm", "gif"]
     video_fps: int
     live_viewer: bool
     callback_url: str

@@ -12,6 +12,7 @@ DOM_AWARE = "dom_aware"
 # One scroll step on every plane: 5 wheel clicks of 120 px, 600 px (the DOM plane wheels the same distance).
 WHEEL_CLICKS_PER_SCROLL = 5
 
+Box = tuple[float, float, float, float]  # x, y, width, height in CSS pixels
 ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover", "type"]
 
 
@@ -26,7 +27,7 @@ class Element:
     checked: bool | None = None
     url: str | None = None
     options: tuple[str, ...] = ()
-    box: tuple[float, float, float, float] | None = None  # x, y, width, height in CSS pixels
+    box: Box | None = None
 
 
 @dataclass
@@ -64,6 +65,25 @@ class SessionConfig:
     profile_dir: Path | None = None
     proxy: str | None = None  # http://user:password@host:port (see planes/proxy.py)
     fence: Fence = field(default_factory=Fence)  # every request of the session's browser passes it
+    video_fps: int = 5  # the raw recording's frame rate where the plane can set it
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A raw recording as the session left it, with what placing the trace on it takes: when its first
+    frame was taken, and where the page's top-left corner sits in its picture."""
+
+    path: Path
+    started: float  # time.monotonic() at the first frame
+    origin: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an element is on screen, and whether it is a password field (what is typed there is secret)."""
+
+    box: Box
+    secret: bool = False
 
 
 class PlaneError(Exception):
@@ -94,7 +114,7 @@ class Session(Protocol):
 
     async def current_url(self) -> str: ...
 
-    async def close(self) -> list[Path]:
+    async def close(self) -> list[Recording]:
         """Ends the session and returns the recordings it made."""
         ...
 
@@ -127,3 +147,7 @@ class DomAwareSession(Protocol):
     async def tabs(self) -> tuple[list[str], int]:
         """The open tabs' URLs and the active one's index, for a checkpoint."""
         ...
+
+    async def place(self, ref: str) -> Placement | None: ...
+
+    async def record_boxes(self, records: list[list[str]]) -> list[Box | None]: ...

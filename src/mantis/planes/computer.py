@@ -23,6 +23,7 @@ from mantis.planes.base import (
     NavigationBlocked,
     Observation,
     PlaneError,
+    Recording,
     SessionConfig,
 )
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
@@ -97,7 +98,7 @@ class ComputerSession:
         self._windows: frozenset[str] = frozenset()  # the browser's own; any other is a popup
         self._url = "about:blank"
         self._closed = False
-        self._recordings: list[Path] = []
+        self._recordings: list[Recording] = []
         self._record: Record | None = None
         if ledger is not None:  # before anything starts, so a crash at any point leaves a note
             scratch = [str(self._scratch / "home"), *([str(self._profile)] if self._fresh_profile else [])]
@@ -172,7 +173,8 @@ class ComputerSession:
             self._recorder = await Recorder.start(
                 self.display,
                 size,
-                self._config.run_dir / "recording_raw.mp4",
+                self._config.video_fps,
+                self._config.run_dir / ".recording_source.mp4",
                 self._env,
                 self._scratch / "ffmpeg.log",
             )
@@ -316,7 +318,7 @@ class ComputerSession:
         that cannot read the DOM."""
         return self._url
 
-    async def close(self) -> list[Path]:
+    async def close(self) -> list[Recording]:
         """Ends everything the session started and returns the recording, if any; safe to call twice.
         SIGTERM to Chromium's main process ends its helpers and crash handlers; the sweep then ends
         whatever of the session survived (xclip, orphans), before and after X goes."""
@@ -326,7 +328,8 @@ class ComputerSession:
         self._on_close(self)
         if self._recorder is not None:
             path = await self._recorder.stop()
-            self._recordings = [path] if path else []
+            origin = self._page[0], self._page[1]  # the grab starts at the screen's corner
+            self._recordings = [Recording(path, self._recorder.started, origin)] if path else []
         if self._browser is not None:
             await stop(self._browser, CLOSE_GRACE_S)
         if self._proxy is not None:

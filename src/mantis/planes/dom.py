@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,12 @@ from mantis.planes.base import (
     DOM_AWARE,
     Action,
     ActionKind,
+    Box,
     NavigationBlocked,
     Observation,
+    Placement,
     PlaneError,
+    Recording,
     SessionConfig,
 )
 from mantis.planes.chromium import BASE_FLAGS
@@ -47,6 +51,21 @@ _MARK_HIDDEN = """() => {
     }
   }
 }"""
+
+# The smallest element holding a record's first value, widened to the nearest ancestor holding them all.
+_RECORD_BOXES = """(records) => records.map((values) => {
+  const wanted = values.map((v) => v.toLowerCase());
+  const holds = (el) => wanted.every((v) => (el.textContent || '').toLowerCase().includes(v));
+  let best = null;
+  for (const el of wanted.length && document.body ? document.body.querySelectorAll('*') : []) {
+    const text = (el.textContent || '').toLowerCase();
+    if (text.includes(wanted[0]) && (best === null || best.contains(el))) best = el;
+  }
+  while (best && !holds(best)) best = best.parentElement;
+  if (!best || best === document.body) return null;
+  const r = best.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 ? [r.x, r.y, r.width, r.height] : null;
+})"""
 
 SCROLL_PIXELS = 600
 JPEG_QUALITY = 70
@@ -93,7 +112,7 @@ class DomPlane:
             options["record_video_size"] = options["viewport"]
         try:
             context = await browser.new_context(**options)
-            session = DomSession(context, await context.new_page(), config, proxy)
+            session = DomSession(context, await context.new_page(), config, proxy, time.monotonic())
         except BaseException:
             await proxy.close()
             raise
@@ -110,7 +129,10 @@ class DomPlane:
 
 
 class DomSession:
-    def __init__(self, context: BrowserContext, page: Page, config: SessionConfig, proxy: FenceProxy) -> None:
+    def __init__(
+        self, context: BrowserContext, page: Page, config: SessionConfig, proxy: FenceProxy, opened: float
+    ) -> None:
+        self._recorded, self._opened = page, opened  # the screencast is the first tab's, from its opening
         self._context = context
         self._proxy = proxy
         self._fence = config.fence
@@ -185,6 +207,27 @@ class DomSession:
             raise PlaneError(f"there is no tab {index}; {len(self._pages)} are open") from exc
         await self._page.bring_to_front()
         return self._page.url
+
+    async def place(self, ref: str) -> Placement | None:
+        """Where an element of the last observation is on screen, read before acting on it."""
+        target = self._page.locator(f"aria-ref={ref}")
+        try:
+            box = await target.bounding_box(timeout=FRAME_TIMEOUT_MS)
+            kind = await target.get_attribute("type", timeout=FRAME_TIMEOUT_MS)
+        except PlaywrightError:
+            return None
+        if box is None:
+            return None
+        secret = (kind or "").lower() == "password"
+        return Placement((box["x"], box["y"], box["width"], box["height"]), secret)
+
+    async def record_boxes(self, records: list[list[str]]) -> list[Box | None]:
+        """The box of each record on the page: the smallest element that shows all its values."""
+        try:
+            found = await self._page.evaluate(_RECORD_BOXES, records)
+        except PlaywrightError:
+            return [None] * len(records)
+        return [tuple(box) if box else None for box in found]
 
     async def close_tab(self) -> str:
         if len(self._pages) == 1:
@@ -317,19 +360,20 @@ class DomSession:
     async def current_url(self) -> str:
         return self._page.url
 
-    async def close(self) -> list[Path]:
-        video = self._page.video
+    async def close(self) -> list[Recording]:
+        """The screencast (25 frames a second, the viewport's size) is left for the runner to encode."""
+        video = self._recorded.video
         with contextlib.suppress(PlaywrightError):
             await self._context.close()
         await self._proxy.close()
         if video is None:
             return []
         raw = Path(await video.path())
-        final = self._config.run_dir / "recording_raw.webm"
+        final = self._config.run_dir / ".recording_source.webm"
         raw.replace(final)
         with contextlib.suppress(OSError):
             raw.parent.rmdir()
-        return [final]
+        return [Recording(final, self._opened)]
 
 
 async def _select(target: Any, option: str, timeout: float) -> None:

@@ -1,28 +1,32 @@
-"""Records a session's screen with ffmpeg's x11grab, stopped cleanly so the mp4 is always playable."""
+"""Records a session's screen with ffmpeg's x11grab at the run's frame rate, stopped cleanly so the mp4
+is always playable. H.264 `ultrafast` keeps the grab cheap while the run goes on; the runner re-encodes
+after the run if another format was asked."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from mantis.planes.subproc import stop
 
-FRAMERATE = 10
 STOP_GRACE_S = 10.0
 
 
 class Recorder:
-    def __init__(self, proc: asyncio.subprocess.Process, path: Path) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, path: Path, started: float) -> None:
         self._proc = proc
         self.path = path
+        self.started = started  # time.monotonic() when ffmpeg began to grab
 
     @classmethod
     async def start(
-        cls, display: str, size: tuple[int, int], path: Path, env: Mapping[str, str], log: Path
+        cls, display: str, size: tuple[int, int], fps: int, path: Path, env: Mapping[str, str], log: Path
     ) -> Recorder:
         """`size` must be even in both directions: libx264 with yuv420p refuses odd sizes."""
+        started = time.monotonic()
         with log.open("ab") as sink:
             proc = await asyncio.create_subprocess_exec(
                 "ffmpeg",
@@ -36,7 +40,7 @@ class Recorder:
                 "-video_size",
                 f"{size[0]}x{size[1]}",
                 "-framerate",
-                str(FRAMERATE),
+                str(fps),
                 "-i",
                 f"{display}+0,0",
                 "-c:v",
@@ -52,7 +56,7 @@ class Recorder:
                 env=dict(env),
                 start_new_session=True,
             )
-        return cls(proc, path)
+        return cls(proc, path, started)
 
     @property
     def pid(self) -> int:

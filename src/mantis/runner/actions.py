@@ -6,6 +6,7 @@ from mantis.brains.base import Grounding
 from mantis.brains.offline.ground import target_from_intent
 from mantis.planes.base import Action, ActionKind
 from mantis.runner.context import Deps, RunContext, StepFailure
+from mantis.runner.marks import MASK, centre, place, secret
 from mantis.steps.targets import TargetedStep
 
 
@@ -26,7 +27,14 @@ async def ground_and_act(
     control = grounding.element.name if grounding.element else target
     if kind == "click" and deps.recipe is not None and (refusal := deps.recipe.control_refusal(control)):
         raise StepFailure(refusal, code="forbidden_control")
-    await deps.session.act(_action(kind, grounding, text), timeout_s)
+    placement = await place(deps.session, grounding, observation.elements)
+    action = _action(kind, grounding, text)
+    ctx.marks.box = placement.box if placement else None
+    ctx.marks.point = action.point or (centre(placement.box) if placement else None)
+    if kind in ("fill", "select"):
+        flagged = bool(getattr(step.params, "secret", False))
+        ctx.marks.typed = MASK if secret(flagged, f"{target} {control}", placement) else text
+    await deps.session.act(action, timeout_s)
     element = grounding.element
     where = f'{element.role} "{element.name}"' if element else str(grounding.point)
     return f"{kind} {where}"

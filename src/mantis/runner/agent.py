@@ -22,6 +22,7 @@ async def drive(goal: str, driver: Driver, ctx: RunContext, deps: Deps, task_id:
         ctx.emit("step.started", f"move {turn + 1}", step_index=turn, type="agent", task_id=task_id)
         began = time.monotonic()
         result = StepResult(turn, "agent", "", "succeeded", task_id=task_id, started_s=ctx.elapsed())
+        ctx.marks = result.marks
         try:
             with ctx.step_failures(turn):  # a failed model call or cap: no move to learn from
                 move = await driver.next_move(goal, await deps.session.observe(screenshot=True), history)
@@ -70,6 +71,8 @@ async def _make(move: Move, ctx: RunContext, deps: Deps) -> str:
     session = deps.session
     timeout_s = min(MOVE_TIMEOUT_S, max(ctx.remaining_s(), 0.1))
     if move.kind == "act" and move.action is not None:
+        ctx.marks.point = move.action.point
+        ctx.marks.scroll = move.action.amount if move.action.kind == "scroll" else None
         await session.act(move.action, timeout_s)
     elif move.kind == "navigate":
         ctx.check_url(move.url)

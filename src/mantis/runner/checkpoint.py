@@ -84,7 +84,7 @@ def restore(ctx: RunContext, state: dict[str, Any]) -> Resume:
     ctx.state_vars = dict(state["state_vars"])
     ctx.visited = {var: set(urls) for var, urls in state["visited"].items()}
     ctx.rows = [Row(**row) for row in state["rows"]]
-    ctx.trace = [StepResult(**result) for result in state["trace"]]
+    ctx.trace = [StepResult.from_json(result) for result in state["trace"]]
     ctx.meter.calls = [ModelCall(**call) for call in state["calls"]]
     ctx.meter.spent_usd = float(state["cost_usd"])
     ctx.started = time.monotonic() - float(state["elapsed_s"])

@@ -19,6 +19,7 @@ from mantis.fence.policy import FencePolicy
 from mantis.planes.base import NavigationBlocked, Session
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.failures import StepFailure as StepFailure
+from mantis.runner.marks import Marks
 from mantis.runner.rows import Row
 
 if TYPE_CHECKING:
@@ -49,6 +50,12 @@ class StepResult:
     screenshot: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     started_s: float = 0.0  # seconds since the run began, to place the step in the recording
+    marks: Marks = field(default_factory=Marks)  # what the polished recording draws for the step
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> StepResult:
+        """A trace line as `asdict` wrote it (a checkpoint's), its marks made whole again."""
+        return cls(**{**body, "marks": Marks(**body.get("marks") or {})})
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class RunContext:
     meter: Meter = field(default_factory=lambda: Meter(cap_usd=0.0))
     fence: FencePolicy = field(default_factory=FencePolicy)
     visited: dict[str, set[str]] = field(default_factory=dict)
-    session_started_s: float = 0.0
+    marks: Marks = field(default_factory=Marks)  # the running step's, filled in as it acts
     started: float = field(default_factory=time.monotonic)
     on_checkpoint: CheckpointSink | None = None  # none: the run keeps no checkpoint
     resume: Resume | None = None  # the checkpoint this run took up

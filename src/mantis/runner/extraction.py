@@ -9,6 +9,7 @@ from mantis.brains.base import Rows
 from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.recipes.schema import ExtractionSchema
 from mantis.runner.context import Deps, RunContext, StepFailure
+from mantis.runner.marks import record_boxes, record_values
 from mantis.runner.rows import Row, is_empty, judge, reject, write_artifacts
 from mantis.steps.extraction import CollectUrls, Extracting
 
@@ -57,6 +58,10 @@ async def extract(
             rows = [_apply_recipe(row, recipe) for row in rows]
     for row in rows:
         row.source = {"url": observation.url, "step_index": index}
+    ctx.marks.record_count = len(rows)
+    ctx.marks.records = await record_boxes(
+        deps.session, observation.elements, [record_values(row.values) for row in rows]
+    )
     ctx.rows.extend(rows)
     write_artifacts(ctx.run_dir, ctx.rows)
     viable = sum(row.viable for row in rows)

@@ -12,10 +12,12 @@ from mantis.plans.resolve import ResolvedPlan, ResolvedTask
 from mantis.runner import agent, checkpoint
 from mantis.runner.checkpoint import Position
 from mantis.runner.context import Deps, RunContext, StepFailure, StepResult
+from mantis.runner.marks import Marks
 from mantis.runner.steprun import Flow, StepRun, record
 from mantis.runner.trace import finish, finish_with_screenshot
 from mantis.steps import make_step
 from mantis.steps.base import ActionStep, ControlStep
+from mantis.steps.control import Loop
 
 DEFAULT_STEP_TIMEOUT_S = 30.0
 MODEL_STEP_TIMEOUT_S = 180.0  # a model call may take a minute, and retries after a 429 more
@@ -91,11 +93,23 @@ async def run_steps(
         if isinstance(step, ControlStep):
             pc = step.next_index(pc, flow)
         else:
+            ctx.marks = Marks(loop=_loop_pass(steps, pc, flow))
             await _run_one(step, pc, ctx, deps, task_id, task_extract, base)
             pc += 1
         if at is not None:
             position.pc = pc
             await checkpoint.after_step(ctx, deps.session, position)
+
+
+def _loop_pass(steps: list[Step], pc: int, flow: Flow) -> str | None:
+    """The pass through the innermost loop body holding `pc`, as "pass/most passes"."""
+    for index in range(pc + 1, len(steps)):
+        loop = steps[index]
+        target = flow.resolve(loop.loop_target) if isinstance(loop, Loop) else None
+        if isinstance(loop, Loop) and target is not None and target <= pc:
+            bound = min(loop.loop_count, flow.ctx.limits.max_loop_iterations)
+            return f"{flow.loop_counts.get(index, 0) + 1}/{bound + 1}"
+    return None
 
 
 async def _run_one(
@@ -115,7 +129,9 @@ async def _run_one(
     timeout_s = min(step.timeout_s or default, max(ctx.remaining_s(), 0.1))
     ctx.emit("step.started", step.intent or step.type, step_index=pc, type=step.type, task_id=task_id)
     began = time.monotonic()
-    result = StepResult(pc, step.type, step.intent, "succeeded", task_id=task_id, started_s=ctx.elapsed())
+    result = StepResult(
+        pc, step.type, step.intent, "succeeded", task_id=task_id, started_s=ctx.elapsed(), marks=ctx.marks
+    )
     try:
         with ctx.step_failures(pc):
             run = StepRun(pc, ctx, deps, timeout_s, task_extract, base)

@@ -16,13 +16,13 @@ from typing import Any
 
 from mantis.brains.base import Brain
 from mantis.fence.policy import Fence, Refusal
-from mantis.planes.base import DOM_AWARE, Plane, Session, SessionConfig
+from mantis.planes.base import DOM_AWARE, Plane, Recording, Session, SessionConfig
 from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
+from mantis.runner import recording
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.files import write_json
 from mantis.runner.interpreter import execute
-from mantis.runner.recording import Caption, polish
 from mantis.runner.rows import leads, write_artifacts
 
 log = logging.getLogger("mantis.runner")
@@ -76,6 +76,7 @@ async def execute_run(
         ctx.emit("brain.note", note, level="warning")
     session: Session | None = None
     fence = Fence(ctx.fence, on_blocked=partial(_blocked, ctx))
+    recordings: list[Recording] = []
     outcome: Outcome
     try:
         if DOM_AWARE not in plane.capabilities and (needing := dom_only_steps(plan)):
@@ -91,9 +92,9 @@ async def execute_run(
             options.record_video,
             proxy=options.proxy,
             fence=fence,
+            video_fps=options.video_fps,
         )
         session = await plane.open(config)
-        ctx.session_started_s = ctx.elapsed()
         async with contextlib.AsyncExitStack() as live:
             if options.viewer is not None:
                 await live.enter_async_context(options.viewer(session))
@@ -119,7 +120,7 @@ async def execute_run(
     finally:
         if session is not None:
             with contextlib.suppress(Exception):
-                await asyncio.shield(_close(session, ctx, options))
+                recordings = await asyncio.shield(session.close())
         if fence.blocked:
             ctx.emit(
                 "fence.summary",
@@ -127,7 +128,10 @@ async def execute_run(
                 level="warning",
                 blocked=dict(fence.blocked),
             )
-    return conclude_run(ctx, outcome)
+    concluded = conclude_run(ctx, outcome)
+    for made in recordings[:1]:  # a session records one screencast
+        recording.begin(ctx, made, options.video_format, options.video_fps)
+    return concluded
 
 
 def _blocked(ctx: RunContext, url: str, refusal: Refusal, count: int) -> None:
@@ -140,35 +144,6 @@ def write_plan(plan: ResolvedPlan, ctx: RunContext) -> None:
     """plan.json: the plan as resolved, whatever happens to the run after."""
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     (ctx.run_dir / "plan.json").write_text(plan.model_dump_json(indent=2, exclude_none=True) + "\n")
-
-
-async def _close(session: Session, ctx: RunContext, options: RunOptions) -> None:
-    for recording in await session.close():
-        ctx.emit("recording.saved", f"saved {recording.name}", file=recording.name)
-        polished = await polish(
-            recording, captions(ctx), ctx.run_dir / f"recording.{options.video_format}", options.video_fps
-        )
-        if polished is not None:
-            ctx.emit("recording.saved", f"saved {polished.name} (captioned)", file=polished.name)
-
-
-def captions(ctx: RunContext) -> list[Caption]:
-    """One caption a step, timed from when the session (and so the recording) began."""
-    out = []
-    for result in ctx.trace:
-        if result.status == "branch":
-            continue
-        start = max(result.started_s - ctx.session_started_s, 0.0)
-        label = result.intent or result.message
-        mark = "" if result.status == "succeeded" else f" [{result.status}]"
-        out.append(
-            Caption(
-                start,
-                start + result.duration_ms / 1000,
-                f"{result.index}. {result.type}: {label}{mark}"[:100],
-            )
-        )
-    return out
 
 
 def conclude_run(ctx: RunContext, outcome: Outcome) -> Outcome:
@@ -207,10 +182,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "warnings": ctx.warnings,
         "resumed_from": ctx.resume.source if ctx.resume else None,
         "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
-        "artifacts": sorted(
-            {p.name for p in ctx.run_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
-            | {"result.json", "status.json"}
-        ),
+        "artifacts": recording.artifact_names(ctx.run_dir),
     }
 
 

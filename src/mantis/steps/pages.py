@@ -92,6 +92,7 @@ class Scroll(ActionStep):
 
     async def run(self, run: StepRun) -> str:
         amount = max(self.budget if self.budget is not None else self.params.amount, 1)
+        run.ctx.marks.scroll = amount
         await run.session.act(Action("scroll", amount=amount), run.timeout_s)
         return f"scrolled {amount}"
 

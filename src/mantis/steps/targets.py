@@ -64,6 +64,9 @@ class Submit(Clicking):
 
 class FillParams(TargetParams):
     text: str = Field(description="What to type; `{name}` is filled from `inputs`.")
+    secret: bool = Field(
+        False, description="Never show the text: the recording and the trace show it masked."
+    )
 
 
 class Fill(TargetedStep):
