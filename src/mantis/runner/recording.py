@@ -31,11 +31,12 @@ log = logging.getLogger("mantis.runner")
 
 STATE_FILE = ".recording.json"
 WORK_DIR = ".polish"
-# Measured in bench/recordings.py: a 200-step polish takes well under its video's length on one core;
-# the bound leaves room for a loaded machine.
-POLISH_BASE_S = 60.0
-POLISH_PER_VIDEO_S = 3.0
-NICENESS = 10  # below the runs' browsers and OCR
+# Only a hung ffmpeg should reach this: bench/recordings.py measures a polish at a fraction of its
+# video's length in CPU, but at low priority on a machine busy with runs its wall time can be many times
+# that (seen: 20 times, with a load of 24 on 2 cores).
+POLISH_BASE_S = 300.0
+POLISH_PER_VIDEO_S = 10.0
+NICENESS = 5  # below the runs' browsers and OCR, not so far below that a busy machine starves it
 GIF_MAX_WIDTH = 800  # a gif is a short preview: smaller, and its 256 colours go further
 BENCH_LINE = re.compile(r"bench: utime=([\d.]+)s stime=([\d.]+)s")
 CODECS: dict[str, list[str]] = {
