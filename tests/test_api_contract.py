@@ -282,7 +282,8 @@ def test_openapi_declares_the_predict_body_and_the_auth_headers(server: Server) 
     schema = httpx.get(f"{server.url}/openapi.json").json()
     predict = schema["paths"]["/v1/predict"]["post"]
     body = predict["requestBody"]["content"]["application/json"]["schema"]
-    refs = [{"$ref": f"#/components/schemas/{name}"} for name in ("Submission", "ActionRequest")]
+    names = ("Submission", "ActionRequest", "ValidateRequest")
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
     assert body == {"oneOf": refs}
     components = schema["components"]
     assert {"micro", "idempotency_key", "state_key"} <= set(components["schemas"]["Submission"]["properties"])

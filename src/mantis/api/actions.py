@@ -39,7 +39,7 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
             raise ApiError(
                 400,
                 "invalid_action",
-                "unknown action; use one of status, result, logs, cancel, recording, list",
+                "unknown action; use one of status, result, logs, cancel, recording, list, validate",
             ) from exc
         unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
         if unknown:

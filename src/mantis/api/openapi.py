@@ -13,9 +13,9 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from mantis.api.errors import CODES
-from mantis.api.schemas import ActionRequest, ErrorBody, Submission
+from mantis.api.schemas import ActionRequest, ErrorBody, Submission, ValidateRequest
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (Submission, ActionRequest)
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (Submission, ActionRequest, ValidateRequest)
 
 SECURITY_SCHEMES = {
     "MantisToken": {
@@ -84,7 +84,7 @@ def install(api: FastAPI) -> None:
                     # a request that fails validation gets 400 invalid_request here, never FastAPI's 422
                     operation["responses"].pop("422", None)
                     if path.startswith("/v1/"):
-                        operation["security"] = SECURITY
+                        operation.setdefault("security", SECURITY)  # a public route sets it empty
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
             api.openapi_schema = schema

@@ -23,7 +23,8 @@ from mantis.api.errors import CODES, ApiError
 from mantis.api.openapi import PREDICT_BODY, error_responses
 from mantis.api.schemas import ErrorBody
 from mantis.api.submit import queued_view, submit
-from mantis.plans.schema import plan_schema
+from mantis.api.validate import validate
+from mantis.plans.schema import SCHEMA_PATH, plan_schema
 from mantis.services import Services
 from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
@@ -69,6 +70,9 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
     """Submit a plan, or act on a run with `{"action": ..., "run_id": ...}`."""
     body = await read_json_body(request)
     services = services_of(request)
+    if body.get("action") == "validate":
+        require_scope(tenant, "runs:read")
+        return await run_in_threadpool(validate, body, tenant, services)
     if "action" in body:
         return await actions.handle(body, tenant, services, base_url(request))
     require_scope(tenant, "runs:submit")
@@ -185,13 +189,15 @@ async def run_events(
 
 
 @router.get(
-    "/v1/plan.schema.json",
+    SCHEMA_PATH,
     summary="The plan schema",
-    responses={200: {"description": "plan.schema.json (JSON Schema 2020-12)"}, **error_responses()},
+    responses={200: {"description": "plan.schema.json (JSON Schema 2020-12)"}},
+    openapi_extra={"security": []},
 )
-async def schema(_tenant: Tenant = Depends(authenticate)) -> dict[str, Any]:
-    """The JSON Schema every plan is checked against."""
-    return plan_schema()
+async def schema(request: Request) -> dict[str, Any]:
+    """The JSON Schema every plan is checked against, with this URL as its `$id`. It needs no token, so
+    an editor can fetch it for a plan file that names it in `"$schema"`."""
+    return {**plan_schema(), "$id": base_url(request) + SCHEMA_PATH}
 
 
 @router.get("/healthz", include_in_schema=False)

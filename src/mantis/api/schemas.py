@@ -65,6 +65,12 @@ class Submission(BaseModel):
     )
 
 
+class ValidateRequest(Submission):
+    """A submission checked without running it: `{"action": "validate", ...}` with the submission's fields."""
+
+    action: Literal["validate"] = Field(description="Check the plan; nothing is created.")
+
+
 class ActionRequest(BaseModel):
     """An action on a run (`list` needs no `run_id`)."""
 

@@ -37,9 +37,9 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%d_%H%M%S}_{secrets.token_hex(4)}"
 
 
-def parse_submission(body: dict[str, Any]) -> Submission:
+def parse_submission(body: dict[str, Any], model: type[Submission] = Submission) -> Submission:
     try:
-        return Submission.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         unknown = sorted(str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden")
         if unknown:

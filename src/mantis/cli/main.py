@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, runs, serve, tenants
+from mantis.cli import demo, runs, serve, tenants, validate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
@@ -17,6 +17,7 @@ app.command("logs")(runs.logs)
 app.command("cancel")(runs.cancel)
 app.command("download")(runs.download)
 app.command("runs")(runs.list_runs)
+app.command("validate")(validate.validate)
 
 if __name__ == "__main__":
     app()

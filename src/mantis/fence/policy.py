@@ -111,7 +111,8 @@ def refused_up_front(policy: FencePolicy, urls: list[str]) -> list[Refusal]:
     server's own, and one still holding a `{placeholder}` is checked when the run fills it in."""
     refused: list[Refusal] = []
     for url in urls:
-        if "{" in url or not (url.startswith("/") or "://" in url or url.split(":", 1)[0].isalpha()):
+        scheme = url.split(":", 1)[0] if ":" in url else ""
+        if "{" in url or not (url.startswith("/") or "://" in url or scheme.isalpha()):
             continue
         absolute = policy.own_url.rstrip("/") + url if url.startswith("/") else url
         refusal = policy.refusal(absolute)

@@ -19,6 +19,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Document(_Strict):
+    """A plan file's top level, which may name its schema so that editors check and complete it."""
+
+    schema_url: str | None = Field(
+        None,
+        alias="$schema",
+        description="The schema editors check the file against: the server's /v1/plan.schema.json.",
+    )
+
+
 class Viewport(_Strict):
     width: int = Field(1280, ge=320, le=3840)
     height: int = Field(800, ge=240, le=2160)
@@ -37,7 +47,7 @@ class Runtime(_Strict):
     record_video: bool | None = None
 
 
-class MicroPlan(_Strict):
+class MicroPlan(_Document):
     """A micro-plan in its object form; a bare list of steps is the same with defaults."""
 
     name: str | None = None
@@ -54,7 +64,7 @@ class Task(_Strict):
     extract: ExtractSpec | None = None
 
 
-class TaskSuite(_Strict):
+class TaskSuite(_Document):
     """A multi-task suite; each task starts at its `start_url` (relative ones resolve on `base_url`)."""
 
     base_url: str | None = None

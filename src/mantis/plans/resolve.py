@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from mantis import strictjson
 from mantis.plans.labels import jump_warnings, label_errors
 from mantis.plans.models import ExtractSpec, MicroPlan, Runtime, Step, TaskSuite
 from mantis.recipes.registry import RECIPES, recipe
-from mantis.steps import error_loc
+from mantis.steps import STEP_TYPES, error_loc
 from mantis.steps.pages import Navigate
 
 # Linux's NAME_MAX (255 bytes a name); a plan path is held well under PATH_MAX (4096).
@@ -43,24 +44,30 @@ class ResolvedPlan(BaseModel):
     def step_count(self) -> int:
         return sum(len(task.steps or ()) for task in self.tasks)
 
-    def navigate_urls(self) -> list[str]:
-        """Every URL the plan names up front: for the allowlist check at submission."""
-        urls = [self.base_url] if self.base_url else []
-        for task in self.tasks:
-            if task.start_url:
-                urls.append(task.start_url)
-            for step in task.steps or ():
+    def step_lists(self) -> list[tuple[str, ResolvedTask]]:
+        """Each task with the path of its steps in the submitted document (`steps` or `tasks[i].steps`)."""
+        return [(f"tasks[{i}].steps" if t.task_id else "steps", t) for i, t in enumerate(self.tasks)]
+
+    def located_urls(self) -> list[tuple[str, str]]:
+        """Every URL the plan names up front, with its path: for the allowlist check at submission."""
+        urls = [("base_url", self.base_url)] if self.base_url else []
+        urls += [(f"tasks[{i}].start_url", t.start_url) for i, t in enumerate(self.tasks) if t.start_url]
+        for prefix, task in self.step_lists():
+            for i, step in enumerate(task.steps or ()):
                 if isinstance(step, Navigate) and step.params.url:
-                    urls.append(step.params.url)
+                    urls.append((f"{prefix}[{i}].params.url", step.params.url))
         return urls
+
+    def navigate_urls(self) -> list[str]:
+        return [url for _, url in self.located_urls()]
 
     def warnings(self) -> list[str]:
         """What the plan does that it may not mean: numeric jumps past the last step."""
         out = []
-        for i, task in enumerate(self.tasks):
+        for prefix, task in self.step_lists():
             steps = task.steps or []
             total = len(steps) + (1 if task.start_url else 0)  # a start URL opens the task as step 0
-            out += jump_warnings(steps, total, f"tasks[{i}].steps" if task.task_id else "steps")
+            out += jump_warnings(steps, total, prefix)
         return out
 
 
@@ -176,5 +183,15 @@ def plan_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
         path = prefix
         for item in error_loc(error["loc"]):
             path += f"[{item}]" if isinstance(item, int) else ("." if path else "") + str(item)
-        out.append({"path": path, "message": error["msg"]})
+        out.append({"path": path, "message": _message(error)})
     return out
+
+
+def _message(error: ErrorDetails) -> str:
+    """Pydantic's message, saying for an unknown field which step type refuses it."""
+    loc = error["loc"]
+    tags = [item for i, item in enumerate(loc) if item in STEP_TYPES and i and isinstance(loc[i - 1], int)]
+    if error["type"] != "extra_forbidden" or not tags:
+        return error["msg"]
+    where = "params" if len(loc) > 1 and loc[-2] == "params" else "fields"
+    return f"not one of the {where} of a {tags[-1]} step (see docs/reference/steps.md)"

@@ -11,7 +11,9 @@ from pydantic import TypeAdapter
 
 from mantis.plans.models import MicroPlan, Step, TaskSuite
 
+SCHEMA_PATH = "/v1/plan.schema.json"
 SCHEMA_ID = "https://mantis.dev/plan.schema.json"
+"""The committed file's `$id`; a server serves the schema at SCHEMA_PATH with that URL as its `$id`."""
 
 
 @cache
