@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mantis.planes.proxy import ProxyProvider
+from mantis.plans.library import default_plans_dir
 
 
 def _env_float(name: str, default: float) -> float:
@@ -64,7 +65,7 @@ class Settings:
         home = Path(os.environ.get("MANTIS_HOME") or Path.cwd() / ".mantis").resolve()
         return cls(
             home=home,
-            plans_dir=Path(os.environ.get("MANTIS_PLANS_DIR") or Path.cwd()).resolve(),
+            plans_dir=default_plans_dir(),
             database_url=os.environ.get("MANTIS_DATABASE_URL") or f"sqlite:///{home / 'mantis.db'}",
             caps=Caps(
                 max_cost_usd=_env_float("MANTIS_MAX_COST_USD", 25.0),
