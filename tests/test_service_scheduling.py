@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import update
 from tests.conftest import REPO, Server, database, start_server, stop_server
 
+from mantis.secretbox import SecretBox
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.models import Run
 from mantis.store.runs import RunStore
@@ -158,7 +160,7 @@ def test_claims_racing_from_many_connections_never_over_admit(backend: str, tmp_
         url = env.get("MANTIS_DATABASE_URL") or f"sqlite:///{tmp_path / 'race.db'}"
         setup = make_engine(url)
         migrate(setup)
-        tenants = TenantStore(session_factory(setup))
+        tenants = TenantStore(session_factory(setup), SecretBox([Fernet.generate_key().decode()]))
         capped, _ = tenants.create("capped", caps=TenantCaps(max_concurrent_runs=2))
         profiled, _ = tenants.create("profiled")
         runs = RunStore(session_factory(setup))

@@ -255,7 +255,7 @@ async def test_the_request_goes_to_the_checked_address_with_the_named_host(
 ) -> None:
     """A name that resolves elsewhere at connect time (DNS rebinding) cannot redirect the request."""
     tenant, _ = services.tenants.create("pinned", callback_url=f"http://rebind.invalid:{receiver.port}/hook")
-    receiver.secret, receiver.fail_first = tenant.webhook_secret, 0
+    receiver.secret, receiver.fail_first = services.tenants.webhook_secret(tenant), 0
 
     async def checked(raw_url: str, allow_private: bool) -> Target:
         return Target(url=httpx.URL(raw_url), address="127.0.0.1")
@@ -305,9 +305,9 @@ def store_tenant(home: Path, name: str, callback_url: str) -> tuple[str, str]:
     services = home_services(home)
     try:
         tenant, token = services.tenants.create(name, callback_url=callback_url)
+        return services.tenants.webhook_secret(tenant), token
     finally:
         services.engine.dispose()
-    return tenant.webhook_secret, token
 
 
 def run_logs(server: Server, token: str, run_id: str) -> list[dict[str, Any]]:

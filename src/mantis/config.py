@@ -52,9 +52,11 @@ class Settings:
     tenants_file: Path | None = None
     shutdown_grace_s: float = 20.0
     rate_limit_per_s: float = 50.0
+    auth_failures_per_min: float = 10.0  # refill of each address's failed-authentication budget; 0: off
     proxy: ProxyProvider | None = None
     auto_resume: int = 1  # times a run whose worker died is put back to go on from its checkpoint
     allow_private_browsing: bool = False  # MANTIS_ALLOW_PRIVATE_BROWSING=1: local development and tests
+    secret_keys: str = field(default="", repr=False)  # MANTIS_SECRET_KEYS; see mantis.secretbox
 
     @property
     def runs_dir(self) -> Path:
@@ -82,7 +84,9 @@ class Settings:
             tenants_file=Path(tenants) if (tenants := os.environ.get("MANTIS_TENANTS_FILE")) else None,
             shutdown_grace_s=_env_float("MANTIS_SHUTDOWN_GRACE_S", 20.0),
             rate_limit_per_s=_env_float("MANTIS_RATE_LIMIT_PER_S", 50.0),
+            auth_failures_per_min=_env_float("MANTIS_AUTH_FAILURES_PER_MIN", 10.0),
             auto_resume=max(_env_int("MANTIS_AUTO_RESUME", 1), 0),
+            secret_keys=os.environ.get("MANTIS_SECRET_KEYS", ""),
             proxy=ProxyProvider(
                 proxy_url,
                 os.environ.get("MANTIS_PROXY_USERNAME_TEMPLATE", ""),

@@ -7,6 +7,7 @@ from mantis.planes.base import Plane
 from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
 from mantis.planes.ledger import Ledger
+from mantis.secretbox import SecretBox
 from mantis.store.checkpoints import CheckpointStore
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.runs import RunStore
@@ -15,6 +16,7 @@ from mantis.viewer.hub import ViewerHub
 from mantis.viewer.signing import Signer
 from mantis.workers.base import Executor
 from mantis.workers.liveness import process_id
+from mantis.workspace import open_workspace
 
 
 class PlaneUnavailable(Exception):
@@ -24,12 +26,12 @@ class PlaneUnavailable(Exception):
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.home.mkdir(parents=True, exist_ok=True)
-        settings.runs_dir.mkdir(parents=True, exist_ok=True)
+        open_workspace(settings.home, settings.runs_dir, settings.database_url)
+        self.secrets = SecretBox.for_server(settings.home, settings.secret_keys)
         self.engine = make_engine(settings.database_url)
-        migrate(self.engine)
+        migrate(self.engine, self.secrets)
         sessions = session_factory(self.engine)
-        self.tenants = TenantStore(sessions)
+        self.tenants = TenantStore(sessions, self.secrets)
         self.runs = RunStore(sessions)
         self.checkpoints = CheckpointStore(sessions)
         self.ledger = Ledger(settings.home / "sessions", process_id())

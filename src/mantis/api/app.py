@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 
 from mantis import __version__, console
 from mantis.api import errors, openapi
-from mantis.api.ratelimit import RateLimiter
+from mantis.api.ratelimit import AUTH_FAILURE_BURST, RateLimiter
 from mantis.api.routes import router
 from mantis.config import Settings
 from mantis.demo import router as demo_router
@@ -31,6 +31,7 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
     errors.install(api)
     openapi.install(api)
     api.state.limiter = RateLimiter(settings.rate_limit_per_s)
+    api.state.auth_failures = RateLimiter(settings.auth_failures_per_min / 60, AUTH_FAILURE_BURST)
     api.include_router(router)
     api.include_router(viewer_router)
     api.include_router(demo_router, prefix="/demo", include_in_schema=False)

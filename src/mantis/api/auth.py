@@ -1,5 +1,6 @@
 """Who is calling: the platform key (when the operator sets one), the tenant's token and scopes, and
-whether the tenant is within its request rate."""
+whether the tenant is within its request rate. Failed attempts are counted per client address: past
+the budget the address is refused (429) before any token it sends is looked at."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from mantis.store.models import Tenant
 
 async def authenticate(request: Request) -> Tenant:
     services: Services = request.app.state.services
+    failures: RateLimiter = request.app.state.auth_failures
+    address = request.client.host if request.client else ""
+    if wait_s := failures.blocked_s(address):
+        message = "too many failed authentications from this address; wait before trying again"
+        raise ApiError(429, "rate_limited", message, retry_after=wait_s)
     platform_key = services.settings.platform_api_key
     if platform_key:
         given = request.headers.get("authorization", "")
@@ -23,10 +29,12 @@ async def authenticate(request: Request) -> Tenant:
         if scheme.lower() != "api-key" or not hmac.compare_digest(
             key.strip().encode(), platform_key.encode()
         ):
+            failures.wait_s(address)
             raise ApiError(401, "platform_key_required", "this server needs `Authorization: Api-Key <key>`")
     token = request.headers.get("x-mantis-token", "").strip()
     tenant = await run_in_threadpool(services.tenants.authenticate, token) if token else None
     if tenant is None:
+        failures.wait_s(address)
         raise ApiError(401, "unauthorized", "missing or unknown X-Mantis-Token")
     limiter: RateLimiter = request.app.state.limiter
     if wait_s := limiter.wait_s(tenant.id):

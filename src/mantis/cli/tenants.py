@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mantis.config import Settings
+from mantis.revocation import revoke_tenant
 from mantis.services import Services
 from mantis.store.tenants import ALL_SCOPES, TenantCaps
 
@@ -19,7 +21,8 @@ app = typer.Typer(no_args_is_help=True, help="Create and manage tenants.")
 
 
 @contextmanager
-def _services() -> Iterator[Services]:
+def services_from_env() -> Iterator[Services]:
+    """The store and keys as the environment names them, for one command."""
     services = Services(Settings.from_env())
     try:
         yield services
@@ -41,7 +44,7 @@ def create(
 ) -> None:
     """Create a tenant; prints its webhook secret, then its token alone on the last line."""
     _check_scopes(scope)
-    with _services() as services:
+    with services_from_env() as services:
         if services.tenants.by_name(name) is not None:
             typer.echo(f"a tenant named {name!r} exists already", err=True)
             raise typer.Exit(1)
@@ -52,8 +55,9 @@ def create(
             caps=TenantCaps(max_cost, max_minutes, max_concurrent),
             callback_url=callback_url,
         )
+        webhook_secret = services.tenants.webhook_secret(tenant)
     typer.echo(f"tenant_id: {tenant.id}")
-    typer.echo(f"webhook_secret: {tenant.webhook_secret}")
+    typer.echo(f"webhook_secret: {webhook_secret}")
     typer.echo(token)
 
 
@@ -63,7 +67,7 @@ def list_tenants() -> None:
     table = Table(
         "tenant_id", "name", "scopes", "allowed_domains", "max_cost", "max_minutes", "max_concurrent"
     )
-    with _services() as services:
+    with services_from_env() as services:
         for t in services.tenants.all():
             table.add_row(
                 t.id,
@@ -100,17 +104,20 @@ def rotate_token(
     keep_old: bool = typer.Option(False, "--keep-old", help="Keep the old tokens working (a staged switch)."),
 ) -> None:
     """Issue a new token (printed alone on the last line); old tokens stop working unless --keep-old."""
-    with _services() as services:
+    with services_from_env() as services:
         token = services.tenants.rotate_token(_tenant_id(services, name), keep_old=keep_old)
     typer.echo(token)
 
 
 @app.command()
 def revoke(name: str) -> None:
-    """Revoke a tenant: every token stops working; its runs are kept."""
-    with _services() as services:
-        services.tenants.revoke(_tenant_id(services, name))
-    typer.echo(f"revoked {name}")
+    """Revoke a tenant: every token stops working, its queued runs are cancelled and its running runs
+    stopped (by the servers running them, within seconds); what they stored is kept."""
+    with services_from_env() as services:
+        revoked = asyncio.run(revoke_tenant(services, _tenant_id(services, name)))
+    typer.echo(
+        f"revoked {name}: {revoked.cancelled} queued runs cancelled, {revoked.stopping} running runs stopping"
+    )
 
 
 @app.command("set")
@@ -141,6 +148,6 @@ def set_caps(
     if scope:
         _check_scopes(scope)
         changes["scopes"] = scope
-    with _services() as services:
+    with services_from_env() as services:
         services.tenants.update(_tenant_id(services, name), **changes)
     typer.echo(f"updated {name}: {', '.join(sorted(changes)) or 'nothing'}")

@@ -17,6 +17,8 @@ UNKNOWN_PLACEHOLDERS = frozenset(
 )
 
 NO_SCHEMA = "no_schema_configured"
+# What makes a spreadsheet read a cell as a formula (OWASP, CSV Injection): =, +, -, @, tab, CR.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_empty(value: Any) -> bool:
@@ -120,8 +122,15 @@ def _safe_name(name: str) -> str:
     return cleaned or "rows"
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula gets a leading `'`
+    (OWASP, CSV Injection). The JSON artifacts keep the exact value."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _write_csv(path: Path, columns: list[str], records: list[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(records)
+        writer = csv.writer(fh)
+        writer.writerow([spreadsheet_safe(name) for name in columns])
+        for record in records:
+            writer.writerow([spreadsheet_safe(str(record.get(name, ""))) for name in columns])

@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from mantis.secretbox import SecretBox
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # PostgreSQL advisory lock keys: one per job that must run in one process at a time.
@@ -41,9 +43,11 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Brings the schema to the newest revision; safe to call on every start, from several processes."""
+def migrate(engine: Engine, secrets: SecretBox | None = None) -> None:
+    """Brings the schema to the newest revision; safe to call on every start, from several processes.
+    `secrets` seals webhook secrets that an older version stored in plain text (revision 0004)."""
     cfg = alembic_config()
+    cfg.attributes["secret_box"] = secrets
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})

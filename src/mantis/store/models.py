@@ -39,7 +39,7 @@ class Tenant(Base):
     max_time_minutes_per_run: Mapped[float | None] = mapped_column(Float)
     max_concurrent_runs: Mapped[int | None] = mapped_column(Integer)
     callback_url: Mapped[str | None] = mapped_column(Text)
-    webhook_secret: Mapped[str] = mapped_column(String(100))
+    webhook_secret: Mapped[str] = mapped_column(Text)  # sealed (mantis.secretbox), never plain
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 

@@ -81,6 +81,16 @@ class RunStore:
         with self._sessions() as session:
             return list(session.scalars(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)))
 
+    def active_ids(self, tenant_id: str) -> list[tuple[str, str]]:
+        """The tenant's queued and running runs, as (run_id, status), oldest first."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Run.id, Run.status)
+                .where(Run.tenant_id == tenant_id, Run.status.in_(("queued", "running")))
+                .order_by(Run.created_at)
+            ).tuples()
+            return list(rows.all())
+
     def active_counts(self) -> Counter[str]:
         """How many runs are `queued` and `running`, store-wide."""
         with self._sessions() as session:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from mantis.secretbox import SecretBox
 from mantis.store.models import Tenant, Token
 
 ALL_SCOPES = ("runs:submit", "runs:read", "runs:cancel")
@@ -33,8 +34,9 @@ class TenantCaps:
 
 
 class TenantStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], box: SecretBox) -> None:
         self._sessions = sessions
+        self._secrets = box
 
     def create(
         self,
@@ -58,7 +60,7 @@ class TenantStore:
             max_time_minutes_per_run=caps.max_time_minutes_per_run,
             max_concurrent_runs=caps.max_concurrent_runs,
             callback_url=callback_url,
-            webhook_secret="whsec_" + secrets.token_urlsafe(24),
+            webhook_secret=self._secrets.seal("whsec_" + secrets.token_urlsafe(24)),
             created_at=now,
             revoked_at=None,
         )
@@ -69,6 +71,18 @@ class TenantStore:
                 Token(tenant_id=tenant.id, token_hash=hash_token(token), created_at=now, revoked_at=None)
             )
         return tenant, token
+
+    def webhook_secret(self, tenant: Tenant) -> str:
+        """The tenant's webhook secret in plain text, for the operator who shows it to the tenant."""
+        return self._secrets.open(tenant.webhook_secret)
+
+    def reseal_webhook_secrets(self) -> int:
+        """Seals every tenant's webhook secret again under the newest key; returns how many."""
+        with self._sessions.begin() as session:
+            tenants = list(session.scalars(select(Tenant)))
+            for tenant in tenants:
+                tenant.webhook_secret = self._secrets.reseal(tenant.webhook_secret)
+            return len(tenants)
 
     def by_name(self, name: str) -> Tenant | None:
         with self._sessions() as session:

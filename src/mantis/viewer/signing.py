@@ -4,13 +4,13 @@ never leaves MANTIS_HOME."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
 import time
 from pathlib import Path
+
+from mantis.keyfile import read_or_create
 
 KEY_FILE = "viewer.key"
 
@@ -26,18 +26,8 @@ class Signer:
 
     @classmethod
     def for_home(cls, home: Path) -> Signer:
-        """The server's viewer key, created (0600) on first use; a concurrent first start keeps one key:
-        the file appears whole through a hard link, or not at all."""
-        path = home / KEY_FILE
-        if not path.exists():
-            draft = home / f".{KEY_FILE}.{secrets.token_hex(4)}"
-            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as sink:
-                sink.write(secrets.token_hex(32) + "\n")
-            with contextlib.suppress(FileExistsError):
-                os.link(draft, path)
-            draft.unlink()
-        return cls(bytes.fromhex(path.read_text().strip()))
+        """The server's viewer key, created (0600) on first use."""
+        return cls(bytes.fromhex(read_or_create(home / KEY_FILE, lambda: secrets.token_hex(32))))
 
     def sign(self, subject: str, exp: int) -> str:
         return hmac.new(self._key, f"{subject}.{exp}".encode(), hashlib.sha256).hexdigest()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from mantis import __version__, metrics
+from mantis.secretbox import SecretUnreadable
 from mantis.webhooks.guard import CallbackRefused, Target, resolve_target
 from mantis.webhooks.settings import WebhookSettings, retry_delay
 from mantis.webhooks.signing import sign
@@ -143,6 +144,8 @@ class Dispatcher:
             error = f"no answer within {self._settings.timeout_s:g} s"
         except (httpx.HTTPError, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
+        except SecretUnreadable as exc:  # retried: the operator may mend MANTIS_SECRET_KEYS meanwhile
+            error = f"the tenant's webhook secret: {exc}"
         delivered = status_code is not None and 200 <= status_code < 300
         delay = None if delivered else retry_delay(number, self._settings.backoff)
         next_at = now() + timedelta(seconds=delay) if delay is not None else None
@@ -157,7 +160,7 @@ class Dispatcher:
             "Host": url.netloc.decode("ascii"),
             "User-Agent": USER_AGENT,
             "X-Mantis-Event-Id": claimed.id,
-            "X-Mantis-Signature": sign(claimed.secret, body),
+            "X-Mantis-Signature": sign(self._services.secrets.open(claimed.secret), body),
         }
         extensions = {"sni_hostname": url.raw_host.decode("ascii")} if url.scheme == "https" else {}
         async with self._client.stream(

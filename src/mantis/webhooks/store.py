@@ -53,7 +53,8 @@ def event_body(run: Run) -> str:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A due delivery taken by one dispatcher, with what it needs to sign the request."""
+    """A due delivery taken by one dispatcher, with what it needs to sign the request (the tenant's
+    secret as stored: sealed, opened only to sign)."""
 
     id: str
     run_id: str
