@@ -13,7 +13,9 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from mantis.planes.base import Recording
 from mantis.runner.marks import MASK, Marks
@@ -83,10 +85,15 @@ async def drawtext_chain(raw: Path, spans: list[Span], out: Path, work: Path) ->
     return await _ffmpeg(["-i", str(raw), "-filter_script:v", str(graph), *CODECS["mp4"], str(out)])
 
 
-async def timed(job: asyncio.Future[float] | asyncio.Task[float]) -> tuple[float, float]:
+async def timed(job: Coroutine[Any, Any, float]) -> tuple[float, float]:
+    """Wall seconds and ffmpeg's CPU seconds."""
     began = time.monotonic()
     cpu = await job
     return time.monotonic() - began, cpu
+
+
+def row(name: str, wall: float, cpu: float, length: float) -> None:
+    print(f"{name:<34}{wall:>8.1f}{cpu:>8.1f}{cpu / length * 60:>17.1f}{wall / length:>15.2f}", flush=True)
 
 
 async def main(steps: int) -> None:
@@ -99,38 +106,21 @@ async def main(steps: int) -> None:
         work = Path(tmp)
         raw = work / ".recording_source.webm"
         await source(raw, raw_s)
+        print(f"{steps} steps: raw {raw_s:.0f} s of screencast, polished {shown_s:.0f} s at {FPS} fps")
+        print(f"{'job':<34}{'wall s':>8}{'cpu s':>8}{'cpu s/video min':>17}{'wall / length':>15}")
         floor_wall, floor_cpu = await timed(
-            asyncio.ensure_future(
-                _ffmpeg(
-                    [
-                        "-i",
-                        str(raw),
-                        "-vf",
-                        f"fps={FPS},format=yuv420p",
-                        *CODECS["mp4"],
-                        str(work / "floor.mp4"),
-                    ]
-                )
-            )
+            _ffmpeg(["-i", str(raw), "-vf", f"fps={FPS},format=yuv420p", *CODECS["mp4"], str(work / "f.mp4")])
         )
-        chain_wall, chain_cpu = await timed(
-            asyncio.ensure_future(drawtext_chain(raw, spans, work / "chain.mp4", work))
-        )
+        row("floor: re-encode at fps (raw only)", floor_wall, floor_cpu, raw_s)
+        chain_wall, chain_cpu = await timed(drawtext_chain(raw, spans, work / "chain.mp4", work))
+        row("drawtext per step (captions only)", chain_wall, chain_cpu, raw_s)
         began = time.monotonic()
         made = await make(Recording(raw, 0.0), timeline, "mp4", FPS, work)
         polish_wall = time.monotonic() - began
-    print(f"{steps} steps: raw {raw_s:.0f} s of screencast, polished {shown_s:.0f} s of video at {FPS} fps")
-    print(f"{'job':<34}{'wall s':>8}{'cpu s':>8}{'cpu s/video min':>17}{'wall / length':>15}")
-    rows = [
-        ("floor: re-encode at fps (raw only)", floor_wall, floor_cpu, raw_s),
-        ("drawtext per step (captions only)", chain_wall, chain_cpu, raw_s),
-        ("polished + raw (ass, setpts)", polish_wall, made.cpu_s, shown_s),
-    ]
-    for name, wall, cpu, length in rows:
-        print(f"{name:<34}{wall:>8.1f}{cpu:>8.1f}{cpu / length * 60:>17.1f}{wall / length:>15.2f}")
+        row("polished + raw (ass, setpts)", polish_wall, made.cpu_s, shown_s)
     print(
-        f"polish cpu / floor cpu: {made.cpu_s / floor_cpu:.1f}; drawtext chain cpu / floor cpu: "
-        f"{chain_cpu / floor_cpu:.1f}"
+        f"polish cpu / floor cpu: {made.cpu_s / floor_cpu:.1f}; "
+        f"drawtext chain cpu / floor cpu: {chain_cpu / floor_cpu:.1f}"
     )
     print(f"the recording's own report: {made.cost}")
 

@@ -15,6 +15,7 @@ CAPTION_PX = 24
 CHIP_PX = 18
 MAX_CAPTION_CHARS = 96  # one line of 24 px Liberation Sans across a 1280 px video
 FONT = "Liberation Sans"  # in fonts-liberation, which scripts/setup.sh installs
+BOX_PAD_PX = 4  # the grounded box is drawn this far outside what was found, so its text stays readable
 RIPPLE_R = 22
 DOT_R = 7
 RIPPLE_GROW_MS = 700
@@ -95,7 +96,9 @@ def _marks(marks: Marks, frame: Frame) -> list[tuple[str, str]]:
         out.append(("Chip", f"{{\\an9\\pos({ox + frame.width - 16},{oy + 16})}}{count}"))
     if marks.box is not None:
         x, y, w, h = marks.box
-        out.append(("Draw", f"{{\\pos({ox},{oy})\\bord3\\3c{BOX}\\1a&HFF&\\p1}}{_rect(x, y, w, h)}{{\\p0}}"))
+        pad = BOX_PAD_PX
+        outline = _rect(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+        out.append(("Draw", f"{{\\pos({ox},{oy})\\bord3\\3c{BOX}\\1a&HFF&\\p1}}{outline}{{\\p0}}"))
     if marks.point is not None:
         px, py = ox + marks.point[0], oy + marks.point[1]
         out.append(("Draw", f"{{\\pos({px},{py})\\bord0\\1c{RIPPLE}\\p1}}{_circle(DOT_R)}{{\\p0}}"))
@@ -123,8 +126,8 @@ def _typed(marks: Marks, frame: Frame) -> str:
     """A chip just above the field (below it near the top), saying what was typed."""
     ox, oy = frame.origin
     x, y, _, h = marks.box or (*(marks.point or (16, 16)), 0, 0)
-    above = y - CHIP_PX - 14 >= 0
-    top = y - CHIP_PX - 14 if above else y + h + 8
+    above = y - CHIP_PX - 14 - BOX_PAD_PX >= 0
+    top = y - CHIP_PX - 14 - BOX_PAD_PX if above else y + h + 8 + BOX_PAD_PX
     return f"{{\\an7\\pos({ox + round(x)},{oy + round(top)})}}typed: {_text(marks.typed or '')}"
 
 

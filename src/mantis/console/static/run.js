@@ -164,7 +164,7 @@ Mantis.onReady(() => {
       video.src = item.url;
       figure.querySelector("a").href = item.url;
       figure.querySelector("figcaption").textContent =
-        `${kind === "polished" ? "Polished (steps captioned)" : "Raw"} · ${item.format}, ${(item.bytes / 1e6).toFixed(1)} MB`;
+        `${kind === "polished" ? "Polished (steps and their marks drawn)" : "Raw"} · ${item.format}, ${(item.bytes / 1e6).toFixed(1)} MB`;
     }
     $("recordings").hidden = !any;
   }
@@ -180,6 +180,19 @@ Mantis.onReady(() => {
     renderTimeline(body.steps || [], body.artifacts || {});
     renderFiles(body.artifacts || {});
     renderRecordings(recordings);
+    if (recordings.state === "pending") setTimeout(awaitRecordings, POLL_MS);
+  }
+
+  async function awaitRecordings() {
+    /* The recordings are made after the run ends: asked again until they are ready or failed. */
+    const recordings = await Mantis.predict({ action: "recording", run_id: runId });
+    if (recordings.state === "pending") {
+      setTimeout(awaitRecordings, POLL_MS);
+      return;
+    }
+    renderRecordings(recordings);
+    const result = await Mantis.predict({ action: "result", run_id: runId });
+    renderFiles((result.result || {}).artifacts || {});
   }
 
   async function poll() {
