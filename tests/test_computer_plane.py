@@ -222,10 +222,11 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
         link = ground_on_screen("Go to second page", await session.observe(), "click")
         await session.act(Action("click", point=link.point), 10)
         assert "Second page here" in ((await session.observe()).text or "")
-        assert await session.current_url() == site.url + "/?top"  # the plane cannot see where a link led
+        assert await session.current_url() == site.url + "/second"  # the real URL, after a click too
 
         await session.go_back(10)
-        assert "Show message" in ((await session.observe()).text or "")
+        back = await session.observe()
+        assert "Show message" in (back.text or "") and back.url == site.url + "/?top"
 
         # Typed before, so the address bar would complete "/second" to it; Enter must open "/second".
         await session.navigate(site.url + "/second?from=typing", 15)

@@ -5,6 +5,7 @@ host spellings, schemes, private addresses and the server's own /demo/ sites."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -16,9 +17,9 @@ import pytest
 from tests.conftest import Server, start_server, stop_server
 
 from mantis.fence.policy import Fence, FencePolicy, Refusal
-from mantis.planes.base import Action, NavigationBlocked, SessionConfig
+from mantis.planes.base import Action, NavigationBlocked, PlaneError, SessionConfig
 from mantis.planes.chromium import CHROMIUM
-from mantis.planes.computer import ComputerPlane
+from mantis.planes.computer import ComputerPlane, ComputerSession
 from mantis.planes.dom import DomPlane
 from mantis.plans.allowlist import host_allowed, normalise_host
 
@@ -41,6 +42,7 @@ def _pages(off: str) -> dict[str, str]:
         f"<script>fetch('{off}/fetch').catch(() => 0); navigator.sendBeacon('{off}/beacon', 'x');</script>",
         "/schemes": "<a style='" + CORNER + "' href='file:///etc/passwd'>Local file</a>"
         "<a href='chrome://version'>Version</a><a href='view-source:http://127.0.0.1/'>Source</a>",
+        "/upload": f"<input type='file' style='{CORNER}'>",
         "/blob": "<script>setTimeout(() => location = URL.createObjectURL("
         "new Blob(['<h1>made here</h1>'], {type: 'text/html'})), 50)</script>",
     }
@@ -171,7 +173,7 @@ def test_only_http_pages_and_no_private_addresses_unless_allowed() -> None:
 
 # --- every vector on both planes, in one session each ---
 
-PLANES = ("dom",)
+PLANES = ("dom", "computer")
 
 
 @pytest.fixture(params=PLANES)
@@ -215,8 +217,8 @@ async def test_no_request_reaches_an_off_list_host(
         await session.navigate(f"{off}/typed", 10)
     held: dict[str, bool] = {}
     for path, click, lands in TOP_LEVEL:
-        blocked = await _blocked(session, allowed + path, click)
-        held[path] = OFF_HOST in str(blocked) and any(u.endswith(lands) for u in refused)
+        blocked = await _blocked(session, allowed + path, click, refused, lands)
+        held[path] = OFF_HOST in str(blocked)
     for path in ("/frame", "/subresources"):
         await session.navigate(allowed + path, 15)  # a frame or an image is blocked, the page stands
         await session.wait(0.5)
@@ -231,20 +233,65 @@ async def test_no_request_reaches_an_off_list_host(
     await session.wait(0.3)
     page = await session.observe()
     assert page.url == allowed + "/schemes" and "root:" not in (page.text or "")
-    assert "blob:" in str(await _blocked(session, allowed + "/blob", False))  # a page the page made
+    assert "blob:" in str(await _blocked(session, allowed + "/blob", False, refused, ""))
     assert not (await session.observe()).url.startswith("blob:")
+    if isinstance(session, ComputerSession):
+        await _no_key_or_dialog_reaches_the_browser(session, allowed)
 
 
-async def _blocked(session: Any, url: str, click: bool) -> NavigationBlocked | None:
-    """Opens the page (clicking its control) and looks at it until the fence fails the look, for as
-    long as a loaded machine may take to leave the page."""
+# Chords for the address bar, new tabs and windows, devtools, file dialogs, print, view-source, history,
+# downloads, the task manager, zoom and tab switching: each of Chromium's own controls a key could reach.
+BROWSER_CHORDS = (
+    "ctrl+l", "F6", "alt+d", "ctrl+n", "ctrl+shift+n", "ctrl+t", "F12", "ctrl+shift+i", "ctrl+shift+j",
+    "ctrl+o", "ctrl+s", "ctrl+p", "ctrl+u", "ctrl+h", "ctrl+j", "shift+Escape", "ctrl+plus", "ctrl+Tab",
+    "alt+f", "alt+Home", "ctrl+w", "F11",
+)  # fmt: skip
+
+
+async def _no_key_or_dialog_reaches_the_browser(session: ComputerSession, allowed: str) -> None:
+    await session.navigate(allowed + "/upload", 15)
+    windows = _named_windows(session.display)
+    held = 0
+    for chord in BROWSER_CHORDS:
+        try:
+            await session.act(Action("press", key=chord), 5)
+        except PlaneError as exc:
+            held += "refused" in str(exc)
+    assert held == len(BROWSER_CHORDS)
+    await session.act(Action("press", key="Tab"), 5)  # a key a page needs still works
+    await session.act(Action("click", point=CLICK), 10)  # a file input: no file chooser opens
+    await session.wait(1)
+    assert _named_windows(session.display) == windows
+    assert await session.current_url() == allowed + "/upload"
+
+
+def _named_windows(display: str) -> set[str]:
+    """The titles of the display's visible windows (a file dialog is one, titled "Open File")."""
+    env = {"DISPLAY": display}
+    ids = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", ""], env=env, capture_output=True, text=True
+    ).stdout.split()
+    titles = (
+        subprocess.run(["xdotool", "getwindowname", i], env=env, capture_output=True, text=True).stdout
+        for i in ids
+    )
+    return {title.strip() for title in titles if title.strip()}
+
+
+async def _blocked(session: Any, url: str, click: bool, refused: list[str], lands: str) -> Any:
+    """Opens the page (clicking its control), waits until the proxy refused the load it leads to (for
+    as long as a loaded machine may take), then looks at the page: the look must fail."""
     try:
         await session.navigate(url, 15)
         if click:
             await session.act(Action("click", point=CLICK), 10)
-        for _ in range(50):
-            await session.wait(0.2)
+        for _ in range(100):
+            if not lands or any(u.endswith(lands) for u in refused):
+                break
+            await session.wait(0.1)
+        for _ in range(5):
             await session.observe()
+            await session.wait(0.3)
     except NavigationBlocked as exc:
         return exc
     return None

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from mantis.plans.allowlist import host_allowed, parsed
 
 SCHEMES = frozenset({"http", "https"})
-# Top-level pages that are not loads: a new blank tab, and the error page shown where a load failed.
-NOT_LOADS = ("about:blank", "chrome-error://chromewebdata/")
+# Top-level pages that are not loads: a tab not yet loading, a new blank tab, and the error page shown
+# where a load failed.
+NOT_LOADS = ("", "about:blank", "chrome-error://chromewebdata/")
 
 
 @dataclass(frozen=True)

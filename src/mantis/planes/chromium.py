@@ -32,6 +32,10 @@ FLAGS = (
     "--disable-session-crashed-bubble",
     "--disable-features=OptimizationHints,Translate",  # no model service, no bubble over the page
     "--window-position=0,0",
+    "--remote-debugging-pipe",  # the plane's own view of each tab's URL (planes/devtools.py)
+    # ...which alone would set navigator.webdriver: a person's browser is not under remote control.
+    "--disable-blink-features=AutomationControlled",
+    "--kiosk-printing",  # window.print() opens no preview whose buttons lead to a file dialog
 )
 
 # A page of one known colour: its first paint is unmistakable (the bare X root is black) and its

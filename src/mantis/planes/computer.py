@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -26,9 +27,11 @@ from mantis.planes.base import (
     Recording,
     SessionConfig,
 )
-from mantis.planes.chromium import CHROMIUM, MARKER_RGB, chromium_argv
+from mantis.planes.chromium import CHROMIUM, MARKER_RGB, MARKER_URL, chromium_argv
+from mantis.planes.devtools import DevTools
 from mantis.planes.ledger import Ledger, Record
 from mantis.planes.ocr import read_text
+from mantis.planes.page_keys import check_page_key
 from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
 from mantis.planes.screen import Region, Screen
@@ -92,11 +95,11 @@ class ComputerSession:
         self._input: XInput | None = None
         self._recorder: Recorder | None = None
         self._proxy: FenceProxy | None = None
+        self._devtools: DevTools | None = None
         self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
         self._page: Region = (0, 0, 0, 0)  # the page alone
         self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
         self._windows: frozenset[str] = frozenset()  # the browser's own; any other is a popup
-        self._url = "about:blank"
         self._closed = False
         self._recordings: list[Recording] = []
         self._record: Record | None = None
@@ -147,19 +150,34 @@ class ComputerSession:
         up = upstream(self._config.proxy) if self._config.proxy else None
         self._proxy = await FenceProxy.start(self._config.fence, up)
         window = (width, height + CHROME_GUESS)
-        with (self._scratch / "chromium.log").open("ab") as sink:
-            self._browser = await asyncio.create_subprocess_exec(
-                *chromium_argv(chromium, self._config, self._profile, window, self._proxy.url),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=sink,
-                stderr=sink,
-                env=self._env,
-                start_new_session=True,
-            )
+        argv = chromium_argv(chromium, self._config, self._profile, window, self._proxy.url)
+        # The DevTools pipe is the browser's fds 3 (commands in) and 4 (replies out).
+        commands_in, commands = os.pipe()
+        replies, replies_out = os.pipe()
+        remap = f'exec "$0" "$@" 3<&{commands_in} 4>&{replies_out} {commands_in}<&- {replies_out}>&-'
+        try:
+            with (self._scratch / "chromium.log").open("ab") as sink:
+                self._browser = await asyncio.create_subprocess_exec(
+                    "/bin/bash",  # dash takes no fd above 9
+                    "-c",
+                    remap,
+                    *argv,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=sink,
+                    env=self._env,
+                    start_new_session=True,
+                    pass_fds=(commands_in, replies_out),
+                )
+        finally:
+            os.close(commands_in)
+            os.close(replies_out)
         if self._record is not None:
             self._record.started(self._browser.pid)
+        self._devtools = await DevTools.connect(replies, commands)
         full: Region = (0, 0, *screen_size)
         painted = await self._marker(full, lambda box: True)
+        await self._devtools.start()
         await self._input.resize_browser(width, painted[1] + height)
         self._page = await self._marker(full, lambda box: box[0] == 0 and box[2:] == (width, height))
         self._window = (0, 0, width, self._page[1] + height)
@@ -224,8 +242,8 @@ class ComputerSession:
         await keys.type_text(ascii_url(url) + " ")
         await keys.key("BackSpace")
         await keys.key("Enter")
-        self._url = url
         await self._settle(deadline, page, PAGE_CHANGE_S)
+        await self._check_fence()
 
     async def go_back(self, timeout_s: float) -> None:
         screen, keys = self._tools()
@@ -233,6 +251,24 @@ class ComputerSession:
         page = await screen.frame(self._page)
         await keys.key("alt+Left")
         await self._settle(deadline, page, PAGE_CHANGE_S)
+        await self._check_fence()
+
+    async def _check_fence(self) -> None:
+        """Fails the step when a tab committed a page the fence refuses (the proxy already stopped its
+        load, so the tab shows the fence's refusal), and blanks a tab left on a page of another scheme."""
+        devtools = self._devtools
+        if devtools is None:
+            raise PlaneError("the computer-plane session is not open")
+        loads, devtools.loads = devtools.loads, []
+        refusals = [r for url in loads if url != MARKER_URL and (r := self._config.fence.page_refusal(url))]
+        for tab in list(devtools.tabs.values()):
+            if tab.url.startswith("http") or tab.url == MARKER_URL:
+                continue
+            if (refusal := self._config.fence.page_refusal(tab.url)) is not None:
+                refusals.append(refusal)
+                await devtools.blank(tab)
+        if refusals:
+            raise NavigationBlocked(f"blocked navigation: {refusals[0]}")
 
     async def _settle(self, deadline: float, page: bytes | None = None, change_s: float = 0.0) -> None:
         """First, given the page as it was, wait up to `change_s` for it to change: under load Chromium
@@ -248,11 +284,14 @@ class ComputerSession:
             log.info("screen of %s still changing at the deadline", self.display)
 
     async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
-        """The page's pixels and the text OCR reads on them; `html` is never available on this plane."""
+        """The page's pixels and the text OCR reads on them; `html` is never available on this plane. A
+        load the fence refused since the last look fails the step that looks."""
+        await self._check_fence()
         image = await self._tools()[0].image(self._page)
         found = await read_text(image, self._env)
         png = await asyncio.to_thread(_encode, image, "PNG") if screenshot else None
-        return Observation(url=self._url, elements=found.elements, text=found.text, screenshot=png)
+        url = await self.current_url()
+        return Observation(url=url, elements=found.elements, text=found.text, screenshot=png)
 
     async def act(self, action: Action, timeout_s: float) -> None:
         """Press and scroll may come without a point (the focused element, the page's centre); the rest
@@ -284,6 +323,7 @@ class ComputerSession:
         elif action.kind == "press":
             if not action.key:
                 raise PlaneError("press needs a key")
+            check_page_key(action.key)
             if action.point is not None:
                 await keys.click(x, y)
             await keys.key(action.key)
@@ -292,6 +332,7 @@ class ComputerSession:
         elif action.kind == "type":
             await keys.type_text(action.text)
         await self._settle(deadline, page, PASTE_CHANGE_S)
+        await self._check_fence()
 
     def _to_screen(self, point: tuple[int, int] | None) -> tuple[int, int]:
         """Page pixels to screen pixels; no point means the page's centre."""
@@ -314,9 +355,10 @@ class ComputerSession:
         return await asyncio.to_thread(_encode, image, "JPEG", quality=JPEG_QUALITY)
 
     async def current_url(self) -> str:
-        """The last URL this session navigated to: links clicked and go_back are invisible to a plane
-        that cannot read the DOM."""
-        return self._url
+        """The real URL of the tab on screen, from the DevTools pipe (the plane's infrastructure; the
+        brain still sees pixels only)."""
+        tab = self._devtools.current() if self._devtools is not None else None
+        return tab.url if tab is not None else "about:blank"
 
     async def close(self) -> list[Recording]:
         """Ends everything the session started and returns the recording, if any; safe to call twice.
@@ -330,6 +372,8 @@ class ComputerSession:
             path = await self._recorder.stop()
             origin = self._page[0], self._page[1]  # the grab starts at the screen's corner
             self._recordings = [Recording(path, self._recorder.started, origin)] if path else []
+        if self._devtools is not None:
+            await self._devtools.close()
         if self._browser is not None:
             await stop(self._browser, CLOSE_GRACE_S)
         if self._proxy is not None:

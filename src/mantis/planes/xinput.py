@@ -92,6 +92,8 @@ _SYMBOLS = {
     "~": "asciitilde",
 }
 
+SYMBOL_KEYSYMS = frozenset(_SYMBOLS.values())
+
 
 def keysyms(chord: str) -> str:
     """Plan key names to xdotool's: 'Enter' -> 'Return', 'Control+Shift+Tab' -> 'ctrl+shift+Tab',
