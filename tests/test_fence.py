@@ -4,7 +4,10 @@ host spellings, schemes, private addresses and the server's own /demo/ sites."""
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +20,7 @@ import pytest
 from tests.conftest import Server, start_server, stop_server
 
 from mantis.fence.policy import Fence, FencePolicy, Refusal
+from mantis.fence.proxy import FenceProxy
 from mantis.planes.base import Action, NavigationBlocked, PlaneError, SessionConfig
 from mantis.planes.chromium import CHROMIUM
 from mantis.planes.computer import ComputerPlane, ComputerSession
@@ -171,6 +175,32 @@ def test_only_http_pages_and_no_private_addresses_unless_allowed() -> None:
     assert bare.refusal("http://127.0.0.1:8124/mantis/demo/") is not None
 
 
+async def test_the_proxy_checks_the_address_a_name_resolves_to(off_list: tuple[str, list[str]]) -> None:
+    """A name that resolves to a private address is refused once resolved (this host's own name, which
+    resolves to loopback here), and an address spelled another way is the address it is."""
+    off, seen = off_list
+    seen.clear()
+    port = off.rsplit(":", 1)[1]
+    name = socket.gethostname()
+    if not all(ipaddress.ip_address(i[4][0]).is_loopback for i in socket.getaddrinfo(name, None)):
+        pytest.skip(f"{name} does not resolve to loopback here")
+    private = Fence(FencePolicy())
+    listed = Fence(FencePolicy(("127.0.0.1", name), allow_private=True))
+    for fence, target in ((private, f"http://{name}:{port}/named"), (listed, f"http://0x7f000002:{port}/hex")):
+        proxy = await FenceProxy.start(fence)
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", int(proxy.url.rsplit(":", 1)[1]))
+            writer.write(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            answer = await asyncio.wait_for(reader.read(), 10)
+            writer.close()
+        finally:
+            await proxy.close()
+        assert answer.startswith(b"HTTP/1.1 403") and b"X-Mantis-Fence" in answer
+    assert private.blocked == {name: 1} and private.page_refusal(f"http://{name}:{port}/") is not None
+    assert listed.blocked == {OFF_HOST: 1}
+    assert seen == []
+
+
 # --- every vector on both planes, in one session each ---
 
 PLANES = ("dom", "computer")
@@ -322,6 +352,30 @@ def test_loopback_is_refused_unless_the_operator_allows_it_but_demo_sites_work(
             assert demo["status"] == "succeeded", demo
     finally:
         stop_server(server)
+
+
+def test_a_run_fails_on_a_redirect_off_the_list_and_counts_what_it_blocked(
+    server: Server, allowed: str, off_list: tuple[str, list[str]]
+) -> None:
+    seen = off_list[1]
+    seen.clear()
+    token = server.tenant("fenced-to-loopback-ip", "--allowed-domain", "127.0.0.1")
+    plan = [
+        {"type": "navigate", "params": {"url": allowed + "/subresources"}},
+        {"type": "wait", "params": {"seconds": 1}},
+        {"type": "navigate", "params": {"url": allowed + "/redirect"}},
+    ]
+    for plane in ("browser_use_plane", "computer_plane"):
+        body = {"micro": plan, "compute_backend": plane, "detached": False}
+        run_id = server.predict(body, token=token).json()["run_id"]
+        run = server.status(run_id, token)
+        assert run["status"] == "failed" and run["error"]["code"] == "domain_not_allowed", run
+        assert OFF_HOST in run["error"]["message"]
+        logs = server.predict({"action": "logs", "run_id": run_id, "limit": 1000}, token=token).json()
+        kinds = {e["type"]: e for e in logs["events"]}
+        assert OFF_HOST in kinds["request.blocked"]["message"]
+        assert kinds["fence.summary"]["data"]["blocked"][OFF_HOST] >= 4  # image, fetch, beacon, hop
+    assert seen == []
 
 
 def test_a_tenant_without_an_allowlist_opens_no_file_or_chrome_page(server: Server, allowed: str) -> None:
