@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from tests.conftest import Server
 
 from mantis.planes.chromium import CHROMIUM
 from mantis.planes.ocr import read_text
-from mantis.runner.overlays import BAR_PX
+from mantis.runner.marks import Marks
+from mantis.runner.overlays import BAR_PX, Frame, script
+from mantis.runner.timeline import Span, Timeline
 
 pytestmark = pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK) or shutil.which("tesseract") is None or shutil.which("ffmpeg") is None,
@@ -225,3 +228,35 @@ def test_a_long_wait_is_shortened_and_labelled(server: Server, site: str, video_
     if video_format == "webm":  # the gif is a smaller preview, too small to read back reliably
         text = caption_text(frame_at(polished, (wait["start_s"] + wait["end_s"]) / 2))
         assert "1. wait: Let the ink dry" in text and "shown" in text and "faster" in text, text
+
+
+def test_two_hundred_steps_make_one_script_whose_captions_never_overlap() -> None:
+    """Steps that overlap in the trace (a step's end measured after the next began) still get one caption
+    each, one after another; quick ones are held, long ones shortened and labelled."""
+    spans = [
+        Span(
+            i,
+            i * 0.3,
+            i * 0.3 + (9.0 if i % 50 == 49 else 0.35),
+            f"{i}. click: press {i}",
+            Marks(point=(9, 9)),
+        )
+        for i in range(200)
+    ]
+    timeline = Timeline.of(spans)
+    text = script(timeline, Frame(1280, 800))
+    captions = [line.split(",", 9) for line in text.splitlines() if line.startswith("Dialogue: 0,")]
+    assert len(captions) == 200
+    clock = [(_seconds(c[1]), _seconds(c[2]), c[9]) for c in captions]
+    assert all(end <= following[0] for (_, end, _), following in pairwise(clock))
+    assert all(end - start >= 1.5 for start, end, _ in clock)
+    long = [c for c in clock if "shown" in c[2]]
+    assert len(long) == 4 and all("faster" in c[2] and c[1] - c[0] < 9 for c in long)
+    assert timeline.setpts().count("clip(") == len(timeline.pieces) - sum(
+        p.shown == p.length for p in timeline.pieces
+    )
+
+
+def _seconds(clock: str) -> float:
+    hours, minutes, seconds = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)

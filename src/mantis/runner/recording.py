@@ -115,22 +115,21 @@ def begin(ctx: RunContext, recording: Recording, video_format: str, fps: int) ->
     task.add_done_callback(_running.discard)
 
 
-async def settled() -> None:
-    """Waits for the recordings being made in this process (a server stopping, a test)."""
-    while _running:
-        await asyncio.gather(*list(_running), return_exceptions=True)
-
-
 async def _finish(
     ctx: RunContext, recording: Recording, timeline: Timeline, video_format: str, fps: int, budget: float
 ) -> None:
     lock = _one_at_a_time.setdefault(id(asyncio.get_running_loop()), asyncio.Semaphore(1))
     try:
-        async with lock:
+        async with lock:  # the deadline counts from here: waiting behind another run's is not failing
+            write_json(ctx.run_dir / STATE_FILE, {"state": "pending", "until": time.time() + budget})
             made = await asyncio.wait_for(make(recording, timeline, video_format, fps, ctx.run_dir), budget)
-    except (RecordingFailed, OSError, TimeoutError) as exc:
-        message = str(exc) or "timed out"
-        log.warning("run %s: the recordings failed: %s", ctx.run_id, message)
+    except Exception as exc:  # whatever goes wrong here, the run's outcome stands
+        if isinstance(exc, RecordingFailed | OSError | TimeoutError):
+            message = str(exc) or "timed out"
+            log.warning("run %s: the recordings failed: %s", ctx.run_id, message)
+        else:
+            message = f"an internal error ({type(exc).__name__})"
+            log.exception("run %s: the recordings failed", ctx.run_id)
         _keep_source_as_raw(recording, ctx.run_dir)
         write_json(ctx.run_dir / STATE_FILE, {"state": "failed", "message": message[:500]})
         ctx.emit("recording.failed", f"the polished recording failed: {message[:200]}", level="warning")
