@@ -21,6 +21,7 @@ class Case:
     method: str
     path: str
     body: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 NEWS = '"/demo/news/"'
@@ -122,6 +123,9 @@ URL_PLACES = {
     "callback_url": '{"micro": "plans/example/hn_top5.json", "callback_url": X}',
 }
 
+# What a header can carry that the store's idempotency column cannot.
+IDEMPOTENCY_HEADERS = {"201 characters": "k" * 201, "8000 characters": "k" * 8000}
+
 ARTIFACT_NAMES = {
     "one long name": "a" * 300,
     "long path": "a/" * 3000 + "x",
@@ -154,6 +158,10 @@ def corpus(run_id: str | None = None) -> list[Case]:
         for url in BAD_URLS:
             body = _fill(template, json.dumps(url))
             cases.append(Case("urls", f"{url[:40]!r} as {place}", "POST", "/v1/predict", body))
+    plan = json.dumps({"micro": "plans/example/hn_top5.json"}).encode()
+    for name, key in IDEMPOTENCY_HEADERS.items():
+        headers = (("Idempotency-Key", key),)
+        cases.append(Case("headers", f"Idempotency-Key: {name}", "POST", "/v1/predict", plan, headers))
     if run_id is not None:
         for name, artifact in ARTIFACT_NAMES.items():
             cases.append(Case("artifact names", name, "GET", f"/v1/runs/{run_id}/artifacts/{artifact}"))

@@ -56,7 +56,8 @@ def stored_runs(server: Server) -> int:
 
 def send(server: Server, case: Case) -> httpx.Response:
     url = server.url + case.path
-    return httpx.request(case.method, url, content=case.body, headers=server.headers(), timeout=60)
+    headers = {**server.headers(), **dict(case.headers)}
+    return httpx.request(case.method, url, content=case.body, headers=headers, timeout=60)
 
 
 def test_every_hostile_request_gets_a_coded_4xx_and_creates_nothing(server: Server) -> None:

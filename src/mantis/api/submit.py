@@ -28,6 +28,7 @@ from mantis.store.views import aware, iso
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUEUE_FULL_RETRY_S = 30
+MAX_IDEMPOTENCY_KEY = 200  # the store's column; the body's field has the same bound
 
 
 RUN_ID = re.compile(r"\d{8}_\d{6}_[0-9a-f]{8}")
@@ -136,6 +137,9 @@ async def submit(
     settings = services.settings
     sub = parse_submission(body)
     key = sub.idempotency_key or (idempotency_header or "").strip() or None
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        message = f"the idempotency key is longer than {MAX_IDEMPOTENCY_KEY} characters"
+        raise ApiError(400, "invalid_request", message, [{"path": "Idempotency-Key", "message": message}])
     digest = request_hash(body)
     if key is not None:
         earlier = await run_in_threadpool(services.runs.by_idempotency_key, tenant.id, key)
