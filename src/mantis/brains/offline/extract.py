@@ -50,8 +50,12 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
     stated = stated_values(html, page, fields, matcher, entity)
     row = {**row, **stated}
     for f in fields:
-        if f.head == "date" and row[f.name] is None:
-            row[f.name] = coerce(page_date(html, f) or "", f.type)
+        shown = row[f.name]
+        dateless = shown is None or (f.pattern is not None and not f.pattern.search(str(shown)))
+        if f.head == "date" and dateless and f.name not in stated:
+            # A date field holds a date: text that reads as none ("Posts/Comments Time") gives way to
+            # the page's date, when htmldate finds one.
+            row[f.name] = coerce(page_date(html, f) or "", f.type) or shown
     headless = page.body.find(".//h1") is None
     if headless or any(f.required and row[f.name] is None for f in fields):
         # No main record (a list page, with no h1 or without the fields): its first item stands in.

@@ -10,6 +10,7 @@ from its members, elsewhere; here each group also gets a cheap size measure to r
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -84,10 +85,11 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
             raw.extend((recs, True) for recs in _periodic(kids, sig, text))
 
     groups: list[Group] = []
+    worded: dict[HtmlElement, bool] = {}
     for records, strict in raw:
         # Separators between items (a "›" or "|" of their own) are no items; their text has no word.
         records = [r for r in records if sum(text[e] for e in r) > _SEPARATOR_CHARS
-                   or any(ch.isalnum() for e in r for ch in e.text_content())]
+                   or any(_worded(e, worded) for e in r)]
         if len(records) < 2:
             continue
         texts = [sum(text[e] for e in r) for r in records]
@@ -99,6 +101,17 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
     top = groups[: 2 * limit]
     containers = _containers(top, text, parent)
     return [g for g in top if not any(e in containers for r in g.records for e in r)][:limit]
+
+
+_WORD = re.compile(r"[^\W_]")
+
+
+def _worded(el: HtmlElement, seen: dict[HtmlElement, bool]) -> bool:
+    """Whether the element's text holds a letter or digit; asked of short records only, and cached."""
+    found = seen.get(el)
+    if found is None:
+        found = seen[el] = _WORD.search(el.text_content()) is not None
+    return found
 
 
 def _containers(groups: list[Group], text: dict[HtmlElement, int],

@@ -78,7 +78,7 @@ _CLOCK = r"(?:\s*[·,@|-]?\s*(?:at\s+)?\d{1,2}(?::\d{2}(?:\s*[ap]\.?m\b\.?)?|\s*
 _PATTERNS = {
     "price": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\b(?:usd|eur|gbp|cad|aud|chf)\b",
     "age": _AGO + r"|\b\d+\s*(?:y|yrs?|years?|mos?|months?)\.?(?:\s+old)?\b",
-    "date": _AGO + r"|\b(?:yesterday|today|just now|just posted)\b|\b\d{4}-\d{2}-\d{2}\b"
+    "date": _AGO + r"|\b(?:yesterday|today|just now|just posted)\b|\b\d{4}-\d{2}-\d{2}(?:\b|(?=T\d))"
     r"|\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b"
     r"|" + _DAY + r"(?:" + _MONTH + r"\.?\s+\d{1,2}\b(?:,?\s+\d{4}\b)?"
     r"|\d{1,2}\s+" + _MONTH + r"\b\.?(?:,?\s+\d{4}\b)?)" + _CLOCK,
