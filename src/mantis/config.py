@@ -55,6 +55,9 @@ class Settings:
     auth_failures_per_min: float = 10.0  # refill of each address's failed-authentication budget; 0: off
     proxy: ProxyProvider | None = None
     auto_resume: int = 1  # times a run whose worker died is put back to go on from its checkpoint
+    # A fresh Chromium profile is 2.5 MB (see /work/shared/notes/browsers.md); 200 MB leaves room for
+    # the cookies, storage and caches of many sites.
+    profile_max_mb: float = 200.0
     allow_private_browsing: bool = False  # MANTIS_ALLOW_PRIVATE_BROWSING=1: local development and tests
     secret_keys: str = field(default="", repr=False)  # MANTIS_SECRET_KEYS; see mantis.secretbox
 
@@ -87,6 +90,7 @@ class Settings:
             auth_failures_per_min=_env_float("MANTIS_AUTH_FAILURES_PER_MIN", 10.0),
             auto_resume=max(_env_int("MANTIS_AUTO_RESUME", 1), 0),
             secret_keys=os.environ.get("MANTIS_SECRET_KEYS", ""),
+            profile_max_mb=_env_float("MANTIS_PROFILE_MAX_MB", 200.0),
             proxy=ProxyProvider(
                 proxy_url,
                 os.environ.get("MANTIS_PROXY_USERNAME_TEMPLATE", ""),

@@ -7,6 +7,7 @@ from mantis.planes.base import Plane
 from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
 from mantis.planes.ledger import Ledger
+from mantis.profiles import Profiles
 from mantis.secretbox import SecretBox
 from mantis.store.checkpoints import CheckpointStore
 from mantis.store.db import make_engine, migrate, session_factory
@@ -34,6 +35,7 @@ class Services:
         self.tenants = TenantStore(sessions, self.secrets)
         self.runs = RunStore(sessions)
         self.checkpoints = CheckpointStore(sessions)
+        self.profiles = Profiles(settings.home / "profiles", int(settings.profile_max_mb * 2**20))
         self.ledger = Ledger(settings.home / "sessions", process_id())
         self.viewers = ViewerHub(Signer.for_home(settings.home), settings.public_url)
         self._planes: dict[str, Plane] = {}

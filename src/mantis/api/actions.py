@@ -1,4 +1,5 @@
-"""`{"action": ...}` on a run: status, result, logs, cancel, recording, list."""
+"""`{"action": ...}` on a run: status, result, logs, cancel, recording, list; and profiles,
+delete_profile on the tenant's browser profiles."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
 MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
-SCOPES = {"cancel": "runs:cancel"}
+SCOPES = {"cancel": "runs:cancel", "delete_profile": "runs:submit"}
 # How long a `result` or `recording` link opens without the token: long enough to look at a run, short
 # enough that a link copied out of a page is soon worthless. A client asks again for fresh ones.
 ARTIFACT_LINK_TTL_S = 900
@@ -39,7 +40,8 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
             raise ApiError(
                 400,
                 "invalid_action",
-                "unknown action; use one of status, result, logs, cancel, recording, list, validate",
+                "unknown action; use one of status, result, logs, cancel, recording, list, validate, "
+                "profiles, delete_profile",
             ) from exc
         unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
         if unknown:
@@ -64,6 +66,11 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
     require_scope(tenant, SCOPES.get(req.action, "runs:read"))
     if req.action == "list":
         return await list_runs(req, tenant, services)
+    if req.action == "profiles":
+        found = await run_in_threadpool(services.profiles.list, tenant.id)
+        return {"profiles": [profile.view() for profile in found]}
+    if req.action == "delete_profile":
+        return await delete_profile(req.profile_id, tenant, services)
     run = await find_run(services, tenant, req.run_id)
     match req.action:
         case "status":
@@ -76,6 +83,19 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
             return await cancel(run, services)
         case _:
             return recording_view(run, services, base_url)
+
+
+async def delete_profile(profile_id: str | None, tenant: Tenant, services: Services) -> dict[str, Any]:
+    """Deletes a profile on every plane; never while a run of it is queued or running."""
+    if not profile_id:
+        raise ApiError(400, "invalid_request", "delete_profile needs profile_id")
+    if await run_in_threadpool(services.runs.profile_in_use, tenant.id, profile_id):
+        raise ApiError(
+            409, "profile_in_use", f"a run with profile {profile_id!r} is queued or running; try once it ends"
+        )
+    if not await run_in_threadpool(services.profiles.delete, tenant.id, profile_id):
+        raise ApiError(404, "profile_not_found", f"no profile {profile_id!r}")
+    return {"profile_id": profile_id, "deleted": True}
 
 
 def artifact_url(base_url: str, run_id: str, name: str, signer: Signer) -> str:

@@ -72,11 +72,11 @@ class ValidateRequest(Submission):
 
 
 class ActionRequest(BaseModel):
-    """An action on a run (`list` needs no `run_id`)."""
+    """An action on a run (`list` needs no `run_id`), or on the tenant's profiles."""
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["status", "result", "logs", "cancel", "recording", "list"]
+    action: Literal["status", "result", "logs", "cancel", "recording", "list", "profiles", "delete_profile"]
     run_id: str | None = Field(None, max_length=64, description="The run, as the queued handle named it.")
     cursor: str | None = Field(
         None, max_length=200, description="`logs` and `list`: the `next_cursor` of the previous page."
@@ -84,6 +84,9 @@ class ActionRequest(BaseModel):
     limit: int = Field(100, ge=1, le=1000, description="`logs` and `list`: the page size.")
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = Field(
         None, description="`list`: only runs in this status."
+    )
+    profile_id: str | None = Field(
+        None, min_length=1, max_length=200, description="`delete_profile`: the profile to delete."
     )
 
 

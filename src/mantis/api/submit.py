@@ -20,6 +20,7 @@ from mantis.fence.policy import FencePolicy, refused_up_front
 from mantis.plans import resolve
 from mantis.plans.resolve import ResolvedPlan
 from mantis.plans.urls import url_fault
+from mantis.profiles import ProfileTooLarge
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.runner.context import PLACEHOLDER
 from mantis.services import Services
@@ -174,6 +175,12 @@ async def submit(
     workflow_id = sub.workflow_id or sub.state_key
     if sub.resume_state:
         await _check_resumable(plan, workflow_id, tenant, services)
+    profile_id = sub.profile_id or sub.state_key
+    if profile_id is not None:
+        try:
+            await run_in_threadpool(services.profiles.check_size, tenant.id, profile_id)
+        except ProfileTooLarge as exc:
+            raise ApiError(409, exc.code, str(exc), {"profile_id": profile_id}) from exc
     run = Run(
         id=new_run_id(),
         tenant_id=tenant.id,
@@ -184,7 +191,7 @@ async def submit(
         payload=body,
         plan=plan.model_dump(mode="json", exclude_none=True),
         effective=effective,
-        profile_id=sub.profile_id or sub.state_key,
+        profile_id=profile_id,
         workflow_id=workflow_id,
         idempotency_key=key,
         request_hash=digest,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, runs, secrets, serve, tenants, validate
+from mantis.cli import demo, profiles, runs, secrets, serve, tenants, validate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(secrets.app, name="secrets")
+app.add_typer(profiles.app, name="profiles")
 app.command("run")(runs.run)
 app.command("status")(runs.status)
 app.command("result")(runs.result)

@@ -90,7 +90,7 @@ def _opt(value: object) -> str:
     return "-" if value is None else str(value)
 
 
-def _tenant_id(services: Services, name: str) -> str:
+def tenant_id_of(services: Services, name: str) -> str:
     tenant = services.tenants.by_name(name)
     if tenant is None:
         typer.echo(f"no tenant named {name!r}", err=True)
@@ -105,7 +105,7 @@ def rotate_token(
 ) -> None:
     """Issue a new token (printed alone on the last line); old tokens stop working unless --keep-old."""
     with services_from_env() as services:
-        token = services.tenants.rotate_token(_tenant_id(services, name), keep_old=keep_old)
+        token = services.tenants.rotate_token(tenant_id_of(services, name), keep_old=keep_old)
     typer.echo(token)
 
 
@@ -114,7 +114,7 @@ def revoke(name: str) -> None:
     """Revoke a tenant: every token stops working, its queued runs are cancelled and its running runs
     stopped (by the servers running them, within seconds); what they stored is kept."""
     with services_from_env() as services:
-        revoked = asyncio.run(revoke_tenant(services, _tenant_id(services, name)))
+        revoked = asyncio.run(revoke_tenant(services, tenant_id_of(services, name)))
     typer.echo(
         f"revoked {name}: {revoked.cancelled} queued runs cancelled, {revoked.stopping} running runs stopping"
     )
@@ -149,5 +149,5 @@ def set_caps(
         _check_scopes(scope)
         changes["scopes"] = scope
     with services_from_env() as services:
-        services.tenants.update(_tenant_id(services, name), **changes)
+        services.tenants.update(tenant_id_of(services, name), **changes)
     typer.echo(f"updated {name}: {', '.join(sorted(changes)) or 'nothing'}")

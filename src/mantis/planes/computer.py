@@ -372,6 +372,8 @@ class ComputerSession:
             path = await self._recorder.stop()
             origin = self._page[0], self._page[1]  # the grab starts at the screen's corner
             self._recordings = [Recording(path, self._recorder.started, origin)] if path else []
+        if self._browser is not None and not self._fresh_profile:
+            await self._quit()
         if self._devtools is not None:
             await self._devtools.close()
         if self._browser is not None:
@@ -389,6 +391,19 @@ class ComputerSession:
         if self._record is not None:
             self._record.close()
         return list(self._recordings)
+
+    async def _quit(self) -> None:
+        """Asks Chromium to close (DevTools' Browser.close): only a clean exit writes the cookies and
+        storage a kept profile is for, SIGTERM does not. SIGTERM follows if it does not exit."""
+        browser, devtools = self._browser, self._devtools
+        if browser is None or devtools is None or browser.returncode is not None:
+            return
+        asking = asyncio.create_task(devtools.call("Browser.close"))  # the reply may never come
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(browser.wait(), CLOSE_GRACE_S)
+        asking.cancel()
+        with contextlib.suppress(asyncio.CancelledError, PlaneError, TimeoutError, OSError):
+            await asking
 
     def _remove_scratch(self) -> None:
         """The home directory and a fresh profile are per session; a given profile_dir is kept."""

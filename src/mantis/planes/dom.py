@@ -84,19 +84,37 @@ class DomPlane:
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
 
+    async def _driver(self) -> Playwright:
+        """Playwright, started once; the caller holds the lock."""
+        if self._playwright is None:
+            ensure_playwright_ffmpeg(self._scratch / "playwright")
+            self._playwright = await async_playwright().start()
+        return self._playwright
+
     async def _shared_browser(self) -> Browser:
         async with self._lock:
             if self._browser is None or not self._browser.is_connected():
-                ensure_playwright_ffmpeg(self._scratch / "playwright")
-                if self._playwright is None:
-                    self._playwright = await async_playwright().start()
-                self._browser = await self._playwright.chromium.launch(
+                self._browser = await (await self._driver()).chromium.launch(
                     executable_path=self._chromium, headless=True, args=list(BASE_FLAGS)
                 )
             return self._browser
 
+    async def _context(self, config: SessionConfig, options: dict[str, Any]) -> BrowserContext:
+        """A context of the shared browser, or with a profile a browser of its own on the profile's
+        user-data-dir (Chromium keeps one profile to one browser)."""
+        if config.profile_dir is None:
+            return await (await self._shared_browser()).new_context(**options)
+        async with self._lock:
+            chromium = (await self._driver()).chromium
+        return await chromium.launch_persistent_context(
+            config.profile_dir,
+            executable_path=self._chromium,
+            headless=True,
+            args=list(BASE_FLAGS),
+            **options,
+        )
+
     async def open(self, config: SessionConfig) -> DomSession:
-        browser = await self._shared_browser()
         options: dict[str, Any] = {
             "viewport": {"width": config.viewport[0], "height": config.viewport[1]},
             "accept_downloads": False,
@@ -111,8 +129,9 @@ class DomPlane:
             options["record_video_dir"] = str(config.run_dir / ".video")
             options["record_video_size"] = options["viewport"]
         try:
-            context = await browser.new_context(**options)
-            session = DomSession(context, await context.new_page(), config, proxy, time.monotonic())
+            context = await self._context(config, options)
+            page = context.pages[0] if context.pages else await context.new_page()
+            session = DomSession(context, page, config, proxy, time.monotonic())
         except BaseException:
             await proxy.close()
             raise

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from mantis.brains.base import Brain
@@ -50,6 +51,7 @@ class RunOptions:
     video_format: str = "mp4"
     video_fps: int = 5
     viewer: Callable[[Session], AbstractAsyncContextManager[None]] | None = None  # live while the session is
+    profile_dir: Path | None = None  # the profile's user-data-dir on this plane; none: a clean browser
 
 
 def dom_only_steps(plan: ResolvedPlan) -> list[str]:
@@ -93,6 +95,7 @@ async def execute_run(
             proxy=options.proxy,
             fence=fence,
             video_fps=options.video_fps,
+            profile_dir=options.profile_dir,
         )
         session = await plane.open(config)
         async with contextlib.AsyncExitStack() as live:

@@ -171,6 +171,19 @@ class RunStore:
             )
             return bool(done.rowcount)  # type: ignore[attr-defined]
 
+    def profile_in_use(self, tenant_id: str, profile_id: str) -> bool:
+        with self._sessions() as session:
+            busy = session.scalar(
+                select(Run.id)
+                .where(
+                    Run.tenant_id == tenant_id,
+                    Run.profile_id == profile_id,
+                    Run.status.in_(("queued", "running")),
+                )
+                .limit(1)
+            )
+            return busy is not None
+
     def request_cancel(self, run_id: str) -> None:
         """Flags a running run; whichever process holds it notices on its next heartbeat."""
         with self._sessions.begin() as session:

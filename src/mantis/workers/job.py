@@ -16,6 +16,7 @@ from mantis.brains.registry import brain_for
 from mantis.fence.policy import FencePolicy
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
+from mantis.profiles import ProfileTooLarge
 from mantis.runner import checkpoint
 from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.files import write_json
@@ -152,7 +153,14 @@ async def run_job(run: Run, services: Services) -> Outcome:
         brain = brain_for(effective.get("cua_model"), ctx.meter)
         geo = run.payload.get("proxy_city"), run.payload.get("proxy_state")
         proxy = run_proxy(services.settings.proxy, *geo)
-    except (PlaneUnavailable, PlanningError, ProxyUnavailable, CheckpointMismatch) as exc:
+        profile_dir = (
+            await asyncio.to_thread(
+                services.profiles.user_data_dir, run.tenant_id, run.profile_id, plane.name
+            )
+            if run.profile_id
+            else None
+        )
+    except (PlaneUnavailable, PlanningError, ProxyUnavailable, CheckpointMismatch, ProfileTooLarge) as exc:
         code = "plane_unavailable" if isinstance(exc, PlaneUnavailable) else exc.code
         outcome = conclude_run(ctx, Outcome("failed", "", code, str(exc)))
     else:
@@ -167,8 +175,11 @@ async def run_job(run: Run, services: Services) -> Outcome:
             viewer=partial(services.viewers.live, run.id, on_open=partial(write_status, services, run.id))
             if run.payload.get("live_viewer")
             else None,
+            profile_dir=profile_dir,
         )
         outcome = await execute_run(plan, ctx, plane, brain, options)
+        if run.profile_id:
+            await asyncio.to_thread(profile_after_run, services, run, run.profile_id, plane.name)
     # shielded: a cancel arriving as the run ends must not skip its status.json or its webhook
     ended = await asyncio.shield(
         conclude(
@@ -187,6 +198,17 @@ async def run_job(run: Run, services: Services) -> Outcome:
     if ended and run.workflow_id is None:
         await asyncio.to_thread(services.checkpoints.drop, run.id)
     return outcome
+
+
+def profile_after_run(services: Services, run: Run, profile_id: str, plane: str) -> None:
+    """Trims the caches of a profile over its cap, and says so when even that is not enough."""
+    size = services.profiles.after_run(run.tenant_id, profile_id, plane)
+    if size > services.profiles.max_bytes:
+        message = (
+            f"profile {profile_id!r} holds {size / 2**20:.1f} MB, over the cap of "
+            f"{services.profiles.max_bytes / 2**20:.0f} MB: its next run is refused until it is deleted"
+        )
+        note(services, run.id, "profile.over_cap", message, "warning", bytes=size)
 
 
 async def conclude(
