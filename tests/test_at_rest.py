@@ -25,6 +25,7 @@ import pytest
 from alembic import command
 from cryptography.fernet import Fernet, InvalidToken
 from tests.conftest import Server, server_env, start_server, stop_server
+from tests.test_cli_runs import mantis as cli_mantis
 
 from mantis.store.db import alembic_config, make_engine
 
@@ -223,3 +224,6 @@ def test_csv_cells_are_neutralised_and_json_keeps_the_values(server: Server) -> 
     for name in ("extracted_rows.csv", "leads.csv", "ledger.csv"):
         cells = {r["label"]: r["cell"] for r in csv.DictReader(io.StringIO(artifact(name)))}
         assert cells == {label: "'" + cell for label, cell in FORMULAS.items()}, name
+    printed = cli_mantis(server, "result", run_id, "-o", "csv").stdout  # the command line's CSV too
+    cells = {r["label"]: r["cell"] for r in csv.DictReader(io.StringIO(printed))}
+    assert cells == {label: "'" + cell for label, cell in FORMULAS.items()}

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mantis.runner.rows import spreadsheet_safe
+
 # The fields the API adds to every row; the table shows them as a mark and a note, not as columns.
 VIABLE, REJECTION = "_viable", "_rejection"
 # Widest a table cell grows before it is cut with an ellipsis: two such columns fit in 80 columns.
@@ -118,6 +120,6 @@ def write(rows: list[dict[str, Any]], output: Output) -> None:
     else:
         writer = csv.writer(out, lineterminator="\n")
         names = columns_of(rows)
-        writer.writerow(names)
-        writer.writerows([cell(row.get(name)) for name in names] for row in rows)
+        writer.writerow([spreadsheet_safe(name) for name in names])
+        writer.writerows([spreadsheet_safe(cell(row.get(name))) for name in names] for row in rows)
     out.flush()
