@@ -54,6 +54,8 @@ class Settings:
     rate_limit_per_s: float = 50.0
     auth_failures_per_min: float = 10.0  # refill of each address's failed-authentication budget; 0: off
     proxy: ProxyProvider | None = None
+    retention_days: float = 0.0  # 0 keeps every run
+    prune_interval_s: float = 3600.0
     auto_resume: int = 1  # times a run whose worker died is put back to go on from its checkpoint
     # A fresh Chromium profile is 2.5 MB (see /work/shared/notes/browsers.md); 200 MB leaves room for
     # the cookies, storage and caches of many sites.
@@ -88,6 +90,8 @@ class Settings:
             shutdown_grace_s=_env_float("MANTIS_SHUTDOWN_GRACE_S", 20.0),
             rate_limit_per_s=_env_float("MANTIS_RATE_LIMIT_PER_S", 50.0),
             auth_failures_per_min=_env_float("MANTIS_AUTH_FAILURES_PER_MIN", 10.0),
+            retention_days=_env_float("MANTIS_RETENTION_DAYS", 0.0),
+            prune_interval_s=_env_float("MANTIS_PRUNE_INTERVAL_S", 3600.0),
             auto_resume=max(_env_int("MANTIS_AUTO_RESUME", 1), 0),
             secret_keys=os.environ.get("MANTIS_SECRET_KEYS", ""),
             profile_max_mb=_env_float("MANTIS_PROFILE_MAX_MB", 200.0),

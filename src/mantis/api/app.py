@@ -19,6 +19,7 @@ from mantis.services import Services
 from mantis.viewer.routes import router as viewer_router
 from mantis.webhooks import Dispatcher
 from mantis.workers.inprocess import InProcessExecutor
+from mantis.workers.pruner import Pruner
 
 
 def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
@@ -45,9 +46,12 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
         await services.executor.start()
         webhooks = Dispatcher(services)
         await webhooks.start()
+        pruner = Pruner(services)
+        await pruner.start()
         try:
             yield
         finally:
+            await pruner.stop()
             await services.executor.stop(settings.shutdown_grace_s)
             await webhooks.stop()
             await services.close()

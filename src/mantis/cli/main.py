@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, profiles, runs, secrets, serve, tenants, validate
+from mantis.cli import demo, profiles, prune, runs, secrets, serve, tenants, validate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
@@ -18,7 +18,10 @@ app.command("result")(runs.result)
 app.command("logs")(runs.logs)
 app.command("cancel")(runs.cancel)
 app.command("download")(runs.download)
-app.command("runs")(runs.list_runs)
+runs_app = typer.Typer(invoke_without_command=True, help="List your runs (newest first), or prune old ones.")
+runs_app.callback()(runs.list_runs)
+runs_app.command("prune")(prune.prune)
+app.add_typer(runs_app, name="runs")
 app.command("validate")(validate.validate)
 
 if __name__ == "__main__":

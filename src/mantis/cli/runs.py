@@ -318,6 +318,7 @@ def download(
 
 
 def list_runs(
+    ctx: typer.Context,
     state: Annotated[State | None, typer.Option("--status", help="Only runs in this status.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many runs.")] = 20,
     as_json: AsJson = False,
@@ -325,6 +326,8 @@ def list_runs(
     token: Token = None,
 ) -> None:
     """List your runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
     with connect(endpoint, token) as client:
         page = client.list_runs(state.value if state else None, limit)
     if as_json:
