@@ -76,7 +76,7 @@ def test_extract_block_defaults() -> None:
         ({"steps": [{"type": "fill", "params": {"label": "Email"}}]}, "steps[0].params.text"),
         ({"steps": [{"type": "extract_data", "extract": {"fields": []}}]}, "steps[0].extract.fields"),
         (
-            {"steps": [{"type": "extract_data", "extract": {"fields": [{"name": "a", "type": "float"}]}}]},
+            {"steps": [{"type": "extract_data", "extract": {"fields": [{"name": "a", "type": "money"}]}}]},
             "steps[0].extract.fields[0].type",
         ),
         (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Awaitable, Callable
 from functools import cache
@@ -16,13 +15,22 @@ from mantis.brains.calls import ModelCallError
 from mantis.brains.prompts import plan_task
 from mantis.plans.labels import label_errors
 from mantis.plans.models import ExtractField, ExtractSpec, Step
+from mantis.plans.values import coerce
 from mantis.steps import error_loc
 from mantis.steps.extraction import Extracting
 
-_JSON_TYPES = {"int": "integer", "str": "string", "bool": "boolean"}
+# Each field type as the model is asked for it: a JSON type, and what the string types must look like.
+_JSON_TYPES: dict[str, tuple[str, str]] = {
+    "int": ("integer", "a whole number; null when the page shows a fraction"),
+    "str": ("string", ""),
+    "bool": ("boolean", ""),
+    "float": ("number", ""),
+    "decimal": ("string", "the exact amount as shown, with its currency sign or code if any (e.g. $19.99)"),
+    "date": ("string", "a date, YYYY-MM-DD"),
+    "datetime": ("string", "a date and time, ISO 8601 (YYYY-MM-DDTHH:MM:SS, with the offset if shown)"),
+    "url": ("string", "an absolute http(s) URL"),
+}
 _STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
-_TRUE = frozenset({"true", "yes", "y", "1"})
-_FALSE = frozenset({"false", "no", "n", "0"})
 
 
 def _strict_object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -36,16 +44,17 @@ def _strict_object(properties: dict[str, Any]) -> dict[str, Any]:
 
 def rows_schema(spec: ExtractSpec) -> dict[str, Any]:
     """`{"rows": [...]}` with one typed, nullable property per field; strict-mode compatible."""
-    fields = {
-        f.name: {
-            "type": [_JSON_TYPES[f.type], "null"],
-            "description": ("required" if f.required else "optional")
-            + "; null when the page does not show it",
-        }
-        for f in spec.fields
-    }
+    fields = {f.name: _field_schema(f) for f in spec.fields}
     rows = {"type": "array", "maxItems": spec.max_items or 1, "items": _strict_object(fields)}
     return _strict_object({"rows": rows})
+
+
+def _field_schema(field: ExtractField) -> dict[str, Any]:
+    need = ("required" if field.required else "optional") + "; null when the page does not show it"
+    if field.type == "list[str]":
+        return {"type": ["array", "null"], "items": {"type": "string"}, "description": need}
+    json_type, shape = _JSON_TYPES[field.type]
+    return {"type": [json_type, "null"], "description": f"{shape}; {need}" if shape else need}
 
 
 def choice_schema(count: int) -> dict[str, Any]:
@@ -102,33 +111,13 @@ def repair_rows(raw: Any, spec: ExtractSpec) -> list[dict[str, Any]]:
         shown = json.dumps(raw, default=str)[:200] if raw is not None else "no JSON"
         raise ModelCallError(f"the model's answer has no rows: {shown}", code="model_invalid_output")
     rows = [
-        {f.name: _coerce(item.get(f.name), f) for f in spec.fields}
+        {f.name: coerce(item.get(f.name), f.type) for f in spec.fields}
         for item in items
         if isinstance(item, dict)
     ]
     if items and not rows:
         raise ModelCallError("the model's rows are not objects", code="model_invalid_output")
     return rows[: spec.max_items or 1]
-
-
-def _coerce(value: Any, field: ExtractField) -> Any:
-    if value is None or isinstance(value, dict):
-        return None
-    if isinstance(value, list):
-        value = " ".join(map(str, value))
-    if field.type == "str":
-        return value if isinstance(value, str) else json.dumps(value)
-    if field.type == "bool":
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().casefold()
-        return True if word in _TRUE else False if word in _FALSE else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return round(value) if math.isfinite(value) else None
-    match = re.search(r"-?\d[\d,]*(?:\.\d+)?", str(value))
-    return round(float(match.group(0).replace(",", ""))) if match else None
 
 
 def visible_of(answer: Any) -> bool:

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FieldType = Literal["int", "str", "bool"]
+FieldType = Literal["int", "str", "bool", "float", "decimal", "date", "datetime", "url", "list[str]"]
+NUMERIC_TYPES = frozenset({"int", "float", "decimal"})
 
 
 class ExtractField(BaseModel):
@@ -15,7 +16,12 @@ class ExtractField(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="Column name in the CSV / key in the JSON output row.")
-    type: FieldType = Field("str", description="int / str / bool; values are coerced to it.")
+    type: FieldType = Field(
+        "str",
+        description="int / str / bool / float / decimal (an exact amount, with the currency the page shows: "
+        "`19.99 USD`) / date (`2026-12-03`) / datetime (ISO 8601) / url (absolute http or https) / "
+        "list[str]. Values are coerced to it; one that does not fit is empty (`$19.99` is no int).",
+    )
     required: bool = Field(True, description="Rows missing a required field are not viable.")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mantis.plans.models import ExtractSpec
+from mantis.plans.values import coerce
 from mantis.runner.files import write_json
 
 # The seed's _UNKNOWN_PLACEHOLDERS: values that count as empty, compared case- and space-insensitively.
@@ -54,13 +55,14 @@ class Row:
 
 
 def judge(values: dict[str, Any], spec: ExtractSpec | None, schema_name: str | None = None) -> Row:
-    """Applies the schema: a row is viable only when every required field has a real value."""
+    """Applies the schema: each value in its field's type (None when it does not fit), and a row is viable
+    only when every required field has a real value."""
     if spec is None:
         columns = list(values)
         return Row(values, columns, schema_name or "rows", viable=False, rejection=NO_SCHEMA)
     columns = [f.name for f in spec.fields]
-    missing = [f.name for f in spec.fields if f.required and is_empty(values.get(f.name))]
-    kept = {name: values.get(name) for name in columns}
+    kept = {f.name: coerce(values.get(f.name), f.type) for f in spec.fields}
+    missing = [f.name for f in spec.fields if f.required and is_empty(kept[f.name])]
     if missing:
         return Row(kept, columns, spec.schema_name, False, "missing_required:" + ",".join(missing))
     return Row(kept, columns, spec.schema_name, True)

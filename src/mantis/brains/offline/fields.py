@@ -15,8 +15,9 @@ from lxml.html import HtmlElement
 from mantis.brains.offline.cues import Cues
 from mantis.brains.offline.dom import Page, place
 from mantis.brains.offline.reader import Cand, Link, Record
-from mantis.brains.offline.values import parse_bool
+from mantis.brains.offline.values import parse_bool, parse_whole
 from mantis.brains.offline.vocab import NUMERIC, FieldInfo, Matcher
+from mantis.plans.extract import NUMERIC_TYPES
 
 THRESHOLD = 0.45
 _SHARE = 0.7  # a field left empty may share text with another field when it fits this well
@@ -141,7 +142,7 @@ class Mapper:
             m = f.span.search(text) if f.span is not None else None
             loose = text.replace(m[0], "", 1) if m else text
             s -= min(0.02 * max(loose.count(" ") - 2, 0), 0.3)
-        if f.type != "bool" and (f.type == "int" or f.head in NUMERIC) and cand.number is None:
+        if f.type != "bool" and (f.type in NUMERIC_TYPES or f.head in NUMERIC) and cand.number is None:
             s *= 0.4  # a count, a price or a phone number is written with digits
         if f.type == "str":
             if f.head == "title" and not cand.letters:
@@ -180,7 +181,7 @@ class Mapper:
     @staticmethod
     def _value(f: FieldInfo, cand: Cand) -> int | str | bool | None:
         if f.type == "int":
-            return cand.number
+            return parse_whole(cand.text)
         if f.type == "bool":
             found = parse_bool(cand.text)
             return True if found is None else found  # a named flag that is present and not a "no"

@@ -27,6 +27,7 @@ from itertools import pairwise
 from mantis.brains.offline.extract import extract_rows
 from mantis.brains.offline.vocab import GENERIC, NUMERIC, Matcher, field_info, tokens
 from mantis.planes.base import Element, Observation
+from mantis.plans.extract import NUMERIC_TYPES
 from mantis.plans.models import ExtractField, ExtractSpec
 
 Row = dict[str, object]
@@ -664,7 +665,7 @@ class _Writer:
 
     def _counts(self, unit: str) -> bool:
         """Whether the word after a number names a count the schema asks for ("points", "sqft")."""
-        return any(self.fields[fi].type == "int" or self.fields[fi].head in NUMERIC
+        return any(self.fields[fi].type in NUMERIC_TYPES or self.fields[fi].head in NUMERIC
                    for t in tokens(unit) for fi, _, _ in self.matcher.lookup(t))
 
 

@@ -48,6 +48,14 @@ def parse_int(text: str) -> int | None:
     return -value if m["sign"] else value
 
 
+def parse_whole(text: str) -> int | None:
+    """parse_int for an int field: None when the number has a fraction no scale explains ("$19.99")."""
+    m = _INT.search(text)
+    if m is not None and (m["frac"] or "").strip(".0") and not (m["mult"] or m["word"]):
+        return None
+    return parse_int(text)
+
+
 def parse_bool(text: str) -> bool | None:
     """Yes/no words and check marks; None when the text is not a yes or a no."""
     word = _BOOL_TRIM.sub("", collapse(text).lower())
@@ -64,9 +72,10 @@ def parse_bool(text: str) -> bool | None:
 
 
 def coerce(raw: str, type_: str) -> int | str | bool | None:
-    """The raw text as the field's type (int / str / bool); None when it holds no such value."""
+    """The raw text as an int or bool field's value, None when it holds none; other types get the text,
+    which the row contract coerces (mantis.plans.values)."""
     if type_ == "int":
-        return parse_int(raw)
+        return parse_whole(raw)
     if type_ == "bool":
         return parse_bool(raw)
     text = collapse(raw)
