@@ -42,7 +42,7 @@ def _spec(
         ("123 points", "int", 123),
         ("45\u00a0comments", "int", 45),
         ("discuss", "int", None),
-        ("$1,179.99", "int", 1179),
+        ("$1,179.99", "int", None),  # a price with cents is no int: empty, not truncated
         ("4,5", "int", 4),
         ("1.234.567 units", "int", 1234567),
         ("1.2k points", "int", 1200),
@@ -167,7 +167,7 @@ def test_product_grid_with_microdata() -> None:
     spec = _spec(
         "name",
         "product_url",
-        ("price", "int"),
+        ("price", "decimal"),
         ("price_text", "str", False),
         ("rating", "str", False),
         ("review_count", "int", False),
@@ -191,7 +191,7 @@ def test_product_grid_with_microdata() -> None:
     assert rows[0] == {
         "name": "Trail Runner 2 Shoe",
         "product_url": "https://shop.trailhead.example/products/trail-runner-2?ref=grid",
-        "price": 89,
+        "price": "$89.50",  # the row contract makes it 89.50 USD
         "price_text": "$89.50",
         "rating": "4.6",
         "review_count": 212,
@@ -199,19 +199,19 @@ def test_product_grid_with_microdata() -> None:
         "brand": "Alpine Co",
         "image_url": "https://shop.trailhead.example/cdn/img/trail-runner-2-400.jpg",
     }
-    assert rows[1]["price"] == 249  # the sale price, not the struck-through one
-    assert rows[2]["price"] == 1179 and rows[2]["review_count"] == 87
+    assert rows[1]["price"] == "$249.00"  # the sale price, not the struck-through one
+    assert rows[2]["price"] == "$1,179.99" and rows[2]["review_count"] == 87
     assert rows[5]["review_count"] == 2291
     assert [r["in_stock"] for r in rows] == [True, True, False, True, True, True, False, True]
 
 
 def test_product_grid_cap() -> None:
-    spec = _spec("name", ("price", "int"), max_items=3, entity="product")
+    spec = _spec("name", ("price", "decimal"), max_items=3, entity="product")
     rows = extract_rows(_page("product_grid.html"), spec, "https://shop.trailhead.example/c/hiking")
     assert rows == [
-        {"name": "Trail Runner 2 Shoe", "price": 89},
-        {"name": "Summit Down Jacket", "price": 249},
-        {"name": "Ridge 45L Backpack", "price": 1179},
+        {"name": "Trail Runner 2 Shoe", "price": "$89.50"},
+        {"name": "Summit Down Jacket", "price": "$249.00"},
+        {"name": "Ridge 45L Backpack", "price": "$1,179.99"},
     ]
 
 
@@ -707,7 +707,7 @@ def test_large_page_is_fast() -> None:
     spec = _spec(
         "name",
         "url",
-        ("price", "int"),
+        ("price", "decimal"),
         ("rating", "str", False),
         ("reviews", "int", False),
         ("image_url", "str", False),
@@ -723,7 +723,7 @@ def test_large_page_is_fast() -> None:
     assert rows[1] == {
         "name": "Vintage Area Rug 2",
         "url": "https://www.furnish.example/p/100001",
-        "price": 92,
+        "price": "$92.99",
         "rating": "3.1",
         "reviews": 42,
         "image_url": "https://img.furnish.example/p/100001/main_800x800.jpg",

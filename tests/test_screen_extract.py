@@ -234,11 +234,11 @@ async def screens(demo_site: str,
 
 
 def test_product_grid_beside_a_sidebar(screens: dict[str, Observation]) -> None:
-    spec = _spec("name", ("price", "int", True), ("in_stock", "bool", False), ("product_url", "str", False),
-                 max_items=20, entity="product")
+    spec = _spec("name", ("price", "decimal", True), ("in_stock", "bool", False),
+                 ("product_url", "str", False), max_items=20, entity="product")
     rows = extract_from_screen(screens["grid"], spec, "Extract the products")
     assert [(r["name"], r["price"], r["in_stock"]) for r in rows] == [
-        (name, int(price[1:].replace(",", "").split(".")[0]), stock)
+        (name, price, stock)
         for _, name, _, price, _, stock in PRODUCTS
     ]  # row by row across the grid, the sale price rather than the struck-through one
     assert all(r["product_url"] is None for r in rows)  # links cannot be seen

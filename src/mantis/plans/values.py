@@ -15,11 +15,13 @@ from urllib.parse import urlsplit
 from dateutil import parser as dateparser
 
 # A number as pages write it: an optional sign, then either a decimal comma after groups of three split
-# by dots or spaces ("1.234,50", "5,00"), or groups of three split by commas, apostrophes or spaces with
-# an optional decimal point ("1,299.99", "1'000", "19.99").
+# by dots or spaces ("1.234,50", "5,00"), two or more dots between groups of three ("1.234.567"), or
+# groups of three split by commas, apostrophes or spaces with an optional decimal point ("1,299.99",
+# "1'000", "19.99").
 _NUMBER = re.compile(
     r"(?<![\w.,])(?P<sign>[-−]?)(?:"
     r"(?P<eu>\d{1,3}(?:[.\u00a0\u202f ]\d{3})*,\d{1,2})(?![\d,])"
+    r"|(?P<dots>\d{1,3}(?:\.\d{3}){2,})(?![\d.])"
     r"|(?P<us>\d{1,3}(?:[,'\u00a0\u202f]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d])"
     r")"
 )
@@ -84,6 +86,8 @@ def _number(value: Any) -> Decimal | None:
         return None
     if m["eu"]:
         digits = re.sub(r"[.\u00a0\u202f ]", "", m["eu"]).replace(",", ".")
+    elif m["dots"]:
+        digits = m["dots"].replace(".", "")
     else:
         digits = re.sub(r"[,'\u00a0\u202f]", "", m["us"])
     try:
