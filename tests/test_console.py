@@ -114,7 +114,7 @@ async def test_submit_from_the_editor_and_look_at_the_ended_run(
 ) -> None:
     page = await context.new_page()
     await sign_in(page, console, console.token, "/runs/new")
-    await until(page, "document.getElementById('plan-state').textContent.includes('matches')")
+    await until(page, "document.getElementById('plan-state').textContent.includes('accepts')")
     await shoot(page, "new-run")
 
     plan = page.locator("#plan")
@@ -124,11 +124,16 @@ async def test_submit_from_the_editor_and_look_at_the_ended_run(
     await page.locator("#plan-errors li").first.wait_for()
     assert "steps[2].then_target" in await page.locator("#plan-errors").inner_text()
     assert await plan.get_attribute("aria-invalid") == "true"
+    dom_only = {"steps": [{"type": "navigate", "params": {"url": site}}, {"type": "close_tab"}]}
+    await plan.fill(json.dumps(dom_only))
+    await page.get_by_label("Compute plane").select_option("computer_plane")
+    await until(page, "document.getElementById('plan-errors').textContent.includes('DOM-aware')")
+    assert "steps[1]" in await page.locator("#plan-errors").inner_text()  # the plane, as the server sees it
     await plan.fill("{\"steps\": [")
     await until(page, "document.getElementById('plan-errors').textContent.includes('line 1')")
 
     await plan.fill(json.dumps(job_plan(site), indent=2))
-    await until(page, "document.getElementById('plan-state').textContent.includes('matches')")
+    await until(page, "document.getElementById('plan-state').textContent.includes('accepts')")
     await page.get_by_label("Compute plane").select_option("browser_use_plane")
     await page.get_by_label("Record video").check()
     await page.get_by_label("Cost cap (USD)").fill("1")

@@ -43,7 +43,6 @@ const Mantis = (() => {
   }
 
   const predict = (body) => request("POST", "/v1/predict", body);
-  const get = (path) => request("GET", path);
 
   /* GET /v1/runs/{id}/events read as server-sent events: EventSource cannot send the token header,
      so the stream is read with fetch. Calls onEvent(type, data) per event; resolves at `end`. */
@@ -151,7 +150,7 @@ const Mantis = (() => {
   });
 
   return {
-    root, predict, get, events, el, age, cost, badge, FINAL, ApiError,
+    root, predict, events, el, age, cost, badge, FINAL, ApiError,
     /* A page's entry point, run once the user is signed in. */
     onReady: (fn) => ready.push(fn),
   };

@@ -1,9 +1,10 @@
-/* The plan editor: the JSON checked as you type (syntax, then plan.schema.json), the run submitted with
-   the chosen plane and options, and the server's own `invalid_plan` errors shown at their paths. */
+/* The plan editor: as you type, the JSON's syntax here, then the whole submission by the server's own
+   `action: validate` (schema, ids and jumps, caps, fence, plane), each problem at its path; the run
+   submitted with the chosen plane and options; a refused submission's `invalid_plan` errors shown alike. */
 "use strict";
 
-Mantis.onReady(async () => {
-  const CHECK_DELAY_MS = 250;
+Mantis.onReady(() => {
+  const CHECK_DELAY_MS = 400; // a pause in typing, not every key, asks the server
   const EXAMPLE = {
     name: "news front page",
     runtime: { compute_backend: "browser_use_plane" },
@@ -15,16 +16,17 @@ Mantis.onReady(async () => {
   const { el } = Mantis;
   const $ = (id) => document.getElementById(id);
   const plan = $("plan");
-  let schema = null;
   let timer = null;
+  let asked = 0; // the latest check sent: an older answer arriving late is dropped
 
-  function showErrors(errors, where) {
-    $("plan-errors").replaceChildren(...errors.map((e) =>
-      el("li", {}, el("code", {}, e.path || "(the plan)"), " ", e.message)));
+  function showErrors(errors, where, warnings = []) {
+    $("plan-errors").replaceChildren(
+      ...errors.map((e) => el("li", {}, el("code", {}, e.path || "(the plan)"), " ", e.message)),
+      ...warnings.map((w) => el("li", { class: "warning" }, "warning: ", w)));
     plan.setAttribute("aria-invalid", errors.length ? "true" : "false");
     $("plan-state").textContent = errors.length
       ? `${errors.length} problem${errors.length > 1 ? "s" : ""} ${where}`
-      : schema ? "The plan matches plan.schema.json." : "The plan is valid JSON.";
+      : where;
   }
 
   function parsed() {
@@ -38,11 +40,30 @@ Mantis.onReady(async () => {
     }
   }
 
-  function check() {
+  async function check() {
     const doc = parsed();
     if (doc.error) return showErrors([doc.error], "in the JSON");
-    showErrors(schema ? MantisSchema.validate(schema, doc.value) : [], "against plan.schema.json");
+    let body;
+    try {
+      body = { ...submission(doc.value), action: "validate" };
+    } catch (error) {
+      return showErrors([{ path: "inputs", message: `not a JSON object: ${error.message}` }], "in the options");
+    }
+    const mine = ++asked;
+    try {
+      const report = await Mantis.predict(body);
+      if (mine !== asked) return;
+      const where = report.valid
+        ? `The server accepts this plan (${report.kind}, ${report.steps} steps, on ${report.compute_backend || "the default plane"}).`
+        : "found by the server's check";
+      showErrors(report.problems || [], where, report.warnings || []);
+    } catch (error) {
+      if (mine !== asked) return;
+      showErrors([{ path: "", message: `${error.code}: ${error.message}` }], "found by the server's check");
+    }
   }
+
+  function later() { clearTimeout(timer); timer = setTimeout(check, CHECK_DELAY_MS); }
 
   function number(id) {
     const raw = $(id).value.trim();
@@ -70,7 +91,10 @@ Mantis.onReady(async () => {
     return body;
   }
 
-  plan.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, CHECK_DELAY_MS); });
+  plan.addEventListener("input", later);
+  for (const option of document.querySelectorAll(".options input, .options select, .options textarea")) {
+    option.addEventListener("change", later);
+  }
   $("new-run").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("submit-error").hidden = true;
@@ -101,10 +125,5 @@ Mantis.onReady(async () => {
   });
 
   plan.value = JSON.stringify(EXAMPLE, null, 2);
-  try {
-    schema = await Mantis.get("/v1/plan.schema.json");
-  } catch (error) {
-    $("plan-state").textContent = `plan.schema.json could not be loaded (${error.message}); the server checks on submit.`;
-  }
   check();
 });
