@@ -1,9 +1,11 @@
 """What polishing a long run's recording costs: a 200-step run's trace (clicks, typing, scrolls, loops,
-extractions, some long waits) over a screencast as the DOM plane leaves it (VP8, 25 frames a second,
-1280x800), polished by `mantis.runner.recording.make` exactly as after a run. Measured in the same run
-beside two others on the same source: a plain re-encode at the same rate (the floor: what any output
-costs), and the previous approach, one `drawtext` filter per step caption chained by hand.
-Run: .venv/bin/python bench/recordings.py [--steps 200]"""
+extractions, some long waits) over a screencast as a plane leaves it (`--source computer`, the default:
+H.264 at the run's 5 frames a second, 1280x888, as the computer plane's x11grab writes it; `--source dom`:
+VP8 at 25 frames a second, 1280x800, as Playwright writes it), polished by
+`mantis.runner.recording.make` exactly as after a run. Measured in the same run beside two others on the
+same source: a plain re-encode at the same rate (the floor: what any output costs), and the previous
+approach, one `drawtext` filter per step caption chained by hand.
+Run: .venv/bin/python bench/recordings.py [--steps 200] [--source dom]"""
 
 from __future__ import annotations
 
@@ -23,7 +25,16 @@ from mantis.runner.recording import CODECS, _ffmpeg, _filter_path, make
 from mantis.runner.timeline import Span, Timeline
 
 FPS = 5
-SIZE = (1280, 800)
+SIZE = (1280, 800)  # the page; the computer plane's picture has its 88 px of toolbar above
+SOURCES = {  # how each plane leaves its screencast: size, frame rate, codec
+    "computer": (
+        (1280, 888),
+        FPS,
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        ".mp4",
+    ),
+    "dom": ((1280, 800), 25, CODECS["webm"], ".webm"),
+}
 STEP_S = (0.2, 0.9)  # most steps of an offline run take under a second (see a run's result.json)
 WAIT_EVERY = 25  # one long wait in so many steps
 WAIT_S = 12.0
@@ -54,20 +65,13 @@ def trace(steps: int, seed: int = 7) -> tuple[list[Span], float]:
     return spans, at + 1.0
 
 
-async def source(path: Path, seconds: float) -> None:
-    """A moving test picture, VP8 at 25 frames a second: what Playwright's screencast gives."""
-    await _ffmpeg(
-        [
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={SIZE[0]}x{SIZE[1]}:rate=25",
-            "-t",
-            f"{seconds:.1f}",
-            *CODECS["webm"],
-            str(path),
-        ]
-    )
+async def source(kind: str, work: Path, seconds: float) -> Path:
+    """A moving test picture, encoded as the plane would have."""
+    (width, height), rate, codec, suffix = SOURCES[kind]
+    path = work / f".recording_source{suffix}"
+    picture = f"testsrc2=size={width}x{height}:rate={rate}"
+    await _ffmpeg(["-f", "lavfi", "-i", picture, "-t", f"{seconds:.1f}", *codec, str(path)])
+    return path
 
 
 async def drawtext_chain(raw: Path, spans: list[Span], out: Path, work: Path) -> float:
@@ -96,7 +100,7 @@ def row(name: str, wall: float, cpu: float, length: float) -> None:
     print(f"{name:<34}{wall:>8.1f}{cpu:>8.1f}{cpu / length * 60:>17.1f}{wall / length:>15.2f}", flush=True)
 
 
-async def main(steps: int) -> None:
+async def main(steps: int, kind: str) -> None:
     if shutil.which("ffmpeg") is None:
         raise SystemExit("needs ffmpeg")
     spans, raw_s = trace(steps)
@@ -104,9 +108,11 @@ async def main(steps: int) -> None:
     shown_s = sum(piece.shown for piece in timeline.pieces)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        raw = work / ".recording_source.webm"
-        await source(raw, raw_s)
-        print(f"{steps} steps: raw {raw_s:.0f} s of screencast, polished {shown_s:.0f} s at {FPS} fps")
+        raw = await source(kind, work, raw_s)
+        print(
+            f"{steps} steps, {kind} plane: raw {raw_s:.0f} s of screencast, "
+            f"polished {shown_s:.0f} s at {FPS} fps"
+        )
         print(f"{'job':<34}{'wall s':>8}{'cpu s':>8}{'cpu s/video min':>17}{'wall / length':>15}")
         floor_wall, floor_cpu = await timed(
             _ffmpeg(["-i", str(raw), "-vf", f"fps={FPS},format=yuv420p", *CODECS["mp4"], str(work / "f.mp4")])
@@ -115,7 +121,8 @@ async def main(steps: int) -> None:
         chain_wall, chain_cpu = await timed(drawtext_chain(raw, spans, work / "chain.mp4", work))
         row("drawtext per step (captions only)", chain_wall, chain_cpu, raw_s)
         began = time.monotonic()
-        made = await make(Recording(raw, 0.0), timeline, "mp4", FPS, work)
+        origin = (0, SOURCES[kind][0][1] - SIZE[1])
+        made = await make(Recording(raw, 0.0, origin), timeline, "mp4", FPS, work)
         polish_wall = time.monotonic() - began
         row("polished + raw (ass, setpts)", polish_wall, made.cpu_s, shown_s)
     print(
@@ -128,4 +135,6 @@ async def main(steps: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
-    asyncio.run(main(parser.parse_args().steps))
+    parser.add_argument("--source", choices=sorted(SOURCES), default="computer")
+    args = parser.parse_args()
+    asyncio.run(main(args.steps, args.source))

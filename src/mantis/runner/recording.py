@@ -183,10 +183,8 @@ async def make(recording: Recording, timeline: Timeline, video_format: str, fps:
 
 def _graph(timeline: Timeline, overlays: Path, video_format: str, fps: int, with_raw: bool) -> str:
     even = "pad=ceil(iw/2)*2:ceil(ih/2)*2"
-    polished = (
-        f"setpts='{timeline.setpts()}',fps={fps},{even},pad=iw:ih+{BAR_PX}:0:0:black,"
-        f"ass=filename='{_filter_path(overlays)}'"
-    )
+    clock = "".join(f"setpts='{expression}'," for expression in timeline.setpts())
+    polished = f"{clock}fps={fps},{even},pad=iw:ih+{BAR_PX}:0:0:black,ass=filename='{_filter_path(overlays)}'"
     if not with_raw:
         return f"[0:v]{polished}{_finish_for(video_format, 'polished')}\n"
     return (

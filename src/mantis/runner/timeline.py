@@ -4,7 +4,7 @@ and long stretches are sped up, so the video slows where steps are quick and hur
 The raw recording is cut into pieces (each step, and the gaps between steps); each piece is shown for a
 chosen length. Mapping raw time to shown time is one piecewise-linear function, given to ffmpeg's `setpts`
 as a sum of `clip` terms (one per piece whose speed changes) and computed here the same way for the
-captions, so a 200-step run is one expression, not 200 filters."""
+captions, so a 200-step run is a few expressions (45 pieces each), not 200 filters."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ CHARS_PER_S = 18.0  # a caption is read at about 18 characters a second (~200 wo
 MIN_SHOWN_S = 1.5  # however short its text, a step stays on screen this long
 LONG_S = 5.0  # a piece longer than this (a wait, a slow page) is shortened...
 SHORTENED_S = 4.0  # ...to this: at least 1.25 times faster, enough to be worth saying
+# ffmpeg 5.1 refuses an expression of 99 such terms ("Cannot allocate memory": its parser's depth limit
+# of 100) and takes 90; half that leaves room.
+SETPTS_TERMS = 45
 MIN_PIECE_S = 0.02  # a step that took no time still gets a sliver of the raw video to stretch
 
 
@@ -68,14 +71,18 @@ class Timeline:
             out += (piece.shown - piece.length) * min(max((raw - piece.start) / piece.length, 0.0), 1.0)
         return out
 
-    def setpts(self) -> str:
-        """The same function as `shown_at`, in ffmpeg's expression language, as a `setpts` argument."""
+    def setpts(self) -> list[str]:
+        """The same function as `shown_at`, in ffmpeg's expression language, as `setpts` arguments to
+        apply in turn: one expression of at most SETPTS_TERMS pieces, the latest pieces first. A group
+        leaves earlier times alone and never maps a later time before its own first piece, so each
+        earlier group then sees its pieces as they were, and the ones after as done."""
         terms = [
             f"{piece.shown - piece.length:+.4f}*clip((T-{piece.start:.4f})/{piece.length:.4f},0,1)"
             for piece in self.pieces
             if abs(piece.shown - piece.length) > 1e-4
         ]
-        return "(T" + "".join(terms) + ")/TB"
+        groups = [terms[i : i + SETPTS_TERMS] for i in range(0, len(terms), SETPTS_TERMS)]
+        return ["(T" + "".join(group) + ")/TB" for group in reversed(groups)] or ["PTS"]
 
     def shown(self) -> list[tuple[float, float, Piece]]:
         """Each piece's start and end in the polished video: the pieces tile the raw video from 0."""
