@@ -183,13 +183,18 @@ async def test_submit_from_the_editor_and_look_at_the_ended_run(
     assert await tab.evaluate("document.images[0].naturalWidth") > 0
 
 
-async def test_cancel_a_running_run(console: Server, context: BrowserContext, site: str) -> None:
+async def test_watch_a_run_live_and_cancel_it(console: Server, context: BrowserContext, site: str) -> None:
     slow = [{"type": "navigate", "params": {"url": site}}, {"type": "wait", "params": {"seconds": 60}}]
-    run_id = console.predict({"micro": slow, "compute_backend": "browser_use_plane"}).json()["run_id"]
+    body = {"micro": slow, "compute_backend": "browser_use_plane", "live_viewer": True}
+    run_id = console.predict(body).json()["run_id"]
     page = await context.new_page()
     await sign_in(page, console, console.token, f"/runs/{run_id}")
     await page.locator("#status.running").wait_for(timeout=RUN_TIMEOUT_MS)
     await page.locator("#log li").filter(has_text="step.started").first.wait_for()
+    await page.locator("#viewer").wait_for()  # the run's screen, in the page while it runs
+    await until(page, "document.getElementById('viewer-img').naturalWidth > 0")
+    link = page.get_by_role("link", name="Open the live viewer in a new tab")
+    assert "/v1/viewer/" in str(await link.get_attribute("href"))
     await page.get_by_role("button", name="Cancel run").click()
     await page.locator("#status.cancelled").wait_for(timeout=30_000)
     assert await page.get_by_role("button", name="Cancel run").is_disabled()
