@@ -10,7 +10,7 @@ from pydantic import Field, TypeAdapter
 
 from mantis.steps.base import StepBase
 from mantis.steps.control import IfElse, Loop
-from mantis.steps.extraction import Claude, CollectUrls, ExtractData, ExtractUrl
+from mantis.steps.extraction import Claude, CollectUrls, ExtractData, ExtractUrl, Observe
 from mantis.steps.pages import GoBack, Navigate, Press, Scroll, Wait
 from mantis.steps.tabs import CaptureLinkInNewTab, CloseTab, SwitchTab
 from mantis.steps.targets import Click, DetectVisible, Fill, Select, Submit
@@ -32,6 +32,7 @@ AnyStep = (
     | IfElse
     | Loop
     | CollectUrls
+    | Observe
     | CaptureLinkInNewTab
     | SwitchTab
     | CloseTab

@@ -81,3 +81,34 @@ class CollectUrls(ActionStep):
 
     async def run(self, run: StepRun) -> str:
         return await run.collect_urls(self)
+
+
+# The roles of the accessibility tree a step can act on (WAI-ARIA widget roles); the computer plane has no
+# tree, so its controls are the texts it reads, each with the role `text`.
+CONTROL_ROLES = frozenset({"button", "link", "textbox", "searchbox", "combobox", "listbox", "option",
+                           "checkbox", "radio", "switch", "slider", "spinbutton", "menuitem", "tab", "text"})
+
+
+class Observe(ActionStep):
+    """Lists the page's controls, each with its role and name, into `out_var`: on a DOM-aware plane the
+    accessibility tree's widgets, on the computer plane the texts it reads on the screen. What it lists
+    is what a step's `label` can name."""
+
+    type: Literal["observe"]
+    out_var: str = Field("controls", min_length=1, description="The variable that gets the list.")
+
+    async def run(self, run: StepRun) -> str:
+        observation = await run.session.observe()
+        controls = [
+            {"role": e.role, "name": e.name, **({"disabled": True} if e.disabled else {})}
+            for e in observation.elements
+            if e.role in CONTROL_ROLES and e.name.strip()
+        ]
+        run.ctx.state_vars[self.out_var] = controls
+        shown = "; ".join(f"{c['role']} {c['name']!r}" for c in controls[:OBSERVE_SHOWN])
+        more = f"; … {len(controls) - OBSERVE_SHOWN} more" if len(controls) > OBSERVE_SHOWN else ""
+        return f"{len(controls)} controls into {self.out_var}: {shown}{more}"
+
+
+OBSERVE_SHOWN = 12  # controls named in the trace line; the variable holds them all
+
