@@ -223,5 +223,6 @@ def test_a_run_whose_server_died_or_stopped_goes_on_from_its_checkpoint(tmp_path
     assert ended["resumed_from"]["run_id"] == run_id
     assert_every_item_once(home, done)
     assert ("run.auto_resumed" if how == "kill" else "run.requeued") in kinds
+    assert kinds.count("run.succeeded") == 1 and "run.cancelled" not in kinds  # one end, the real one
     for n in (1, 2):
         assert log.count(f"/item/{n}") == 1, log.paths

@@ -28,6 +28,10 @@ from mantis.runner.rows import leads, write_artifacts
 
 log = logging.getLogger("mantis.runner")
 
+# The cancel message of a run its executor put back in the queue: it has not ended (no result, no final
+# event), it goes on from its checkpoint wherever it is taken next.
+REQUEUED = "mantis:requeued"
+
 
 @dataclass
 class Outcome:
@@ -113,7 +117,9 @@ async def execute_run(
         )
     except StepFailure as exc:
         outcome = Outcome("failed", "", exc.code, str(exc))
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as exc:
+        if REQUEUED in exc.args:
+            raise
         outcome = Outcome("cancelled", "", None, None)
     except Exception as exc:
         log.exception("run %s crashed", ctx.run_id)

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import weakref
 
+from mantis.runner.run import REQUEUED
 from mantis.services import Services
 from mantis.store.models import Run
 from mantis.store.runs import now
@@ -79,10 +80,12 @@ class InProcessExecutor:
         self.stop_claiming()
         if self._pool:
             await asyncio.wait(self._pool, timeout=grace_s)
-        for run_id, (_job, worker_id) in list(self._running.items()):
+        for run_id, (job, worker_id) in list(self._running.items()):
             if await asyncio.to_thread(self._services.runs.requeue, run_id, worker_id):
                 self._requeued.add(run_id)
-            await self.cancel(run_id)
+                job.cancel(REQUEUED)  # the runner leaves it unended: it goes on from its checkpoint
+            else:
+                await self.cancel(run_id)
         if self._pool:
             await asyncio.wait(self._pool, timeout=WIND_DOWN_S)
         tasks = [*self._pool, *([self._watcher] if self._watcher else [])]
