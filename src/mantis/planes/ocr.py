@@ -4,7 +4,10 @@ Measured on rendered pages at 1280x800 (see docs/operator/computer-plane.md): gr
 with `--psm 3` reads far more than the raw screenshot (26 of 26 test phrases, spacing aside, vs 12),
 and `--psm 11` drops text inside boxes (most buttons). Tesseract's global threshold loses light text
 on coloured buttons, which its adaptive threshold reads but loses elsewhere; so both passes run side
-by side (one core each) and the second only adds words where the first found none."""
+by side (one core each) and the second only adds words where the first found none. Neither reads light
+text on a small dark ground (a 13-px "Accept" on a dark cookie banner): tesseract's page layout takes a
+dark box for a picture. A third pass reads the dark regions of the screen alone, each cut out, inverted
+and stacked on a light sheet (measured with bench/ocr.py), and adds the words the first two missed."""
 
 from __future__ import annotations
 
@@ -27,6 +30,13 @@ SYMBOL_CONFIDENCE = 80.0  # words without a letter or digit are mostly box edges
 BOX_EDGES = "|[]{}"
 PHRASE_GAP = 1.0  # a gap wider than the line's word height starts a new phrase (column, nav item)
 OCR_TIMEOUT_S = 30.0
+# Dark regions are found on the screen shrunk by CELL: a cell is 4x4 px, under half the height of the
+# smallest button (11-px text in a 20-px box), so such a button still spans 5 cells.
+CELL = 4
+DARK_GROUND = 96  # a cell darker than this (of 255) is dark ground; the mid greys of text on white are not
+MIN_REGION_CELLS = (5, 3)  # width, height: smaller dark patches are icons or strokes of large text
+MAX_REGIONS = 24  # the largest ones; a page is rarely dark in more places that hold text
+SHEET_GAP = 24  # px between regions on the sheet, so that tesseract never joins two into one line
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class ScreenText:
 
 async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
     png = await asyncio.to_thread(_prepare, image)
+    sheet = await asyncio.to_thread(_dark_sheet, image)
     outputs = await asyncio.gather(
         *(
             run(["tesseract", "stdin", "stdout", "--psm", "3", *extra, "tsv"], env, OCR_TIMEOUT_S, png)
@@ -64,6 +75,11 @@ async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
     words: list[Word] = []
     for index, output in enumerate(outputs):
         found = parse_tsv(output.decode(errors="replace"), index)
+        words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
+    if sheet is not None:
+        argv = ["tesseract", "stdin", "stdout", "--psm", "3", "tsv"]
+        output = await run(argv, env, OCR_TIMEOUT_S, sheet.png)
+        found = sheet.placed(parse_tsv(output.decode(errors="replace"), len(PASSES)))
         words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
     rows = [[_element(phrase) for phrase in row] for row in rows_of(phrases(words))]
     return ScreenText(
@@ -78,6 +94,77 @@ def _prepare(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     grey.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """Dark regions of the screen, inverted and stacked; `slots` maps sheet rows back to the screen."""
+
+    png: bytes
+    slots: list[tuple[int, int, int, int]]  # sheet top, sheet bottom, region left, region top (2x px)
+
+    def placed(self, words: list[Word]) -> list[Word]:
+        out = []
+        for w in words:
+            for top, bottom, left, region_top in self.slots:
+                if top <= w.top < bottom:
+                    out.append(Word(w.text, w.left + left, w.top - top + region_top, w.width, w.height,
+                                    w.line))
+                    break
+        return out
+
+
+def _dark_sheet(image: Image.Image) -> _Sheet | None:
+    grey = ImageOps.grayscale(image)
+    cols, rows = grey.width // CELL, grey.height // CELL
+    if not cols or not rows:
+        return None
+    cells = grey.resize((cols, rows), Image.Resampling.BOX).tobytes()
+    regions = sorted(_components(cells, cols, rows), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
+                     reverse=True)
+    crops = []
+    for x0, y0, x1, y1 in regions[:MAX_REGIONS]:
+        # One cell in from the edge: rounded corners and borders would frame the text as a box again.
+        box = ((x0 + 1) * CELL, (y0 + 1) * CELL, (x1 - 1) * CELL, (y1 - 1) * CELL)
+        crop = ImageOps.invert(grey.crop(box))
+        crops.append((box, crop.resize((crop.width * SCALE, crop.height * SCALE), Image.Resampling.LANCZOS)))
+    if not crops:
+        return None
+    width = max(c.width for _, c in crops) + 2 * SHEET_GAP
+    height = sum(c.height + SHEET_GAP for _, c in crops) + SHEET_GAP
+    sheet = Image.new("L", (width, height), 255)
+    slots = []
+    y = SHEET_GAP
+    for (left, top, _, _), crop in crops:
+        sheet.paste(crop, (SHEET_GAP, y))
+        slots.append((y, y + crop.height, left * SCALE - SHEET_GAP, top * SCALE))
+        y += crop.height + SHEET_GAP
+    buffer = io.BytesIO()
+    sheet.save(buffer, "PNG", compress_level=1)
+    return _Sheet(buffer.getvalue(), slots)
+
+
+def _components(cells: bytes, cols: int, rows: int) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (in cells, end exclusive) of 4-connected dark cells, large enough to hold text."""
+    seen = bytearray(len(cells))
+    found = []
+    for start, value in enumerate(cells):
+        if value >= DARK_GROUND or seen[start]:
+            continue
+        seen[start] = 1
+        stack = [start]
+        x0, y0, x1, y1 = cols, rows, 0, 0
+        while stack:
+            i = stack.pop()
+            x, y = i % cols, i // cols
+            x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x + 1), max(y1, y + 1)
+            for j in (i - 1 if x else -1, i + 1 if x + 1 < cols else -1, i - cols, i + cols):
+                if 0 <= j < len(cells) and not seen[j] and cells[j] < DARK_GROUND:
+                    seen[j] = 1
+                    stack.append(j)
+        if x1 - x0 >= MIN_REGION_CELLS[0] and y1 - y0 >= MIN_REGION_CELLS[1]:
+            found.append((x0, y0, x1, y1))
+    return found
 
 
 def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
