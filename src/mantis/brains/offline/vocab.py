@@ -219,7 +219,7 @@ class Matcher:
         if hit is None:
             hit = tuple(self._exact.get(token, ()))
             if not hit and len(token) >= 6:
-                # Compounds the tokenizer cannot split: "titleline", "hnuser", "commentcount".
+                # Compounds the tokenizer cannot split: "pricetag", "authorname", "commentcount".
                 hit = tuple(
                     (fi, ci, 0.55)
                     for word, fi, ci in self._long
