@@ -67,7 +67,7 @@ def resolve_plan(sub: Submission, settings: Settings) -> ResolvedPlan:
             return resolve.resolve_suite(sub.task_suite, "task_suite")
         path_field = sub.task_file if sub.task_file is not None else sub.micro
         if isinstance(path_field, str):
-            path = resolve.library_path(settings.plans_dir, path_field)
+            path = resolve.library_path(settings.plans_dir, path_field, settings.home)
             document = resolve.load_json(path)
             if sub.task_file is not None:
                 return resolve.resolve_suite(document, "task_file", source=path_field)

@@ -88,9 +88,10 @@ class PlanInvalid(Exception):
         self.errors = errors
 
 
-def library_path(library: Path, relative: str) -> Path:
+def library_path(library: Path, relative: str, workspace: Path | None = None) -> Path:
     """The file a plan path names, refused when it is absolute, climbs out, links out, loops, or is
-    longer than a file system takes."""
+    longer than a file system takes; and refused in the workspace (every tenant's runs, the server's
+    keys), which lies inside the library when the server runs in a checkout with its default home."""
     candidate = Path(relative)
     if not relative or candidate.is_absolute() or ".." in candidate.parts or "\\" in relative:
         raise PlanPathError(relative)
@@ -103,6 +104,8 @@ def library_path(library: Path, relative: str) -> Path:
         full = (root / candidate).resolve()
         if not full.is_relative_to(root):
             raise PlanPathError(relative)
+        if workspace is not None and full.is_relative_to(workspace.resolve()):
+            raise PlanPathError(relative, "is in the server's workspace, not its plan library")
         found = full.is_file()
     except RuntimeError as exc:  # a link loop, before Python 3.13
         raise PlanPathError(relative, LOOP) from exc

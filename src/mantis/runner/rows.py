@@ -20,6 +20,9 @@ UNKNOWN_PLACEHOLDERS = frozenset(
 NO_SCHEMA = "no_schema_configured"
 # What makes a spreadsheet read a cell as a formula (OWASP, CSV Injection): =, +, -, @, tab, CR.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A schema's CSV is named after it: 60 characters of at most 4 UTF-8 bytes each, with ".csv", stay under
+# the 255-byte file name that ext4 and most other file systems allow.
+MAX_CSV_STEM_CHARS = 60
 
 
 def is_empty(value: Any) -> bool:
@@ -121,7 +124,7 @@ def _union_columns(rows: Iterable[Row]) -> list[str]:
 
 def _safe_name(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_")
-    return cleaned or "rows"
+    return cleaned[:MAX_CSV_STEM_CHARS] or "rows"
 
 
 def spreadsheet_safe(cell: str) -> str:
