@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from tests.conftest import Server
 
+from mantis.brains.offline.ocr_ground import ground_on_screen
+from mantis.planes.base import Element, Observation
+
 
 @pytest.mark.parametrize("plane", ["browser_use_plane", "computer_plane"])
 def test_a_small_accept_button_on_a_dark_banner_is_clicked(server: Server, site: str, plane: str) -> None:
@@ -20,3 +23,21 @@ def test_a_small_accept_button_on_a_dark_banner_is_clicked(server: Server, site:
     body = server.predict({"micro": plan, "compute_backend": plane, "detached": False}).json()
     assert body["status"] == "succeeded", body["summary"]
     assert body["result"]["state_vars"] == {"banner": True, "pill": True, "still": False}
+
+
+@pytest.mark.parametrize(
+    ("phrases", "target"),
+    [
+        (["Boatsfor salenearyou"], "Boats for sale near you"),  # PP-OCR and small text join words
+        (["Ac", "cept"], "Accept"),  # a word split into two phrases
+        (["Gotit"], "Got it"),
+        (["Sign in"], "Signin"),
+    ],
+)
+def test_grounding_tolerates_joined_and_split_words(phrases: list[str], target: str) -> None:
+    boxes = [(100.0 + 40 * i, 50.0, 35.0, 12.0) for i in range(len(phrases))]
+    elements = [Element(ref="", role="text", name=p, box=b) for p, b in zip(phrases, boxes, strict=True)]
+    found = ground_on_screen(target, Observation(url="http://127.0.0.1/", elements=elements), "click")
+    assert found.point is not None
+    x, y = found.point
+    assert boxes[0][0] <= x <= boxes[-1][0] + boxes[-1][2] and 50 <= y <= 62
