@@ -38,6 +38,16 @@ class Caps:
 
 
 @dataclass(frozen=True)
+class TemporalSettings:
+    """Where the Temporal executor finds its cluster; namespace and task queue default to Temporal's own
+    `default` namespace and a queue named for Mantis, so a dev server needs no setup."""
+
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    task_queue: str = "mantis-runs"
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     plans_dir: Path
@@ -62,9 +72,21 @@ class Settings:
     profile_max_mb: float = 200.0
     allow_private_browsing: bool = False  # MANTIS_ALLOW_PRIVATE_BROWSING=1: local development and tests
     secret_keys: str = field(default="", repr=False)  # MANTIS_SECRET_KEYS; see mantis.secretbox
+    executor: str = "inprocess"
+    temporal: TemporalSettings = field(default_factory=TemporalSettings)
+    artifacts: str = ""  # a directory, or s3://bucket/prefix; empty: the runs' folders in `home`
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    @property
+    def artifacts_in_s3(self) -> bool:
+        return self.artifacts.startswith("s3://")
 
     @property
     def runs_dir(self) -> Path:
+        """The runs' folders on this machine: the artifact directory, or a scratch folder before S3."""
+        if self.artifacts and not self.artifacts_in_s3:
+            return Path(self.artifacts)
         return self.home / "runs"
 
     @classmethod
@@ -103,4 +125,20 @@ class Settings:
             if (proxy_url := os.environ.get("MANTIS_PROXY_URL", "").strip())
             else None,
             allow_private_browsing=os.environ.get("MANTIS_ALLOW_PRIVATE_BROWSING", "").strip() == "1",
+            executor=(os.environ.get("MANTIS_EXECUTOR") or "inprocess").strip().lower(),
+            temporal=TemporalSettings(
+                address=os.environ.get("MANTIS_TEMPORAL_ADDRESS") or TemporalSettings.address,
+                namespace=os.environ.get("MANTIS_TEMPORAL_NAMESPACE") or TemporalSettings.namespace,
+                task_queue=os.environ.get("MANTIS_TEMPORAL_TASK_QUEUE") or TemporalSettings.task_queue,
+            ),
+            artifacts=_artifacts_location(os.environ.get("MANTIS_ARTIFACTS", "").strip()),
+            s3_endpoint_url=os.environ.get("MANTIS_S3_ENDPOINT_URL") or None,
+            s3_region=os.environ.get("MANTIS_S3_REGION") or None,
         )
+
+
+def _artifacts_location(raw: str) -> str:
+    """An S3 URL as given; a directory made absolute, so every part of the process sees one path."""
+    if not raw or raw.startswith("s3://"):
+        return raw
+    return str(Path(raw).expanduser().resolve())

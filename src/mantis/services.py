@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mantis.artifacts import ArtifactStore, artifact_store
 from mantis.config import Settings
 from mantis.planes.base import Plane
 from mantis.planes.computer import ComputerPlane
@@ -37,6 +38,7 @@ class Services:
         self.checkpoints = CheckpointStore(sessions)
         self.profiles = Profiles(settings.home / "profiles", int(settings.profile_max_mb * 2**20))
         self.ledger = Ledger(settings.home / "sessions", process_id())
+        self.artifacts: ArtifactStore = artifact_store(settings)
         self.viewers = ViewerHub(Signer.for_home(settings.home), settings.public_url)
         self._planes: dict[str, Plane] = {}
         self._executor: Executor | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +22,6 @@ from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import aware, event_view, iso, status_view
 from mantis.viewer.signing import Signer, artifact_subject
-from mantis.workers.job import conclude
 
 CANCEL_WAIT_S = 5.0
 MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
@@ -76,13 +76,13 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
         case "status":
             return status_view(run, services.viewers.url(run.id))
         case "result":
-            return result_view(run, services, base_url)
+            return await result_view(run, services, base_url)
         case "logs":
             return await logs_view(run, req, services)
         case "cancel":
             return await cancel(run, services)
         case _:
-            return recording_view(run, services, base_url)
+            return await recording_view(run, services, base_url)
 
 
 async def delete_profile(profile_id: str | None, tenant: Tenant, services: Services) -> dict[str, Any]:
@@ -104,13 +104,13 @@ def artifact_url(base_url: str, run_id: str, name: str, signer: Signer) -> str:
     return f"{base_url.rstrip('/')}/v1/runs/{run_id}/artifacts/{quote(name)}?{query}"
 
 
-def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
+async def result_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
     if run.status not in FINAL:
         raise ApiError(
             409, "run_not_finished", f"run {run.id} is {run.status}; poll status until it ends", retry_after=5
         )
-    path = services.settings.runs_dir / run.id / "result.json"
-    stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    raw = await run_in_threadpool(services.artifacts.read, run.id, "result.json")
+    stored = json.loads(raw) if raw else {}
     result = stored.get("result") or {
         "leads": [],
         "viable": 0,
@@ -151,11 +151,7 @@ async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[st
 async def cancel(run: Run, services: Services) -> dict[str, Any]:
     """A queued run ends at once; a running one is asked to stop (wherever it runs) and waited for."""
     runs = services.runs
-    queued_cancelled = run.status == "queued" and await conclude(
-        services, run.id, "cancelled", from_status="queued", summary="Cancelled before it started"
-    )
-    if not queued_cancelled and run.status in ("queued", "running"):  # running, or claimed meanwhile
-        await run_in_threadpool(runs.request_cancel, run.id)
+    if run.status in ("queued", "running"):
         await services.executor.cancel(run.id)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CANCEL_WAIT_S
@@ -168,19 +164,20 @@ async def cancel(run: Run, services: Services) -> dict[str, Any]:
     return status_view(latest or run, services.viewers.url(run.id))
 
 
-def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
+async def recording_view(run: Run, services: Services, base_url: str) -> dict[str, Any]:
     """`state` is `pending` while the recordings are made after the run (the files appear when done),
     then `ready` (with the polish's cost and each step's place in the polished video) or `failed`."""
-    run_dir = services.settings.runs_dir / run.id
-    made = recording_state(run_dir)
+    made = await run_in_threadpool(recording_state, services.settings.runs_dir / run.id)
+    sizes = await run_in_threadpool(services.artifacts.sizes, run.id)
 
     def describe(stem: str) -> dict[str, Any] | None:
-        for path in sorted(run_dir.glob(f"{stem}.*")):
-            if path.suffix in (".mp4", ".webm", ".gif"):
+        for name in sorted(sizes):
+            path = PurePath(name)
+            if path.stem == stem and path.suffix in (".mp4", ".webm", ".gif"):
                 return {
                     "format": path.suffix[1:],
-                    "bytes": path.stat().st_size,
-                    "url": artifact_url(base_url, run.id, path.name, services.viewers.signer),
+                    "bytes": sizes[name],
+                    "url": artifact_url(base_url, run.id, name, services.viewers.signer),
                 }
         return None
 

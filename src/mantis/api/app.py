@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from starlette.types import ASGIApp
 
 from mantis import __version__, console
 from mantis.api import errors, openapi
@@ -18,12 +17,16 @@ from mantis.demo import router as demo_router
 from mantis.services import Services
 from mantis.viewer.routes import router as viewer_router
 from mantis.webhooks import Dispatcher
-from mantis.workers.inprocess import InProcessExecutor
+from mantis.workers.factory import make_executor
 from mantis.workers.pruner import Pruner
 
 
-def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
-    """The server; with a prefix (`/production/sync`) every route is served under it."""
+def create_app(settings: Settings, prefix: str = "") -> FastAPI:
+    """The server; with a prefix (`/production/sync`) every route is served under it.
+
+    Its executor (`MANTIS_EXECUTOR`) is in `app.state.executor`, for the signal handler that stops it
+    claiming runs before open requests have drained.
+    """
     api = FastAPIOffline(  # /docs and /redoc with their scripts from the package, never from a CDN
         title="Mantis",
         version=__version__,
@@ -38,12 +41,14 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
     api.include_router(demo_router, prefix="/demo", include_in_schema=False)
     console.install(api)
 
+    executor = make_executor(settings)
+
     @asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
         services = Services(settings)
-        services.executor = InProcessExecutor(services, settings.workers)
+        services.executor = executor
         api.state.services = services
-        await services.executor.start()
+        await executor.start(services)
         webhooks = Dispatcher(services)
         await webhooks.start()
         pruner = Pruner(services)
@@ -52,14 +57,16 @@ def create_app(settings: Settings, prefix: str = "") -> ASGIApp:
             yield
         finally:
             await pruner.stop()
-            await services.executor.stop(settings.shutdown_grace_s)
+            await executor.stop(settings.shutdown_grace_s)
             await webhooks.stop()
             await services.close()
 
     prefix = prefix.rstrip("/")
     if not prefix:
         api.router.lifespan_context = lifespan
+        api.state.executor = executor
         return api
     outer = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     outer.mount(prefix, api)
+    outer.state.executor = executor
     return outer

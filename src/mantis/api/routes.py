@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mimetypes
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from mantis.api.openapi import PREDICT_BODY, error_responses
 from mantis.api.schemas import ErrorBody
 from mantis.api.submit import queued_view, submit
 from mantis.api.validate import validate
+from mantis.artifacts import is_artifact_name
 from mantis.plans.schema import SCHEMA_PATH, plan_schema
 from mantis.services import Services
 from mantis.store.models import Tenant
@@ -80,12 +82,12 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
     if created:
         await services.executor.submit(run.id)
     if run.mode == "detached":
-        return JSONResponse(queued_view(run, services.settings), status_code=200)
+        return JSONResponse(queued_view(run, services.artifacts), status_code=200)
     while run.status not in FINAL:
         await asyncio.sleep(POLL_S)
         latest = await run_in_threadpool(services.runs.get, run.id)
         run = latest or run
-    return actions.result_view(run, services, base_url(request))
+    return await actions.result_view(run, services, base_url(request))
 
 
 @router.get(
@@ -136,15 +138,18 @@ async def artifact(
         tenant = await authenticate(request)
         require_scope(tenant, "runs:read")
         run = await actions.find_run(services, tenant, run_id)
-    run_dir = (services.settings.runs_dir / run.id).resolve()
-    try:
-        path = (run_dir / name).resolve()
-        found = not name.startswith(".") and path.parent == run_dir and path.is_file()
-    except (OSError, ValueError, RuntimeError):  # a NUL, an over-long name, a link loop: no artifact
-        found = False
-    if not found:
-        raise ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name[:200]!r}")
-    return FileResponse(path, headers=ARTIFACT_HEADERS)
+    missing = ApiError(404, "artifact_not_found", f"run {run.id} has no artifact {name[:200]!r}")
+    if not is_artifact_name(name):
+        raise missing
+    store = services.artifacts
+    path = await run_in_threadpool(store.local_file, run.id, name)
+    if path is not None:
+        return FileResponse(path, headers=ARTIFACT_HEADERS)
+    data = await run_in_threadpool(store.read, run.id, name)
+    if data is None:
+        raise missing
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Response(data, media_type=kind, headers=ARTIFACT_HEADERS)
 
 
 @router.get(

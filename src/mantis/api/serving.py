@@ -7,23 +7,29 @@ import signal
 from types import FrameType
 
 import uvicorn
-from starlette.types import ASGIApp
+from fastapi import FastAPI
 
-from mantis.workers.inprocess import stop_claiming
+from mantis.workers.base import Executor
 
 DRAIN_S = 30  # for open requests, a `detached: false` one included, before the lifespan shuts down
 STARTUP_FAILURE = 3  # uvicorn's own exit status when the server never started
 
 
 class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, executor: Executor) -> None:
+        super().__init__(config)
+        self._executor = executor
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        stop_claiming()
+        self._executor.stop_claiming()
         super().handle_exit(sig, frame)
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Serves an app of `create_app`, whose executor is in `app.state.executor`."""
     server = _Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=DRAIN_S)
+        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=DRAIN_S),
+        app.state.executor,
     )
     # uvicorn shuts down gracefully on SIGTERM, then raises it again: end with exit status 0 instead
     signal.signal(signal.SIGTERM, _exit_cleanly)

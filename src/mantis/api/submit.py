@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from mantis import metrics
 from mantis.api.errors import ApiError
 from mantis.api.schemas import PLAN_FIELDS, Submission
+from mantis.artifacts import ArtifactStore
 from mantis.config import Settings
 from mantis.fence.policy import FencePolicy, refused_up_front
 from mantis.plans import resolve
@@ -150,6 +151,13 @@ async def submit(
             return earlier, False
         if earlier is not None:
             await run_in_threadpool(services.runs.release_idempotency_key, earlier.id)
+    if sub.live_viewer and not services.executor.serves_live_viewer:
+        raise ApiError(
+            400,
+            "invalid_request",
+            "live_viewer needs the embedded executor; this server runs its runs on remote workers",
+            [{"path": "live_viewer", "message": "not available with MANTIS_EXECUTOR=" + settings.executor}],
+        )
     plan = resolve_plan(sub, settings)
     if plan.step_count() > settings.caps.max_steps_per_plan:
         raise ApiError(
@@ -234,8 +242,7 @@ def _fresh(run: Run) -> bool:
     return datetime.now(UTC) - aware(run.created_at) < IDEMPOTENCY_WINDOW
 
 
-def queued_view(run: Run, settings: Settings) -> dict[str, Any]:
-    run_dir = settings.runs_dir / run.id
+def queued_view(run: Run, artifacts: ArtifactStore) -> dict[str, Any]:
     effective = run.effective
     return {
         "status": "queued",
@@ -244,10 +251,10 @@ def queued_view(run: Run, settings: Settings) -> dict[str, Any]:
         "run_id": run.id,
         "created_at": iso(run.created_at),
         "payload": run.payload,
-        "status_path": str(run_dir / "status.json"),
-        "result_path": str(run_dir / "result.json"),
-        "csv_path": str(run_dir / "leads.csv"),
-        "events_path": str(run_dir / "events.log"),
+        "status_path": artifacts.location(run.id, "status.json"),
+        "result_path": artifacts.location(run.id, "result.json"),
+        "csv_path": artifacts.location(run.id, "leads.csv"),
+        "events_path": artifacts.location(run.id, "events.log"),
         "effective": {k: effective[k] for k in ("max_cost", "max_time_minutes", "compute_backend")},
         **({"warnings": effective["warnings"]} if effective.get("warnings") else {}),
     }

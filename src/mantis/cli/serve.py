@@ -39,19 +39,23 @@ def prepare_tenants(settings: Settings) -> None:
     typer.echo(token)
 
 
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it would log webhook URLs with their queries
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     prefix: str = typer.Option("", help="Serve every route under this path prefix, e.g. /production/sync."),
     workers: int = typer.Option(0, help="Runs executed at once (default: MANTIS_WORKERS or 2)."),
 ) -> None:
-    """Start the HTTP API with its in-process workers."""
+    """Start the HTTP API; its runs go to the executor MANTIS_EXECUTOR names (in-process by default)."""
     if workers:
         os.environ["MANTIS_WORKERS"] = str(workers)
     url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     settings = Settings.from_env(public_url=f"http://{url_host}:{port}{prefix.rstrip('/')}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it would log webhook URLs with their queries
+    setup_logging()
     prepare_tenants(settings)
     from mantis.api.app import create_app
     from mantis.api.serving import serve as serve_app

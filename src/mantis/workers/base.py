@@ -1,12 +1,22 @@
-"""The executor interface: the API hands runs to it and never knows where they execute."""
+"""The executor interface: the API and the CLI hand runs to it and never know where they execute.
+
+Whatever the executor, a run's progress and end reach the API through the run store, and its files
+through the artifact store (`Services.artifacts`); nothing is read from the disk of the process that ran
+the run. `MANTIS_EXECUTOR` picks the executor (`workers.factory`).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mantis.services import Services
 
 
 class Executor(Protocol):
-    async def start(self) -> None:
+    serves_live_viewer: bool  # whether a run's live viewer can be served by this API process
+
+    async def start(self, services: Services) -> None:
         """Begins taking queued runs, after settling runs a dead worker left behind."""
         ...
 
@@ -15,7 +25,11 @@ class Executor(Protocol):
         ...
 
     async def cancel(self, run_id: str) -> None:
-        """Stops a running run soon; it keeps its rows and ends `cancelled`."""
+        """Ends a queued run at once; asks a running one to stop soon, keeping its rows, as `cancelled`."""
+        ...
+
+    def stop_claiming(self) -> None:
+        """Takes no new run from now on; thread- and signal-safe."""
         ...
 
     async def stop(self, grace_s: float) -> None:

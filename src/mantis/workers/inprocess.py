@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
+from typing import TYPE_CHECKING
 
 from mantis.runner.run import REQUEUED
-from mantis.services import Services
 from mantis.store.models import Run
 from mantis.store.runs import now
-from mantis.workers.job import conclude, note, run_job, write_status
+from mantis.workers.job import cancel_queued, end_outside_runner, note, run_job, write_status
 from mantis.workers.liveness import is_lost, process_id
 from mantis.workers.recovery import reap_dead_sessions, recover
+
+if TYPE_CHECKING:
+    from mantis.services import Services
 
 log = logging.getLogger("mantis.workers")
 
@@ -27,18 +29,12 @@ HEARTBEAT_S = 1.0
 SETTLE_EVERY = 15  # heartbeats between two looks for runs whose holder died
 WIND_DOWN_S = 10.0  # for stopped runs to close their browser sessions
 
-_started: weakref.WeakSet[InProcessExecutor] = weakref.WeakSet()
-
-
-def stop_claiming() -> None:
-    """Every executor of this process stops taking runs; safe to call from a signal handler."""
-    for executor in list(_started):
-        executor.stop_claiming()
-
 
 class InProcessExecutor:
-    def __init__(self, services: Services, workers: int) -> None:
-        self._services = services
+    serves_live_viewer = True
+    _services: Services
+
+    def __init__(self, workers: int) -> None:
         self._size = max(workers, 1)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -50,9 +46,9 @@ class InProcessExecutor:
         self._process = process_id()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def start(self) -> None:
+    async def start(self, services: Services) -> None:
+        self._services = services
         self._loop = asyncio.get_running_loop()
-        _started.add(self)
         await reap_dead_sessions(self._services)
         await self._settle_lost()
         self._pool = [
@@ -64,6 +60,13 @@ class InProcessExecutor:
         self._wake.set()
 
     async def cancel(self, run_id: str) -> None:
+        """A queued run ends here; a running one is flagged in the store, for whichever process holds it."""
+        if await cancel_queued(self._services, run_id):
+            return
+        await asyncio.to_thread(self._services.runs.request_cancel, run_id)
+        await self._stop_run(run_id)
+
+    async def _stop_run(self, run_id: str) -> None:
         """Stops a run of this process once; the runner keeps its rows and ends it `cancelled`."""
         held = self._running.get(run_id)
         if held is not None and run_id not in self._cancelled:
@@ -85,7 +88,7 @@ class InProcessExecutor:
                 self._requeued.add(run_id)
                 job.cancel(REQUEUED)  # the runner leaves it unended: it goes on from its checkpoint
             else:
-                await self.cancel(run_id)
+                await self._stop_run(run_id)
         if self._pool:
             await asyncio.wait(self._pool, timeout=WIND_DOWN_S)
         tasks = [*self._pool, *([self._watcher] if self._watcher else [])]
@@ -118,20 +121,8 @@ class InProcessExecutor:
             await asyncio.wait([job])
             if run.id in self._requeued:
                 await asyncio.to_thread(self._note_requeued, run.id)
-            elif job.cancelled():  # stopped before the runner could catch it
-                await conclude(self._services, run.id, "cancelled", held_by=worker_id, summary="Cancelled")
-            elif (error := job.exception()) is not None:
-                log.error("run %s failed outside the runner", run.id, exc_info=error)
-                message = f"the run stopped on an internal error ({type(error).__name__})"
-                await conclude(
-                    self._services,
-                    run.id,
-                    "failed",
-                    held_by=worker_id,
-                    error_code="internal_error",
-                    error_message=message,
-                    summary=f"Failed (internal_error): {message}",
-                )
+            else:
+                await end_outside_runner(self._services, run.id, job, worker_id)
         finally:
             self._running.pop(run.id, None)
             self._cancelled.discard(run.id)
@@ -153,7 +144,7 @@ class InProcessExecutor:
             try:
                 asked = await asyncio.to_thread(self._services.runs.heartbeat, list(self._running))
                 for run_id in asked:
-                    await self.cancel(run_id)
+                    await self._stop_run(run_id)
                 if beats % SETTLE_EVERY == 0:
                     await self._settle_lost()
             except Exception:

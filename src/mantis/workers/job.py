@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from functools import partial
@@ -19,7 +20,6 @@ from mantis.plans.resolve import ResolvedPlan
 from mantis.profiles import ProfileTooLarge
 from mantis.runner import checkpoint
 from mantis.runner.context import Event, Limits, RunContext
-from mantis.runner.files import write_json
 from mantis.runner.run import Outcome, RunOptions, conclude_run, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.checkpoints import Stored
@@ -27,6 +27,9 @@ from mantis.store.models import Run, RunEvent
 from mantis.store.runs import now
 from mantis.store.views import status_view
 from mantis.webhooks import enqueue_for_run
+from mantis.workers.writer import StoreWriter
+
+log = logging.getLogger("mantis.workers")
 
 MISMATCH = (
     "the checkpoint of workflow {workflow!r} was written by another plan; rotate workflow_id to start over"
@@ -43,13 +46,13 @@ class CheckpointMismatch(Exception):
 STEP_ENDS = frozenset({"step.succeeded", "step.failed", "step.skipped", "step.branch"})
 
 
-def context_for(run: Run, services: Services) -> RunContext:
+def context_for(run: Run, services: Services, writer: StoreWriter) -> RunContext:
     settings = services.settings
     effective = run.effective
     tenant_domains = effective.get("allowed_domains") or []
     ctx = RunContext(
         run_id=run.id,
-        run_dir=settings.runs_dir / run.id,
+        run_dir=services.artifacts.workdir(run.id),
         base_url=settings.public_url,
         limits=Limits(
             max_cost_usd=float(effective["max_cost"]),
@@ -61,14 +64,13 @@ def context_for(run: Run, services: Services) -> RunContext:
         inputs=dict(run.payload.get("inputs") or {}),
         fence=FencePolicy(tuple(tenant_domains), settings.allow_private_browsing, settings.public_url),
     )
-    ctx.run_dir.mkdir(parents=True, exist_ok=True)
     runs = services.runs
     fingerprint = checkpoint.plan_fingerprint(run.plan)
     step_end: list[RunEvent] = []  # the event that ended the last step, committed with its checkpoint
 
     def flush() -> None:
         if step_end:
-            runs.add_event(step_end.pop())
+            writer.put(runs.add_event, step_end.pop())
 
     def on_event(event: Event) -> None:
         flush()
@@ -84,16 +86,16 @@ def context_for(run: Run, services: Services) -> RunContext:
         if event.type in STEP_ENDS:
             step_end.append(stored)
         else:
-            runs.add_event(stored)
+            writer.put(runs.add_event, stored)
 
     def on_checkpoint(state: dict[str, Any]) -> None:
         event = step_end.pop() if step_end else None
-        services.checkpoints.save(
-            run.id, run.tenant_id, run.workflow_id, fingerprint, state, event, now()
-        )
+        saved = (run.id, run.tenant_id, run.workflow_id, fingerprint, state, event, now())
+        writer.put(services.checkpoints.save, *saved)
 
     def on_progress(index: int, total: int, intent: str) -> None:
-        runs.progress(
+        writer.put(
+            runs.progress,
             run.id,
             run.worker_id,
             step_index=index,
@@ -107,7 +109,7 @@ def context_for(run: Run, services: Services) -> RunContext:
         ctx.emit(
             "model.call", f"{call.provider} {call.model} ({call.purpose}): ${call.usd:.6f}", **asdict(call)
         )
-        runs.progress(run.id, run.worker_id, cost_usd=ctx.cost_usd)
+        writer.put(runs.progress, run.id, run.worker_id, cost_usd=ctx.cost_usd)
 
     ctx.on_event = on_event
     ctx.on_progress = on_progress
@@ -141,11 +143,12 @@ def take_up(run: Run, services: Services, ctx: RunContext) -> str | None:
 
 async def run_job(run: Run, services: Services) -> Outcome:
     plan = ResolvedPlan.model_validate(run.plan)
-    ctx = context_for(run, services)
+    writer = StoreWriter(run.id)
+    ctx = context_for(run, services, writer)
     effective = run.effective
     write_plan(plan, ctx)
     mismatch = await asyncio.to_thread(take_up, run, services, ctx)
-    write_status(services, run.id)
+    await asyncio.to_thread(write_status, services, run.id)
     try:
         if mismatch is not None:
             raise CheckpointMismatch(mismatch)
@@ -180,24 +183,55 @@ async def run_job(run: Run, services: Services) -> Outcome:
         outcome = await execute_run(plan, ctx, plane, brain, options)
         if run.profile_id:
             await asyncio.to_thread(profile_after_run, services, run, run.profile_id, plane.name)
-    # shielded: a cancel arriving as the run ends must not skip its status.json or its webhook
-    ended = await asyncio.shield(
-        conclude(
-            services,
-            run.id,
-            outcome.status,
-            held_by=run.worker_id,
-            summary=outcome.summary,
-            error_code=outcome.error_code,
-            error_message=outcome.error_message,
-            rows=outcome.rows,
-            viable=outcome.viable,
-            cost_usd=outcome.cost_usd,
-        )
+    # shielded: a cancel arriving as the run ends must not skip its files, status.json or webhook
+    await asyncio.shield(record_end(services, run, outcome, writer))
+    return outcome
+
+
+async def record_end(services: Services, run: Run, outcome: Outcome, writer: StoreWriter) -> None:
+    """The run's events first, then its files in the artifact store, then its end in the run store:
+    whoever sees the final status finds everything else in place."""
+    await writer.drain()
+    await asyncio.to_thread(services.artifacts.publish, run.id)
+    ended = await conclude(
+        services,
+        run.id,
+        outcome.status,
+        held_by=run.worker_id,
+        summary=outcome.summary,
+        error_code=outcome.error_code,
+        error_message=outcome.error_message,
+        rows=outcome.rows,
+        viable=outcome.viable,
+        cost_usd=outcome.cost_usd,
     )
     if ended and run.workflow_id is None:
         await asyncio.to_thread(services.checkpoints.drop, run.id)
-    return outcome
+
+
+async def end_outside_runner(services: Services, run_id: str, job: asyncio.Task[Any], held_by: str) -> None:
+    """Ends a run whose job stopped before the runner could end it: cancelled, or an internal error."""
+    if job.cancelled():
+        await conclude(services, run_id, "cancelled", held_by=held_by, summary="Cancelled")
+    elif (error := job.exception()) is not None:
+        log.error("run %s failed outside the runner", run_id, exc_info=error)
+        message = f"the run stopped on an internal error ({type(error).__name__})"
+        await conclude(
+            services,
+            run_id,
+            "failed",
+            held_by=held_by,
+            error_code="internal_error",
+            error_message=message,
+            summary=f"Failed (internal_error): {message}",
+        )
+
+
+async def cancel_queued(services: Services, run_id: str) -> bool:
+    """Ends a run that has not started yet, at once; False when it is no longer queued."""
+    return await conclude(
+        services, run_id, "cancelled", from_status="queued", summary="Cancelled before it started"
+    )
 
 
 def profile_after_run(services: Services, run: Run, profile_id: str, plane: str) -> None:
@@ -239,9 +273,8 @@ def note(services: Services, run_id: str, kind: str, message: str, level: str = 
 
 
 def write_status(services: Services, run_id: str) -> None:
+    """status.json in the run's artifacts, for readers of files rather than of the API."""
     run = services.runs.get(run_id)
     if run is None:
         return
-    path = services.settings.runs_dir / run_id / "status.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, status_view(run, services.viewers.url(run_id)))
+    services.artifacts.put_json(run_id, "status.json", status_view(run, services.viewers.url(run_id)))

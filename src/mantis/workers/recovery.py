@@ -10,9 +10,11 @@ from mantis.planes.ledger import reap
 from mantis.runner import checkpoint
 from mantis.runner.run import Outcome, conclude_run
 from mantis.services import Services
+from mantis.store.models import Run
 from mantis.store.runs import Claim
-from mantis.workers.job import conclude, context_for, note
+from mantis.workers.job import context_for, note, record_end
 from mantis.workers.liveness import process_gone
+from mantis.workers.writer import StoreWriter
 
 log = logging.getLogger("mantis.workers")
 LOST = "the worker running this run stopped before it ended"
@@ -30,24 +32,18 @@ async def recover(services: Services, claim: Claim) -> None:
             message = f"{LOST}; it is back in the queue and goes on {where}"
             await asyncio.to_thread(note, services, run.id, "run.auto_resumed", message, "warning")
         return
-    ctx = context_for(run, services)
+    await end_lost(services, run)
+
+
+async def end_lost(services: Services, run: Run) -> None:
+    """Ends a run no worker will go on with: `failed`, `worker_lost`, with the rows of its checkpoint."""
+    stored = await asyncio.to_thread(services.checkpoints.of_run, run.id)
+    writer = StoreWriter(run.id)
+    ctx = context_for(run, services, writer)
     if stored is not None and checkpoint.usable(stored.state):
         checkpoint.restore(ctx, stored.state)
     outcome = conclude_run(ctx, Outcome("failed", "", "worker_lost", LOST))
-    ended = await conclude(
-        services,
-        run.id,
-        "failed",
-        held_by=claim.worker_id,
-        summary=outcome.summary,
-        error_code=outcome.error_code,
-        error_message=outcome.error_message,
-        rows=outcome.rows,
-        viable=outcome.viable,
-        cost_usd=outcome.cost_usd,
-    )
-    if ended and run.workflow_id is None:
-        await asyncio.to_thread(services.checkpoints.drop, run.id)
+    await record_end(services, run, outcome, writer)
 
 
 async def reap_dead_sessions(services: Services) -> int:
