@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, profiles, prune, runs, secrets, serve, tenants, validate
+from mantis.cli import demo, profiles, prune, runs, secrets, serve, tenants, validate, worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 app.command("demo")(demo.demo)
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(secrets.app, name="secrets")

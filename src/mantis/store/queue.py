@@ -1,8 +1,9 @@
 """The scheduling rule, in SQL: which queued run may start next.
 
-The oldest queued run whose tenant is under `max_concurrent_runs` and whose `(tenant, profile_id)` and
-`(tenant, workflow_id)` have no run going (two runs of one workflow would overwrite each other's
-checkpoint). Callers hold the claim lock (`db.exclusive`), so the counts cannot change under them.
+The oldest queued run (or one named run) whose tenant is under `max_concurrent_runs` and whose
+`(tenant, profile_id)` and `(tenant, workflow_id)` have no run going (two runs of one workflow would
+overwrite each other's checkpoint). Callers hold the claim lock (`db.exclusive`), so the counts cannot
+change under them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session, aliased
 from mantis.store.models import Run, Tenant
 
 
-def next_claimable(session: Session) -> str | None:
+def next_claimable(session: Session, only: str | None = None) -> str | None:
+    """The next run to start; with `only`, that run if it may start now, else None."""
     running = aliased(Run)
     tenant_running = (
         select(func.count())
@@ -41,4 +43,6 @@ def next_claimable(session: Session) -> str | None:
         .order_by(Run.created_at, Run.id)
         .limit(1)
     )
+    if only is not None:
+        query = query.where(Run.id == only)
     return session.scalar(query)

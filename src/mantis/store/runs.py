@@ -119,6 +119,32 @@ class RunStore:
             )
             return session.get(Run, run_id)
 
+    def claim(self, run_id: str, worker_id: str, taking_over: str) -> tuple[Run, bool] | None:
+        """Takes one named run: a queued one if its tenant has room and its profile is free (as
+        `claim_next` would), or a running one whose holder's id starts with `taking_over` (a worker that
+        was lost). Returns the run and whether it was taken over, or None when neither applies."""
+        with exclusive(self._sessions, CLAIM_LOCK) as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                return None
+            stamp = now()
+            held = {"worker_id": worker_id, "heartbeat_at": stamp}
+            if run.status == "running" and (run.worker_id or "").startswith(taking_over):
+                taken_over = True
+            elif run.status == "queued" and next_claimable(session, only=run_id) == run_id:
+                held.update(status="running", started_at=stamp)
+                taken_over = False
+            else:
+                return None
+            # an end recorded meanwhile (finish takes no claim lock) leaves the run as it is
+            done = session.execute(
+                update(Run).where(Run.id == run_id, Run.status == run.status).values(**held)
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
+                return None
+            session.refresh(run)
+            return run, taken_over
+
     def progress(self, run_id: str, held_by: str | None, **fields: Any) -> None:
         with self._sessions.begin() as session:
             session.execute(
@@ -183,6 +209,26 @@ class RunStore:
                 .limit(1)
             )
             return busy is not None
+
+    def hand_over(self, run_id: str, held_by: str, to: str) -> bool:
+        """Gives a running run to another holder id, for a worker that stops before the run ends and
+        leaves it running for the next worker to take over."""
+        with self._sessions.begin() as session:
+            done = session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "running", Run.worker_id == held_by)
+                .values(worker_id=to)
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def unfinished(self) -> list[str]:
+        """The ids of every queued and running run, oldest first."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Run.id).where(Run.status.in_(("queued", "running"))).order_by(Run.created_at)
+                )
+            )
 
     def request_cancel(self, run_id: str) -> None:
         """Flags a running run; whichever process holds it notices on its next heartbeat."""
