@@ -233,3 +233,22 @@ def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(cluster: Cluster, s
     assert survivor != doomed and survivor in {w.pid for w in cluster.workers}
     assert "run.retried" in cluster.event_types(run_id)
     cluster.workers = [w for w in cluster.workers if w.pid != doomed]
+
+
+def test_the_live_viewer_is_refused_where_the_browser_is_on_a_worker(cluster: Cluster, site: str) -> None:
+    before = cluster.api.predict({"action": "list"}).json()["runs"]
+    refused = cluster.api.predict({**extracting(site), "live_viewer": True})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
+    assert cluster.api.predict({"action": "list"}).json()["runs"] == before
+
+
+def test_an_unknown_executor_stops_the_server_before_it_starts(tmp_path: Path) -> None:
+    served = subprocess.run(
+        [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(free_port())],
+        env=server_env(tmp_path, MANTIS_EXECUTOR="celery"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode == 2 and "MANTIS_EXECUTOR='celery'" in served.stderr
+    assert "Traceback" not in served.stderr

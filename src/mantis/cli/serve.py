@@ -11,6 +11,7 @@ import typer
 from mantis.config import Settings
 from mantis.services import Services
 from mantis.store import tenants_file
+from mantis.workers.factory import EXECUTORS
 
 LOCAL_TENANT = "local"
 
@@ -55,6 +56,9 @@ def serve(
         os.environ["MANTIS_WORKERS"] = str(workers)
     url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     settings = Settings.from_env(public_url=f"http://{url_host}:{port}{prefix.rstrip('/')}")
+    if settings.executor not in EXECUTORS:
+        typer.echo(f"MANTIS_EXECUTOR={settings.executor!r}: use one of {', '.join(EXECUTORS)}", err=True)
+        raise typer.Exit(2)
     setup_logging()
     prepare_tenants(settings)
     from mantis.api.app import create_app

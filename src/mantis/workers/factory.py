@@ -8,10 +8,6 @@ from mantis.workers.base import Executor
 EXECUTORS = ("inprocess", "temporal")
 
 
-class UnknownExecutor(ValueError):
-    pass
-
-
 def make_executor(settings: Settings) -> Executor:
     if settings.executor == "inprocess":
         from mantis.workers.inprocess import InProcessExecutor
@@ -21,4 +17,4 @@ def make_executor(settings: Settings) -> Executor:
         from mantis.workers.temporal.executor import TemporalExecutor
 
         return TemporalExecutor(settings.temporal)
-    raise UnknownExecutor(f"MANTIS_EXECUTOR={settings.executor!r}: use one of {', '.join(EXECUTORS)}")
+    raise ValueError(f"MANTIS_EXECUTOR={settings.executor!r}: use one of {', '.join(EXECUTORS)}")
