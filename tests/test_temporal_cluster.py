@@ -59,11 +59,13 @@ class Cluster:
         finally:
             engine.dispose()
 
-    def event_types(self, run_id: str) -> list[str]:
+    def events(self, run_id: str) -> list[tuple[str, int | None]]:
+        """The run's log as (type, step_index), in order."""
         engine = make_engine(self.env["MANTIS_DATABASE_URL"])
         try:
             with session_factory(engine)() as session:
-                return list(session.scalars(select(RunEvent.type).where(RunEvent.run_id == run_id)))
+                query = select(RunEvent.type, RunEvent.step_index).where(RunEvent.run_id == run_id)
+                return list(session.execute(query.order_by(RunEvent.id)).tuples())
         finally:
             engine.dispose()
 
@@ -228,10 +230,13 @@ def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(cluster: Cluster, s
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     assert ended["status"] == "succeeded"
-    assert rows_of(cluster.api, run_id) == ROWS  # each row once: the retry began again, not on top
+    assert rows_of(cluster.api, run_id) == ROWS  # each row exactly once
     survivor = holder_pid(cluster.run_row(run_id))
     assert survivor != doomed and survivor in {w.pid for w in cluster.workers}
-    assert "run.retried" in cluster.event_types(run_id)
+    events = cluster.events(run_id)
+    assert "run.auto_resumed" in [kind for kind, _ in events]
+    # it went on from its checkpoint: the navigation and the extraction ran once, on the dead worker
+    assert [index for kind, index in events if kind == "step.succeeded"].count(1) == 1
     cluster.workers = [w for w in cluster.workers if w.pid != doomed]
 
 
