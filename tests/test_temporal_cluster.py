@@ -65,7 +65,7 @@ class Cluster:
         try:
             with session_factory(engine)() as session:
                 query = select(RunEvent.type, RunEvent.step_index).where(RunEvent.run_id == run_id)
-                return list(session.execute(query.order_by(RunEvent.id)).tuples())
+                return [(kind, index) for kind, index in session.execute(query.order_by(RunEvent.id))]
         finally:
             engine.dispose()
 
