@@ -18,8 +18,9 @@ class ArtifactStore(Protocol):
         """The folder a worker writes the run's files into while it runs (made if missing)."""
         ...
 
-    def publish(self, run_id: str) -> None:
-        """Makes the files of the run's workdir readable through the store, then frees the workdir."""
+    def publish(self, run_id: str, final: bool = True) -> None:
+        """Makes the files of the run's workdir readable through the store; `final`: frees the workdir
+        (not while files are still being made there, such as recordings polished after the run)."""
         ...
 
     def put_json(self, run_id: str, name: str, data: Any) -> None:

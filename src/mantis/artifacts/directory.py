@@ -23,7 +23,7 @@ class DirectoryArtifacts:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def publish(self, run_id: str) -> None:
+    def publish(self, run_id: str, final: bool = True) -> None:
         """Nothing to move: the worker wrote into the store's own folder."""
 
     def put_json(self, run_id: str, name: str, data: Any) -> None:

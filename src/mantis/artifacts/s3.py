@@ -53,7 +53,7 @@ class S3Artifacts:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def publish(self, run_id: str) -> None:
+    def publish(self, run_id: str, final: bool = True) -> None:
         folder = self._scratch / run_id
         if not folder.is_dir():
             return
@@ -63,7 +63,8 @@ class S3Artifacts:
                 self._client.upload_file(
                     str(path), self._bucket, self._key(run_id, path.name), ExtraArgs={"ContentType": kind}
                 )
-        shutil.rmtree(folder, ignore_errors=True)
+        if final:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def put_json(self, run_id: str, name: str, data: Any) -> None:
         body = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

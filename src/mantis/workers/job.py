@@ -18,8 +18,9 @@ from mantis.fence.policy import FencePolicy
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.profiles import ProfileTooLarge
-from mantis.runner import checkpoint
+from mantis.runner import checkpoint, recording
 from mantis.runner.context import Event, Limits, RunContext
+from mantis.runner.recording import recording_state
 from mantis.runner.run import Outcome, RunOptions, conclude_run, execute_run, write_plan
 from mantis.services import PlaneUnavailable, Services
 from mantis.store.checkpoints import Stored
@@ -30,6 +31,7 @@ from mantis.webhooks import enqueue_for_run
 from mantis.workers.writer import StoreWriter
 
 log = logging.getLogger("mantis.workers")
+_later: set[asyncio.Task[None]] = set()  # publications waiting for recordings, kept from the collector
 
 MISMATCH = (
     "the checkpoint of workflow {workflow!r} was written by another plan; rotate workflow_id to start over"
@@ -192,7 +194,11 @@ async def record_end(services: Services, run: Run, outcome: Outcome, writer: Sto
     """The run's events first, then its files in the artifact store, then its end in the run store:
     whoever sees the final status finds everything else in place."""
     await writer.drain()
-    await asyncio.to_thread(services.artifacts.publish, run.id)
+    polishing = recording_state(services.artifacts.workdir(run.id))["state"] == "pending"
+    await asyncio.to_thread(services.artifacts.publish, run.id, not polishing)
+    if polishing:
+        _later.add(task := asyncio.create_task(_publish_recordings(services, run.id)))
+        task.add_done_callback(_later.discard)
     ended = await conclude(
         services,
         run.id,
@@ -207,6 +213,12 @@ async def record_end(services: Services, run: Run, outcome: Outcome, writer: Sto
     )
     if ended and run.workflow_id is None:
         await asyncio.to_thread(services.checkpoints.drop, run.id)
+
+
+async def _publish_recordings(services: Services, run_id: str) -> None:
+    """The recordings polished after the run join its other files once they are made."""
+    await recording.settled()
+    await asyncio.to_thread(services.artifacts.publish, run_id)
 
 
 async def end_outside_runner(services: Services, run_id: str, job: asyncio.Task[Any], held_by: str) -> None:
