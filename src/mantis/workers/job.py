@@ -18,7 +18,7 @@ from mantis.fence.policy import FencePolicy
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.profiles import ProfileTooLarge
-from mantis.runner import checkpoint, recording
+from mantis.runner import checkpoint
 from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.recording import recording_state
 from mantis.runner.run import Outcome, RunOptions, conclude_run, execute_run, write_plan
@@ -31,6 +31,7 @@ from mantis.webhooks import enqueue_for_run
 from mantis.workers.writer import StoreWriter
 
 log = logging.getLogger("mantis.workers")
+RECORDING_POLL_S = 1.0  # as often as the in-process workers look for work (workers.inprocess.IDLE_POLL_S)
 _later: set[asyncio.Task[None]] = set()  # publications waiting for recordings, kept from the collector
 
 MISMATCH = (
@@ -216,8 +217,11 @@ async def record_end(services: Services, run: Run, outcome: Outcome, writer: Sto
 
 
 async def _publish_recordings(services: Services, run_id: str) -> None:
-    """The recordings polished after the run join its other files once they are made."""
-    await recording.settled()
+    """The recordings polished after the run join its other files once they are made (or have failed;
+    a polish past its deadline reads as failed)."""
+    folder = services.artifacts.workdir(run_id)
+    while recording_state(folder)["state"] == "pending":
+        await asyncio.sleep(RECORDING_POLL_S)
     await asyncio.to_thread(services.artifacts.publish, run_id)
 
 

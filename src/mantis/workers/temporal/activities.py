@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from mantis.runner.run import REQUEUED
 from mantis.store.runs import FINAL
 from mantis.workers.inprocess import HEARTBEAT_S, WIND_DOWN_S
 from mantis.workers.job import cancel_queued, conclude, end_outside_runner, note, run_job
@@ -65,9 +66,11 @@ class RunActivities:
             await asyncio.wait([job])
         except asyncio.CancelledError:  # through Temporal: the run was cancelled, or this worker stops
             shutting_down = activity.is_worker_shutdown()
-            if shutting_down:
+            if shutting_down:  # the runner leaves the run unended, for the next worker to go on with
                 await asyncio.to_thread(runs.hand_over, run_id, holder, holder_prefix(run_id) + HANDED_BACK)
-            stop()
+                job.cancel(REQUEUED)
+            else:
+                stop()
             await asyncio.wait([job], timeout=WIND_DOWN_S)
             if shutting_down:
                 raise ApplicationError("the worker stopped before the run ended; another takes it") from None
