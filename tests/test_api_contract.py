@@ -119,6 +119,49 @@ def test_unknown_field_names_the_fields(server: Server) -> None:
     assert "max_costs" in str(error["message"])
 
 
+def test_the_client_error_table_is_every_code_the_server_answers() -> None:
+    """docs/client/errors.md lists each (status, code) of the error contract and of every `ApiError` the
+    code raises, and nothing else."""
+    import re
+
+    table = (REPO / "docs/client/errors.md").read_text()
+    documented = {(int(s), c) for s, c in re.findall(r"^\| (\d{3}) \| `(\w+)` \|", table, re.M)}
+    source = "\n".join(p.read_text() for p in (REPO / "src/mantis").rglob("*.py"))
+    raised = {(int(s), c) for s, c in re.findall(r'ApiError\(\s*(\d{3}),\s*"(\w+)"', source)}
+    raised |= {(int(s), c) for s, c in re.findall(r'(\d{3}): "(\w+)"', source)}
+    contract = {(status, code) for status, codes in errors.CODES.items() for code in codes}
+    assert documented == contract | raised, (documented ^ (contract | raised))
+
+
+def test_an_action_refuses_the_fields_it_does_not_read(server: Server) -> None:
+    """`list` with a `profile_id` would look filtered and is not; `status` with a `limit` pages nothing."""
+    run_id = "20990101_000000_deadbeef"
+    for body, unread in (
+        ({"action": "list", "profile_id": "shop"}, ["profile_id"]),
+        ({"action": "list", "run_id": run_id}, ["run_id"]),
+        ({"action": "status", "run_id": run_id, "limit": 5, "status": "failed"}, ["limit", "status"]),
+        ({"action": "profiles", "cursor": "x"}, ["cursor"]),
+        ({"action": "delete_profile", "profile_id": "shop", "run_id": run_id}, ["run_id"]),
+    ):
+        response = server.predict(body)
+        assert response.status_code == 400, (body, response.text)
+        error = error_of(response)
+        assert error["code"] == "invalid_request"
+        assert [d["path"] for d in error["details"]] == unread
+    listed = server.predict({"action": "list", "status": "failed", "limit": 5, "cursor": None})
+    assert listed.status_code == 200, listed.text
+
+
+def test_every_action_says_which_fields_it_reads() -> None:
+    from typing import get_args
+
+    from mantis.api.actions import ACTION_FIELDS
+    from mantis.api.schemas import ActionRequest
+
+    assert set(ACTION_FIELDS) == set(get_args(ActionRequest.model_fields["action"].annotation))
+    assert set().union(*ACTION_FIELDS.values()) == set(ActionRequest.model_fields) - {"action"}
+
+
 def test_invalid_plan_lists_paths(server: Server) -> None:
     plan = [STEP, {"type": "if_else", "condition_var": "x", "then_target": "three"}]
     error = error_of(server.predict({"micro": plan}))

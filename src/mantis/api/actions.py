@@ -26,6 +26,18 @@ from mantis.viewer.signing import Signer, artifact_subject
 CANCEL_WAIT_S = 5.0
 MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
 SCOPES = {"cancel": "runs:cancel", "delete_profile": "runs:submit"}
+# The fields each action reads besides `action`: another one given would be accepted and ignored (a
+# `list` with a `profile_id` would look filtered and is not), so it is refused instead.
+ACTION_FIELDS: dict[str, frozenset[str]] = {
+    "status": frozenset({"run_id"}),
+    "result": frozenset({"run_id"}),
+    "cancel": frozenset({"run_id"}),
+    "recording": frozenset({"run_id"}),
+    "logs": frozenset({"run_id", "cursor", "limit"}),
+    "list": frozenset({"status", "cursor", "limit"}),
+    "profiles": frozenset(),
+    "delete_profile": frozenset({"profile_id"}),
+}
 # How long a `result` or `recording` link opens without the token: long enough to look at a run, short
 # enough that a link copied out of a page is soon worthless. A client asks again for fresh ones.
 ARTIFACT_LINK_TTL_S = 900
@@ -33,7 +45,7 @@ ARTIFACT_LINK_TTL_S = 900
 
 def parse_action(body: dict[str, Any]) -> ActionRequest:
     try:
-        return ActionRequest.model_validate(body)
+        req = ActionRequest.model_validate(body)
     except ValidationError as exc:
         errors = exc.errors()
         if any(e["loc"] == ("action",) for e in errors):
@@ -50,6 +62,15 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
             ) from exc
         details = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in errors]
         raise ApiError(400, "invalid_request", "the action request is not valid", details) from exc
+    unread = sorted(
+        name
+        for name in req.model_fields_set - ACTION_FIELDS[req.action] - {"action"}
+        if getattr(req, name) is not None
+    )
+    if unread:
+        details = [{"path": name, "message": f"{req.action} does not read {name}"} for name in unread]
+        raise ApiError(400, "invalid_request", f"{req.action} does not read {', '.join(unread)}", details)
+    return req
 
 
 async def find_run(services: Services, tenant: Tenant, run_id: str | None) -> Run:
