@@ -72,7 +72,8 @@ class ValidateRequest(Submission):
 
 
 class ActionRequest(BaseModel):
-    """An action on a run (`list` needs no `run_id`), or on the tenant's profiles."""
+    """An action on a run (`list` needs no `run_id`), or on the tenant's profiles; a field the action does
+    not read (`run_id` on `list`, `limit` on `status`) is refused with 400 `invalid_request`."""
 
     model_config = ConfigDict(extra="forbid")
 
