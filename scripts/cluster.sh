@@ -44,6 +44,7 @@ stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait "${pids[@]}" 2>/dev/null || true
   echo "cluster: stopped"
+  exit 0
 }
 trap stop INT TERM EXIT
 
