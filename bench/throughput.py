@@ -36,10 +36,9 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from mantis.store.db import make_engine, migrate, session_factory
+from mantis.config import Settings
+from mantis.services import Services
 from mantis.store.models import Run, RunEvent
-from mantis.store.runs import RunStore
-from mantis.store.tenants import TenantStore
 from mantis.workers.writer import StoreWriter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,13 +177,11 @@ def runs_per_minute(root: Path, url: str, n: int, env: dict[str, str], workers: 
         stop(processes)
 
 
-def write_costs(url: str) -> tuple[float, float]:
+def write_costs(url: str, home: Path) -> tuple[float, float]:
     """Median ms the caller waits for one event write: on the database, and queued to a StoreWriter."""
-    engine = make_engine(url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    tenant, _ = TenantStore(sessions).create("bench")
-    runs = RunStore(sessions)
+    services = Services(Settings(home=home, plans_dir=home, database_url=url))
+    tenant, _ = services.tenants.create("bench")
+    runs = services.runs
     run_id = f"{datetime.now(UTC):%Y%m%d_%H%M%S}_{secrets.token_hex(4)}"
     runs.create(
         Run(
@@ -228,7 +225,7 @@ def write_costs(url: str) -> tuple[float, float]:
         writer.put(runs.add_event, event(i))
         queued.append(time.perf_counter() - began)
     asyncio.run(writer.drain())
-    engine.dispose()
+    services.engine.dispose()
     return statistics.median(direct) * 1000, statistics.median(queued) * 1000
 
 
@@ -240,6 +237,8 @@ def main() -> None:
     slots = {"MANTIS_WORKERS": str(args.workers)}
     with tempfile.TemporaryDirectory(prefix="mantis-bench-") as scratch, page() as url:
         root = Path(scratch)
+        with database() as db:
+            direct_ms, queued_ms = write_costs(db, root / "writes")
         temporal, address = start_temporal(root)
         try:
             results: dict[str, float] = {}
@@ -260,8 +259,6 @@ def main() -> None:
                     results[f"temporal, {count} worker{'s' * (count > 1)}"] = runs_per_minute(
                         root / f"temporal-{count}", url, args.n, env, count
                     )
-            with database() as db:
-                direct_ms, queued_ms = write_costs(db)
         finally:
             stop([temporal])
     base = results["in-process"]
