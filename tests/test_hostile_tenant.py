@@ -72,3 +72,13 @@ def test_a_schema_name_longer_than_a_file_name_still_gets_its_csv(server: Server
     assert len(csvs) == 1 and len(csvs[0].encode()) <= 255, csvs
     download = httpx.get(result["artifacts"][csvs[0]], timeout=30)
     assert download.status_code == 200 and download.text.startswith("title,"), download.text[:200]
+
+
+@pytest.mark.parametrize("field", ["profile_id", "workflow_id", "state_key"])
+def test_an_empty_profile_or_workflow_is_refused_not_dropped(server: Server, site: str, field: str) -> None:
+    before = server.predict({"action": "list", "limit": 1000}).json()["runs"]
+    refused = server.predict({"micro": page_plan(site), field: ""})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["code"] == "invalid_request"
+    assert [d["path"] for d in refused.json()["error"]["details"]] == [field]
+    assert server.predict({"action": "list", "limit": 1000}).json()["runs"] == before

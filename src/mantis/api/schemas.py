@@ -28,11 +28,17 @@ class Submission(BaseModel):
         None, min_length=1, max_length=20_000, description="A plan in plain English."
     )
     profile_id: str | None = Field(
-        None, max_length=200, description="Browser identity: one run at a time per (tenant, profile_id)."
+        None,
+        min_length=1,
+        max_length=200,
+        description="Browser identity: one run at a time per (tenant, profile_id).",
     )
-    workflow_id: str | None = Field(None, max_length=200, description="Checkpoint id.")
+    workflow_id: str | None = Field(None, min_length=1, max_length=200, description="Checkpoint id.")
     state_key: str | None = Field(
-        None, max_length=200, description="Legacy: sets `profile_id` and `workflow_id` where absent."
+        None,
+        min_length=1,
+        max_length=200,
+        description="Legacy: sets `profile_id` and `workflow_id` where absent.",
     )
     resume_state: bool = Field(False, description="Continue from the last checkpoint of `workflow_id`.")
     max_cost: float | None = Field(
