@@ -82,3 +82,30 @@ def test_an_empty_profile_or_workflow_is_refused_not_dropped(server: Server, sit
     assert refused.json()["error"]["code"] == "invalid_request"
     assert [d["path"] for d in refused.json()["error"]["details"]] == [field]
     assert server.predict({"action": "list", "limit": 1000}).json()["runs"] == before
+
+
+@pytest.fixture(scope="module")
+def fenced_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server as an operator runs it: private addresses refused."""
+    running = start_server(tmp_path_factory.mktemp("fenced"), MANTIS_ALLOW_PRIVATE_BROWSING="0")
+    yield running
+    stop_server(running)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["[64:ff9b::a9fe:a9fe]", "[64:ff9b::7f00:1]", "[2002:7f00:1::]", "[::7f00:1]", "[::ffff:a9fe:a9fe]"],
+)
+def test_ipv6_forms_of_a_private_ipv4_address_are_refused(fenced_server: Server, host: str) -> None:
+    plan = {"steps": [{"type": "navigate", "intent": "Open it", "params": {"url": f"http://{host}/latest"}}]}
+    for body in ({"micro": plan}, {"action": "validate", "micro": plan}):
+        answer = fenced_server.predict(body)
+        refused = answer.json()
+        if body.get("action"):
+            assert refused["valid"] is False, refused
+            assert "private, loopback or link-local" in str(refused["problems"])
+        else:
+            assert answer.status_code == 403 and refused["error"]["code"] == "domain_not_allowed", refused
+    assert fenced_server.predict({"action": "list"}).json()["runs"] == []
+    public = {"steps": [{**plan["steps"][0], "params": {"url": "http://[64:ff9b::808:808]/"}}]}
+    assert fenced_server.predict({"action": "validate", "micro": public}).json()["valid"] is True

@@ -15,6 +15,9 @@ SCHEMES = frozenset({"http", "https"})
 # Top-level pages that are not loads: a tab not yet loading, a new blank tab, and the error page shown
 # where a load failed.
 NOT_LOADS = ("", "about:blank", "chrome-error://chromewebdata/")
+# IPv6 forms that carry an IPv4 address a router or translator may deliver to: NAT64's well-known prefix
+# (RFC 6052) and the deprecated IPv4-compatible ::/96 (RFC 4291); 6to4 and mapped have their own properties.
+EMBEDS_IPV4 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ class FencePolicy:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return None
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        if isinstance(ip, ipaddress.IPv6Address):
+            ip = embedded_ipv4(ip) or ip
         if not ip.is_global or ip.is_multicast:
             return Refusal(host, f"{ip} is a private, loopback or link-local address")
         return None
@@ -77,6 +80,16 @@ class FencePolicy:
             return False
         prefix = own[3].rstrip("/") + "/demo/"
         return found[:3] == own[:3] and (found[3] + "/").startswith(prefix)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for, judged in its place: `[64:ff9b::a9fe:a9fe]` is the
+    metadata address wherever NAT64 runs."""
+    if ip.ipv4_mapped is not None or ip.sixtofour is not None:
+        return ip.ipv4_mapped or ip.sixtofour
+    if any(ip in network for network in EMBEDS_IPV4) and not (ip.is_loopback or ip.is_unspecified):
+        return ipaddress.IPv4Address(ip.packed[12:])
+    return None
 
 
 @dataclass
