@@ -167,7 +167,8 @@ async def test_submit_from_the_editor_and_look_at_the_ended_run(
     await until(page, "[...document.querySelectorAll('.shot img')].every(i => i.naturalWidth > 0)")
 
     for kind in ("polished", "raw"):
-        await until(page, f"document.querySelector('#{kind} video').readyState >= 2")
+        # The recordings are made after the run ends, at low priority: on a loaded machine that takes a while.
+        await until(page, f"document.querySelector('#{kind} video').readyState >= 2", timeout_s=180)
     await shoot(page, "run")
 
     async with page.expect_download() as download:

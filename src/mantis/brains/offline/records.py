@@ -90,8 +90,8 @@ def find_groups(body: HtmlElement, limit: int) -> list[Group]:
         # Separators between items (a "›" or "|" of their own) are no items; their text has no word.
         records = [r for r in records if sum(text[e] for e in r) > _SEPARATOR_CHARS
                    or any(_worded(e, worded) for e in r)]
-        if len(records) < 2:
-            continue
+        if len(records) < 2 or all(len(r) == 1 and r[0].tag == "th" for r in records):
+            continue  # header cells name the columns of a table; they are never its items
         texts = [sum(text[e] for e in r) for r in records]
         elements = sum(size[e] for r in records for e in r) / len(records)
         shown = sum(t > 0 for t in texts)
