@@ -133,19 +133,6 @@ def test_the_client_error_table_is_every_code_the_server_answers() -> None:
     assert documented == contract | raised, (documented ^ (contract | raised))
 
 
-def test_video_options_without_a_recording_are_refused(server: Server) -> None:
-    """`video_format` and `video_fps` are read only by a recording: without one they would do nothing."""
-    before = len(server.predict({"action": "list", "limit": 1000}).json()["runs"])
-    error = error_of(server.predict({"micro": [STEP], "video_format": "gif", "video_fps": 4}))
-    assert error["code"] == "invalid_request"
-    assert [d["path"] for d in error["details"]] == ["video_format", "video_fps"]
-    assert len(server.predict({"action": "list", "limit": 1000}).json()["runs"]) == before
-    recorded = {"runtime": {"record_video": True}, "steps": [STEP]}  # the plan asks, not the request
-    queued = server.predict({"micro": recorded, "video_format": "webm"})
-    assert queued.status_code == 200, queued.text
-    server.predict({"action": "cancel", "run_id": queued.json()["run_id"]})
-
-
 def test_an_action_refuses_the_fields_it_does_not_read(server: Server) -> None:
     """`list` with a `profile_id` would look filtered and is not; `status` with a `limit` pages nothing."""
     run_id = "20990101_000000_deadbeef"

@@ -31,8 +31,6 @@ from mantis.store.views import aware, iso
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUEUE_FULL_RETRY_S = 30
 MAX_IDEMPOTENCY_KEY = 200  # the store's column; the body's field has the same bound
-# Read only by a recording: given to a run that makes none, they would be accepted and ignored.
-RECORDING_FIELDS = frozenset({"video_format", "video_fps"})
 
 
 RUN_ID = re.compile(r"\d{8}_\d{6}_[0-9a-f]{8}")
@@ -182,9 +180,6 @@ async def submit(
             429, "too_many_runs", "the queue is full; try again shortly", retry_after=QUEUE_FULL_RETRY_S
         )
     effective = effective_settings(sub, plan, tenant, settings)
-    if not effective["record_video"] and (unread := sorted(RECORDING_FIELDS & sub.model_fields_set)):
-        message = f"{', '.join(unread)} without record_video: nothing would be recorded"
-        raise ApiError(400, "invalid_request", message, [{"path": n, "message": message} for n in unread])
     workflow_id = sub.workflow_id or sub.state_key
     if sub.resume_state:
         await _check_resumable(plan, workflow_id, tenant, services)
