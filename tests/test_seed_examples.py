@@ -61,3 +61,18 @@ def test_the_seed_documents_every_plan_field_we_accept() -> None:
     shown = set(re.findall(r'^\s*(?://\s*)?"(\w+)":', text.split("Field reference")[0], re.M))
     assert shown <= set(Submission.model_fields), shown - set(Submission.model_fields)
     assert Path(REPO / "plans/example/extract_listings.json").exists()
+
+
+def test_the_seed_submission_template_is_accepted_as_shown(server: Server) -> None:
+    """The page's opening body, every option at the value it shows (`record_video: false` beside a
+    `video_format` included), with one plan shape: a client that copies it is not refused."""
+    text = SEED.read_text() if SEED.exists() else pytest.skip("no seed")
+    template = text.split("Field reference")[0]
+    shown = dict(re.findall(r'^\s*"(\w+)":\s*("[^"]*"|[\w.]+),?\s*(?://.*)?$', template, re.M))
+    shapes = {"task_suite", "task_file", "plan_text"}
+    options = {k: json.loads(v) for k, v in shown.items() if k not in shapes}
+    assert {"record_video", "video_format", "video_fps", "profile_id", "workflow_id"} <= set(options)
+    options.pop("callback_url")  # "https://my-webhook" names no real host; the field is tested elsewhere
+    response = server.predict({**options, "micro": "plans/example/hn_top5.json"})
+    assert response.status_code == 200, response.text
+    server.predict({"action": "cancel", "run_id": response.json()["run_id"]})
