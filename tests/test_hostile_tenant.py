@@ -3,6 +3,7 @@ names (plan paths, schema names) reaches nothing of the server's or of another t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,3 +110,18 @@ def test_ipv6_forms_of_a_private_ipv4_address_are_refused(fenced_server: Server,
     assert fenced_server.predict({"action": "list"}).json()["runs"] == []
     public = {"steps": [{**plan["steps"][0], "params": {"url": "http://[64:ff9b::808:808]/"}}]}
     assert fenced_server.predict({"action": "validate", "micro": public}).json()["valid"] is True
+
+
+def test_a_callback_to_a_6to4_form_of_loopback_is_refused(fenced_server: Server) -> None:
+    plan = {"steps": [{"type": "wait", "intent": "Pause", "params": {"seconds": 0}}]}
+    answer = fenced_server.predict({"micro": plan, "callback_url": "http://[2002:7f00:1::]:9/hook"})
+    assert answer.status_code == 200, answer.text
+    run_id = answer.json()["run_id"]
+    fenced_server.wait(run_id, 180)
+    deadline = time.monotonic() + 60
+    types: list[str] = []
+    while time.monotonic() < deadline and not {"webhook.refused", "webhook.attempt"} & set(types):
+        time.sleep(0.5)
+        logs = fenced_server.predict({"action": "logs", "run_id": run_id, "limit": 1000}).json()
+        types = [e["type"] for e in logs["events"] if e["type"].startswith("webhook.")]
+    assert "webhook.refused" in types, types

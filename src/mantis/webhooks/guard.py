@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from mantis.fence.policy import embedded_ipv4
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -29,8 +31,8 @@ class Target:
 
 
 def is_public(ip: IPAddress) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
     return ip.is_global and not (
         ip.is_private
         or ip.is_loopback
