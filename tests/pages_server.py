@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -68,7 +68,44 @@ PRODUCTS = {
 }
 
 
-class Pages(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test page server's handler: answers through `reply` and logs nothing."""
+
+    def reply(
+        self,
+        body: str | bytes,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1", **attrs: Any) -> Iterator[str]:
+    """Serves `handler` on a free port of `host` in a thread; `attrs` become attributes of the server."""
+    httpd = ThreadingHTTPServer((host, 0), handler)
+    for name, value in attrs.items():
+        setattr(httpd, name, value)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class Pages(QuietHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         port = self.server.server_address[1]
@@ -90,23 +127,10 @@ class Pages(BaseHTTPRequestHandler):
             body = f"<html><body><h1>Results for {self.path.split('q=')[-1]}</h1></body></html>"
         else:
             body = "<html><body><h1>Elsewhere</h1></body></html>"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(body)
 
 
 @contextmanager
 def serve_pages() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
+    with serve(Pages) as url:
+        yield url

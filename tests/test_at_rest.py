@@ -12,19 +12,17 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from alembic import command
 from cryptography.fernet import Fernet, InvalidToken
 from tests.conftest import Server, server_env, start_server, stop_server
+from tests.pages_server import QuietHandler, serve
 from tests.test_cli_runs import mantis as cli_mantis
 
 from mantis.store.db import alembic_config, make_engine
@@ -185,24 +183,12 @@ def table_page() -> Iterator[str]:
         f"</thead><tbody>{rows}</tbody></table></body></html>"
     ).encode()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+            self.reply(page)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/ledger"
-    finally:
-        httpd.shutdown()
+    with serve(Handler) as url:
+        yield f"{url}/ledger"
 
 
 def test_csv_cells_are_neutralised_and_json_keeps_the_values(server: Server) -> None:

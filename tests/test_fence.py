@@ -9,15 +9,13 @@ import ipaddress
 import shutil
 import socket
 import subprocess
-import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.conftest import Server, start_server, stop_server
+from tests.pages_server import QuietHandler, serve
 
 from mantis.fence.policy import Fence, FencePolicy, Refusal
 from mantis.fence.proxy import FenceProxy
@@ -52,23 +50,15 @@ def _pages(off: str) -> dict[str, str]:
     }
 
 
-class _Counting(BaseHTTPRequestHandler):
+class _Counting(QuietHandler):
     def _count(self) -> None:
         self.server.seen.append(self.path)  # type: ignore[attr-defined]
-        body = b"<h1>OFF-LIST CONTENT</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply("<h1>OFF-LIST CONTENT</h1>")
 
     do_GET = do_POST = _count
 
-    def log_message(self, *args: Any) -> None:
-        pass
 
-
-class _Site(BaseHTTPRequestHandler):
+class _Site(QuietHandler):
     def do_GET(self) -> None:
         pages: dict[str, str] = self.server.pages  # type: ignore[attr-defined]
         if self.path == "/redirect":
@@ -77,42 +67,20 @@ class _Site(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = f"<!doctype html><html><body>{pages.get(self.path, '<h1>Allowed page</h1>')}</body></html>"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def _serve(handler: type[BaseHTTPRequestHandler], host: str, **attrs: Any) -> Iterator[str]:
-    httpd = ThreadingHTTPServer((host, 0), handler)
-    for name, value in attrs.items():
-        setattr(httpd, name, value)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+        page = pages.get(self.path, "<h1>Allowed page</h1>")
+        self.reply(f"<!doctype html><html><body>{page}</body></html>")
 
 
 @pytest.fixture(scope="module")
 def off_list() -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
-    with _serve(_Counting, OFF_HOST, seen=seen) as url:
+    with serve(_Counting, OFF_HOST, seen=seen) as url:
         yield url, seen
 
 
 @pytest.fixture(scope="module")
 def allowed(off_list: tuple[str, list[str]]) -> Iterator[str]:
-    with _serve(_Site, "127.0.0.1", pages=_pages(off_list[0])) as url:
+    with serve(_Site, "127.0.0.1", pages=_pages(off_list[0])) as url:
         yield url
 
 

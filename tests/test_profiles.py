@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import html
 import secrets
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from tests.conftest import Server, start_server, stop_server
+from tests.pages_server import QuietHandler, serve
 
 PLANES = ["browser_use_plane", "computer_plane"]
 
@@ -31,11 +30,12 @@ class Members:
     """The site: sign-in sets a cookie that lasts a day; `/account` says whether the request had one."""
 
     def __init__(self) -> None:
+        self.url = ""
         self.sessions: dict[str, str] = {}
         self.account_visits: list[str | None] = []  # the signed-in name of each visit, None if anonymous
         members = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 jar = (self.headers.get("Cookie") or "").split(";")
@@ -44,40 +44,23 @@ class Members:
                 if url.path == "/login":
                     sid = secrets.token_hex(8)
                     members.sessions[sid] = parse_qs(url.query).get("name", ["?"])[0]
-                    self.send_response(303)
-                    self.send_header("Set-Cookie", f"sid={sid}; Max-Age=86400; Path=/")
-                    self.send_header("Location", "/account")
-                    self.end_headers()
+                    cookie = f"sid={sid}; Max-Age=86400; Path=/"
+                    self.reply("", 303, headers={"Set-Cookie": cookie, "Location": "/account"})
                     return
                 if url.path != "/account":
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.reply("", 404)
                     return
                 members.account_visits.append(name)
-                body = (ACCOUNT.format(name=html.escape(name)) if name else FORM).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(ACCOUNT.format(name=html.escape(name)) if name else FORM)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._httpd.shutdown()
+        self.handler = Handler
 
 
 @pytest.fixture(scope="module")
 def members() -> Iterator[Members]:
     site = Members()
-    yield site
-    site.close()
+    with serve(site.handler) as site.url:
+        yield site
 
 
 def sign_in(site: str) -> list[dict[str, Any]]:

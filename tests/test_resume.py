@@ -9,12 +9,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.conftest import Server, start_server, stop_server
+from tests.pages_server import QuietHandler, serve
 
 DETAIL_DELAY_S = 1.5  # slow enough that a kill lands while a detail page is being fetched
 ITEMS = [("Quartz lamp", 41), ("Oak stool", 87), ("Tin kettle", 23), ("Wool rug", 150), ("Brass hook", 6),
@@ -44,7 +44,7 @@ class PageLog:
 def slow_site() -> Iterator[tuple[str, PageLog]]:
     log = PageLog()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
             log.add(path)
@@ -55,22 +55,10 @@ def slow_site() -> Iterator[tuple[str, PageLog]]:
             else:
                 rows = "".join(ROW.format(n=i + 1, name=name) for i, (name, _) in enumerate(ITEMS))
                 body = LISTING.format(rows=rows)
-            data = body.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", log
-    finally:
-        httpd.shutdown()
+    with serve(Handler) as url:
+        yield url, log
 
 
 def loop_plan(site: str) -> dict[str, Any]:
