@@ -19,6 +19,10 @@ from mantis.client import MantisClient
 from mantis.config import Settings
 from mantis.services import Services
 
+# The recordings are made after the run, at about 0.3x the video's length on this project's 2-core machines
+# (bench/README.md); a 28-step demo records well under a minute, so two minutes leave room on a busy one.
+RECORDING_WAIT_S = 120.0
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -62,6 +66,13 @@ def wait_healthy(client: MantisClient, server: subprocess.Popen[bytes], timeout_
     raise RuntimeError("the server did not become healthy in time")
 
 
+def wait_for_recordings(client: MantisClient, run_id: str) -> None:
+    """Keeps the server up until the recordings it makes after the run are written (or given up on)."""
+    deadline = time.monotonic() + RECORDING_WAIT_S
+    while client.recording(run_id).state == "pending" and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def demo(
     plan: str = typer.Option("plans/example/extract_listings.json", help="Plan path in the plan library."),
     record_video: bool = typer.Option(True, help="Ask for a recording, as the seed's client does."),
@@ -86,6 +97,8 @@ def demo(
             )
             runs.console.print(f"run {queued.run_id} queued")
             final = runs.follow(client, queued.run_id, poll_s=0.3)
+            if record_video:
+                wait_for_recordings(client, queued.run_id)
             result = client.result(queued.run_id)
         runs.show_outcome(result)
         run_dir = settings.runs_dir / queued.run_id

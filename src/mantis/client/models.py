@@ -200,10 +200,12 @@ class Recordings:
     polished: Recording | None
     raw: Recording | None
     body: dict[str, Any] = field(repr=False)
+    state: str = ""  # `pending` while the server makes them after the run, then `ready`, `failed` or `none`
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> Recordings:
         return cls(
+            state=str(body.get("state") or ""),
             run_id=str(body["run_id"]),
             status=str(body.get("status") or ""),
             polished=Recording.from_json(body.get("polished")),
