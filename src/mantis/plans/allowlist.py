@@ -37,11 +37,6 @@ def normalise_host(host: str) -> str:
     return canonical.rstrip(".").strip("[]")
 
 
-def host_of(url: str) -> str:
-    found = parsed(url)
-    return found[1] if found else ""
-
-
 def host_allowed(host: str, patterns: list[str]) -> bool:
     if not patterns:
         return True
