@@ -1,0 +1,1 @@
+"""Replay: what a run learned from a model, so the next run of the same step needs no model call."""
