@@ -139,6 +139,13 @@ def test_rows_the_page_does_not_hold_teach_nothing() -> None:
     assert learn(cards(3), URL, CARD_SPEC, rows) is None
     skipped = [card_rows(3)[0], card_rows(3)[2]]  # a model that left a record out is not reproduced
     assert learn(cards(3), URL, CARD_SPEC, skipped) is None
+    # Rows cut short of what the page shows and max_items allows: a replay would give more than they.
+    assert learn(cards(3), URL, CARD_SPEC, card_rows(2)) is None
+    # A row the contract rejects (a required price the page does not give) would send every replay
+    # back to the model: nothing is kept.
+    priceless = cards(3).replace("$7", "ask us")
+    unpriced = [{**row, "price": None} if row["name"] == "Walnut stool" else row for row in card_rows(3)]
+    assert learn(priceless, URL, CARD_SPEC, unpriced) is None
 
 
 TABLE = """<html><body><h1>Fleet</h1><table><thead><tr><th>Vessel</th><th>Port</th><th>Crew</th></tr></thead>

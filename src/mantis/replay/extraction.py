@@ -43,6 +43,9 @@ _URL_ATTRIBUTES = frozenset(("href", "src"))
 # ("12 points", "Posted 3 Dec 2026") fits with room to spare; longer texts are sections, not values,
 # and reading dates out of each would cost dateutil time on every block of a large page.
 _MAX_TYPED_TEXT = 200
+# How much longer than its visible text an element's markup text may be: indentation and line breaks
+# between tags, which collapse to single spaces (pretty-printed pages run to about 3x).
+_RAW_WHITESPACE = 4
 # Most characters of literal text around a value inside its element ("Seller ", " (used)"): a label,
 # not a sentence.
 _MAX_AFFIX = 40
@@ -124,13 +127,14 @@ def learn(html: str, url: str, spec: ExtractSpec, rows: Sequence[Mapping[str, An
     wanted = [{f.name: coerce(row.get(f.name), f.type) for f in spec.fields} for row in rows]
     if page is None or not wanted:
         return None
-    index = _Index(page)
+    longest = max((len(str(v)) for row in wanted for v in row.values() if v is not None), default=0)
+    index = _Index(page, max(longest, _MAX_TYPED_TEXT))
     cands = [{f.name: index.candidates(f, row[f.name]) for f in spec.fields} for row in wanted]
     for layout in _layouts(page, spec, cands, index):
         program = _fields(page, spec, wanted, cands, layout)
-        if program is None or _read_all(page, program, spec, layout.records) != wanted:
-            continue
-        if not _skips(layout):
+        # Kept only when a replay of this very page gives the model's rows: all of them and no more,
+        # each valid, so that the next run on the same page gives what this one did.
+        if program is not None and not _skips(layout) and _replay(page, program, spec) == wanted:
             return program
     return None
 
@@ -141,20 +145,28 @@ def replay(program: Program, html: str, url: str, spec: ExtractSpec) -> Rows | N
     page = load(html, url)
     if program.spec != fingerprint(spec) or page is None:
         return None
+    return _replay(page, program, spec)
+
+
+def _replay(page: Page, program: Program, spec: ExtractSpec) -> Rows | None:
     if program.single:
         return _validated(page, program, spec, [(page.body,)])
     stored = _at(page.body, program.container)
-    fits: list[tuple[HtmlElement, Rows]] = []
-    for container in page.body.iter(program.container_tag):
-        records = _records(container, program)
-        rows = _validated(page, program, spec, records) if records else None
+    if stored is not None and stored.tag == program.container_tag:
+        rows = _validated(page, program, spec, _records(stored, program))
         if rows is not None:
-            if container is stored:
-                return rows
-            fits.append((container, rows))
+            return rows
     # The list moved (a wrapper added around it, say): found by its structure alone, when only one
     # place on the page holds records of this shape.
-    return fits[0][1] if len(fits) == 1 else None
+    fits: list[Rows] = []
+    for container in page.body.iter(program.container_tag):
+        records = _records(container, program) if container is not stored else []
+        rows = _validated(page, program, spec, records) if records else None
+        if rows is not None:
+            fits.append(rows)
+            if len(fits) > 1:
+                return None
+    return fits[0] if fits else None
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -264,54 +276,54 @@ Cand = tuple[HtmlElement, str, str, str]  # element, what is read there, the wor
 
 
 class _Index:
-    """Every element of the page with what could be read from it, to find where a value came from."""
+    """The page's elements with what could be read from each, to find where a model's value came from.
 
-    def __init__(self, page: Page) -> None:
+    Texts longer than any value sought (with its label words) are never read: they are sections, and
+    reading every ancestor's text of a large page costs more than the rest of the learning.
+    """
+
+    def __init__(self, page: Page, longest: int) -> None:
         self.page = page
         self.order = {el: i for i, el in enumerate(page.body.iter()) if isinstance(el.tag, str)}
         self.elements = list(self.order)
-        self.texts = {el: collapse(el.text_content()) for el in self.elements}
-        self._typed: dict[str, dict[str, list[tuple[HtmlElement, str]]]] = {}
+        self.texts = _short_texts(self.elements, _RAW_WHITESPACE * (longest + 2 * _MAX_AFFIX))
+        self.attributes = [
+            (el, "@" + attr, raw)
+            for el in self.elements
+            for attr in _ATTRIBUTES
+            if el.get(attr) is not None and (raw := _read(page, el, "@" + attr))
+        ]
 
     def candidates(self, field: ExtractField, value: Any) -> list[Cand]:
-        """Where on the page `value` could have been read, lowest elements first."""
+        """Where on the page `value` could have been read, in page order; of nested elements reading
+        it, the lowest, and those above it whose whole text is the same."""
         if value is None:
             return []
-        found = [(el, read, "", "") for el, read in self._by_value(field.type).get(_key(value), [])]
+        key, seen = _key(value), _evidence(value, field.type)
+        matched = [
+            el
+            for el, text in self.texts.items()
+            if text
+            and (text == value if field.type == "str" else seen in text and len(text) <= _MAX_TYPED_TEXT)
+            and (field.type == "str" or _key(coerce(text, field.type)) == key)
+        ]
+        kept = [
+            (el, "text", "", "")
+            for el in matched
+            if all(self.texts[el] == self.texts[o] for o in matched if o is not el and self.inside(o, el))
+        ]
+        kept.extend(
+            (el, read, "", "")
+            for el, read, raw in self.attributes
+            if seen in raw and _key(coerce(raw, field.type)) == key
+        )
         if field.type == "str" and isinstance(value, str):
-            found.extend(self._within(value))
-        return found
-
-    def _by_value(self, type_: str) -> dict[str, list[tuple[HtmlElement, str]]]:
-        """Elements by the value each reads as in this type; of nested elements reading the same, the
-        lowest, and those above it whose whole text is the same."""
-        if type_ in self._typed:
-            return self._typed[type_]
-        table: dict[str, list[tuple[HtmlElement, str]]] = {}
-        for el in reversed(self.elements):
-            text = self.texts[el]
-            if text and (type_ == "str" or len(text) <= _MAX_TYPED_TEXT):
-                value = coerce(text, type_)
-                if value is not None:
-                    key = _key(value)
-                    below = table.get(key, [])
-                    lowest = not any(self.inside(other, el) for other, _ in below)
-                    if lowest or any(self.texts[o] == text for o, _ in below if self.inside(o, el)):
-                        table.setdefault(key, []).append((el, "text"))
-            for attr in _ATTRIBUTES:
-                raw = _read(self.page, el, "@" + attr) if el.get(attr) is not None else None
-                value = coerce(raw, type_) if raw else None
-                if value is not None:
-                    table.setdefault(_key(value), []).append((el, "@" + attr))
-        for entries in table.values():
-            entries.sort(key=lambda entry: self.order[entry[0]])
-        self._typed[type_] = table
-        return table
+            kept.extend(self._within(value))
+        return sorted(kept, key=lambda cand: self.order[cand[0]])
 
     def _within(self, value: str) -> Iterator[Cand]:
         """The lowest elements whose text holds `value` between a few literal words."""
-        for el in self.elements:
-            text = self.texts[el]
+        for el, text in self.texts.items():
             at = text.find(value)
             if at < 0 or text == value or len(text) - len(value) > 2 * _MAX_AFFIX:
                 continue
@@ -328,6 +340,32 @@ class _Index:
                 return True
             parent = parent.getparent()
         return False
+
+
+def _short_texts(elements: list[HtmlElement], cap: int) -> dict[HtmlElement, str]:
+    """Each element's visible text, for those whose markup holds at most `cap` characters of text
+    (counted bottom-up, so a long section is never joined into one string)."""
+    size: dict[HtmlElement, int] = {}
+    for el in reversed(elements):
+        size[el] = len(el.text or "") + sum(size.get(c, 0) + len(c.tail or "") for c in el)
+    return {el: collapse(el.text_content()) for el in elements if size[el] <= cap}
+
+
+def _evidence(value: Any, type_: str) -> str:
+    """What a text must hold to read as `value` in this type, checked before the costlier coercion:
+    the last digits of a number's whole part (so "1,234" is found for 1234), a date's year's last two
+    digits ("3/12/26" and "2026-12-03" both), a list's first item, else the value itself."""
+    text = str(value)
+    if type_ in ("int", "float", "decimal"):
+        whole = text.split()[0].split(".")[0].lstrip("-")
+        return whole[-3:]
+    if type_ in ("date", "datetime"):
+        return text[2:4]
+    if type_ == "list[str]" and isinstance(value, list) and value:
+        return str(value[0])
+    if type_ == "bool":
+        return ""
+    return text
 
 
 def _key(value: Any) -> str:
