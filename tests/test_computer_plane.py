@@ -233,14 +233,14 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
         await session.navigate(site.url + "/second", 15)
         assert site.paths[-1] == "/second"
 
-        await session.screenshot(tmp_path / "shot.png")
-        assert Image.open(tmp_path / "shot.png").size == (1280, 800)
+        await session.screenshot(tmp_path / "shot.png")  # written in the background: whole by close()
         frame = Image.open(io.BytesIO(await session.frame()))  # the live viewer's: address bar included
         assert frame.format == "JPEG" and frame.width == 1280 and frame.height > 800
     finally:
         recordings = await session.close()
         await plane.shutdown()
 
+    assert Image.open(tmp_path / "shot.png").size == (1280, 800)
     assert [r.path for r in recordings] == [tmp_path / ".recording_source.mp4"]
     assert recordings[0].origin[0] == 0 and recordings[0].origin[1] > 0  # the toolbar is above the page
     probe = subprocess.run(

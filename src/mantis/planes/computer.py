@@ -46,7 +46,10 @@ CHROME_ALLOWANCE = 160  # screen rows reserved above the page for them
 XVFB_TIMEOUT_S = 10.0
 PAINT_TIMEOUT_S = 20.0
 OPEN_NAVIGATE_TIMEOUT_S = 10.0
-QUIET_S = 0.3
+# The page counts as settled once nothing has painted for this long and no frame of its tab is loading.
+# Measured here (bench/planes.py, X DAMAGE): an input's first paint comes 6-20 ms after it, and the gaps
+# between the paints of one change stay under 60 ms on a quiet machine; 120 ms leaves room for load.
+QUIET_S = 0.12
 FOCUS_TIMEOUT_S = 1.0
 PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page that looks the same costs it
 PASTE_CHANGE_S = 2.0
@@ -100,6 +103,7 @@ class ComputerSession:
         self._page: Region = (0, 0, 0, 0)  # the page alone
         self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
         self._windows: frozenset[str] = frozenset()  # the browser's own; any other is a popup
+        self._writes: set[asyncio.Task[None]] = set()  # screenshots still being encoded and written
         self._closed = False
         self._recordings: list[Recording] = []
         self._record: Record | None = None
@@ -146,7 +150,7 @@ class ComputerSession:
             self._record.started(self._xserver.pid)
         self._env = {**env, "DISPLAY": self.display}
         self._screen = Screen(self.display)
-        self._input = XInput(self._env)
+        self._input = XInput.connect(self._env)
         up = upstream(self._config.proxy) if self._config.proxy else None
         self._proxy = await FenceProxy.start(self._config.fence, up)
         window = (width, height + CHROME_GUESS)
@@ -234,8 +238,8 @@ class ComputerSession:
         if (refusal := self._config.fence.page_refusal(url)) is not None:
             raise NavigationBlocked(f"blocked navigation: {refusal}")
         deadline = asyncio.get_running_loop().time() + timeout_s
-        page = await screen.frame(self._page)
-        toolbar = await screen.frame(self._toolbar)
+        page = screen.grab(self._page)
+        toolbar = screen.grab(self._toolbar)
         await keys.key("ctrl+l")
         if not await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s)):
             log.info("the address bar of %s showed no focus; typing the URL anyway", self.display)
@@ -248,7 +252,7 @@ class ComputerSession:
     async def go_back(self, timeout_s: float) -> None:
         screen, keys = self._tools()
         deadline = asyncio.get_running_loop().time() + timeout_s
-        page = await screen.frame(self._page)
+        page = screen.grab(self._page)
         await keys.key("alt+Left")
         await self._settle(deadline, page, PAGE_CHANGE_S)
         await self._check_fence()
@@ -273,14 +277,17 @@ class ComputerSession:
     async def _settle(self, deadline: float, page: bytes | None = None, change_s: float = 0.0) -> None:
         """First, given the page as it was, wait up to `change_s` for it to change: under load Chromium
         keeps the old page on screen for a while, and it can look quiet then. Then wait until the whole
-        window (the tab's spinner included) is quiet for QUIET_S. A page that never stops moving
-        (animation, video) is used as it is once the deadline passes."""
+        window (the tab's spinner included) has not painted for QUIET_S and the tab on screen is not
+        loading (its frames' load events, from the DevTools pipe). Both wait on what the browser does: X
+        DAMAGE events for paints, so the wait ends QUIET_S after the page's last paint. A page that
+        never stops moving (animation, video) is used as it is once the deadline passes."""
         screen = self._tools()[0]
         loop = asyncio.get_running_loop()
         if page is not None:
             await screen.changed(self._page, page, timeout_s=max(min(change_s, deadline - loop.time()), 0.0))
         remaining = max(deadline - loop.time(), 0.0)
-        if not await screen.settle(self._window, quiet_s=QUIET_S, timeout_s=remaining):
+        busy = self._devtools.loading if self._devtools is not None else None
+        if not await screen.settle(self._window, quiet_s=QUIET_S, timeout_s=remaining, busy=busy):
             log.info("screen of %s still changing at the deadline", self.display)
 
     async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
@@ -311,7 +318,7 @@ class ComputerSession:
             await keys.key("ctrl+a")
             await keys.key("BackSpace")
             if action.text:
-                page = await self._tools()[0].frame(self._page)
+                page = self._tools()[0].grab(self._page)
                 await keys.type_text(action.text)  # a paste lands later: settle waits to see it
         elif action.kind == "select":
             await keys.click(x, y)  # on the list: opens it; on its label: focuses it
@@ -346,8 +353,18 @@ class ComputerSession:
         await asyncio.sleep(max(seconds, 0.0))
 
     async def screenshot(self, path: Path) -> None:
-        image = await self._tools()[0].image(self._page)
-        await asyncio.to_thread(image.save, path, "PNG")
+        """Takes the page's pixels now; turning them into a PNG file (tens of ms) goes on in a worker
+        thread, off the step's path. The file appears whole (written beside it, then renamed), and
+        written() (and so close()) returns only once every screenshot taken is on disk."""
+        pixels, size = self._tools()[0].grab(self._page), self._page[2:]
+        write = asyncio.create_task(asyncio.to_thread(_write_png, pixels, size, path))
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+        write.add_done_callback(_log_failure)
+
+    async def written(self) -> None:
+        """Waits until every screenshot taken so far is on disk (or failed, which is logged)."""
+        await asyncio.gather(*self._writes, return_exceptions=True)
 
     async def frame(self) -> bytes:
         """The browser window as a JPEG, address bar included as in recordings, for the live viewer."""
@@ -368,6 +385,7 @@ class ComputerSession:
             return list(self._recordings)
         self._closed = True
         self._on_close(self)
+        await self.written()
         if self._recorder is not None:
             path = await self._recorder.stop()
             origin = self._page[0], self._page[1]  # the grab starts at the screen's corner
@@ -382,6 +400,8 @@ class ComputerSession:
             await self._proxy.close()
         if self._screen is not None:
             await self._screen.close()
+        if self._input is not None:
+            await self._input.close()
         paths = (str(self._scratch), str(self._profile))
         await sweep(self._tag, paths, CLOSE_GRACE_S)
         if self._xserver is not None:
@@ -448,6 +468,17 @@ def ascii_url(url: str) -> str:
             quote(parts.fragment, safe=safe),
         )
     )
+
+
+def _write_png(pixels: bytes, size: tuple[int, int], path: Path) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    Image.frombytes("RGB", size, pixels, "raw", "BGRX").save(partial, "PNG")
+    partial.replace(path)
+
+
+def _log_failure(write: asyncio.Task[None]) -> None:
+    if not write.cancelled() and (failure := write.exception()) is not None:
+        log.warning("a screenshot could not be written: %s", failure)
 
 
 def _encode(image: Image.Image, kind: str, **options: int) -> bytes:

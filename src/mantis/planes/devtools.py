@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 CALL_TIMEOUT_S = 10.0
 POLL_S = 0.05
+# A navigation its page asked for normally begins within tens of ms (it is the browser's next task);
+# past this it was cancelled or turned into a download, which the session refuses.
+NAVIGATION_START_S = 2.0
 MESSAGE_LIMIT = 64 * 1024 * 1024  # a message is one JSON object ended by NUL; targets' lists are small
 
 
@@ -41,6 +44,7 @@ class DevTools:
         self._next = 0
         self.tabs: dict[str, Tab] = {}  # in the order they opened: the newest is the one on screen
         self.loads: list[str] = []  # every URL a tab committed since the plane last looked
+        self._loading: dict[str, tuple[str, float, bool]] = {}  # frame id -> session, asked at, begun
         self._pump: asyncio.Task[None] | None = None
         self._guards: set[asyncio.Task[None]] = set()
 
@@ -82,6 +86,20 @@ class DevTools:
     def current(self) -> Tab | None:
         return next(reversed(self.tabs.values()), None)
 
+    def loading(self) -> bool:
+        """Whether the tab on screen is loading a page: from the moment its page asks to navigate (a link
+        clicked, a form sent) to that load's load event. Page events tell, which every tab sends since its
+        guard enabled them. A navigation asked for but never begun (cancelled, a refused download) stops
+        counting after NAVIGATION_START_S."""
+        tab = self.current()
+        if tab is None or not tab.session_id:
+            return False
+        now = asyncio.get_running_loop().time()
+        return any(
+            session == tab.session_id and (begun or now - asked < NAVIGATION_START_S)
+            for session, asked, begun in self._loading.values()
+        )
+
     async def blank(self, tab: Tab) -> None:
         """Sends a tab to about:blank and waits until it shows it (a page of a scheme the fence refuses
         must not stay on screen)."""
@@ -118,7 +136,9 @@ class DevTools:
                 if future is not None and not future.done():
                     future.set_result(message)
             else:
-                self._event(message.get("method", ""), message.get("params", {}))
+                method, params = message.get("method", ""), message.get("params", {})
+                self._page_event(method, params, message.get("sessionId", ""))
+                self._event(method, params)
 
     def _event(self, method: str, params: dict[str, Any]) -> None:
         info = params.get("targetInfo", {})
@@ -139,6 +159,18 @@ class DevTools:
             guard = asyncio.get_running_loop().create_task(self._guard(tab))
             self._guards.add(guard)
             guard.add_done_callback(self._guards.discard)
+
+    def _page_event(self, method: str, params: dict[str, Any], session: str) -> None:
+        frame, now = params.get("frameId", ""), asyncio.get_running_loop().time()
+        if method == "Page.frameRequestedNavigation":
+            self._loading.setdefault(frame, (session, now, False))
+        elif method == "Page.frameStartedLoading":
+            self._loading[frame] = (session, now, True)
+        elif method in ("Page.frameStoppedLoading", "Page.frameDetached"):
+            self._loading.pop(frame, None)
+        elif method == "Target.detachedFromTarget":  # a closed tab sends no stop for its loads
+            gone = params.get("sessionId", "")
+            self._loading = {key: load for key, load in self._loading.items() if load[0] != gone}
 
     async def _guard(self, tab: Tab) -> None:
         """A page's file chooser never opens (it would show the server's files on screen). A new tab
