@@ -46,9 +46,9 @@ CHROME_ALLOWANCE = 160  # screen rows reserved above the page for them
 XVFB_TIMEOUT_S = 10.0
 PAINT_TIMEOUT_S = 20.0
 OPEN_NAVIGATE_TIMEOUT_S = 10.0
-# The page counts as settled once nothing has painted for this long and no frame of its tab is loading.
-# Measured here (bench/planes.py, X DAMAGE): an input's first paint comes 6-20 ms after it, and the gaps
-# between the paints of one change stay under 60 ms on a quiet machine; 120 ms leaves room for load.
+# The page counts as settled once nothing has painted for this long and its tab is not loading.
+# bench/planes.py (X DAMAGE events, load average about 25): the last paint of a click's or typing's effect
+# came a median 22-28 ms after the input, the 75th percentile under 60 ms; this is twice that.
 QUIET_S = 0.12
 FOCUS_TIMEOUT_S = 1.0
 PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page that looks the same costs it
