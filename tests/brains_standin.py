@@ -14,7 +14,7 @@ from typing import Any
 
 @dataclass
 class Reply:
-    body: Any
+    body: Any  # or a function of the request's body, for an answer that depends on what was asked
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
@@ -51,7 +51,8 @@ class StandIn:
                     standin._replies.popleft() if standin._replies else Reply({"error": "unscripted"}, 500)
                 )
                 time.sleep(reply.delay_s)
-                data = json.dumps(reply.body).encode()
+                answer = reply.body(standin.requests[-1].body) if callable(reply.body) else reply.body
+                data = json.dumps(answer).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))

@@ -176,6 +176,17 @@ def standin() -> Iterator[StandIn]:
     server.close()
 
 
+def openai_standin_env(standin: StandIn, input_per_mtok: float, output_per_mtok: float) -> dict[str, str]:
+    """A server's environment for the OpenAI-compatible model served by `standin`, at these prices."""
+    return {
+        "MANTIS_OPENAI_BASE_URL": f"{standin.url}/v1",
+        "MANTIS_OPENAI_MODEL": "qwen3-vl",
+        "MANTIS_OPENAI_API_KEY": "sk-test",
+        "MANTIS_PRICE_INPUT_PER_MTOK": str(input_per_mtok),
+        "MANTIS_PRICE_OUTPUT_PER_MTOK": str(output_per_mtok),
+    }
+
+
 @pytest.fixture(scope="session")
 def site() -> Iterator[str]:
     """A small shop of the tests' own on 127.0.0.1 (tests/pages_server.py)."""

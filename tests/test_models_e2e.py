@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from tests.conftest import Server, start_server, stop_server
+from tests.conftest import Server, openai_standin_env, start_server, stop_server
 
 from brains_standin import StandIn, completion
 
@@ -32,12 +32,7 @@ ROWS = {"rows": [{"rank": 1, "title": "First story"}, {"rank": 2, "title": "Seco
 @pytest.fixture(scope="module")
 def modelled(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(
-        tmp_path_factory.mktemp("modelled"),
-        MANTIS_OPENAI_BASE_URL=f"{standin.url}/v1",
-        MANTIS_OPENAI_MODEL="qwen3-vl",
-        MANTIS_OPENAI_API_KEY="sk-test",
-        MANTIS_PRICE_INPUT_PER_MTOK=str(IN_PER_MTOK),
-        MANTIS_PRICE_OUTPUT_PER_MTOK=str(OUT_PER_MTOK),
+        tmp_path_factory.mktemp("modelled"), **openai_standin_env(standin, IN_PER_MTOK, OUT_PER_MTOK)
     )
     yield running
     stop_server(running)

@@ -30,6 +30,7 @@ def test_list_page_plan_extracts_private_listings_on_the_default_computer_plane(
         "max_cost": 25.0,
         "max_time_minutes": 60.0,
         "compute_backend": "computer_plane",
+        "replay": "auto",
     }
     for key in ("status_path", "result_path", "csv_path", "events_path"):
         assert handle[key].startswith(str(server.home))

@@ -9,6 +9,7 @@ from mantis.planes.computer import ComputerPlane
 from mantis.planes.dom import DomPlane
 from mantis.planes.ledger import Ledger
 from mantis.profiles import Profiles
+from mantis.replay.store import ReplayStore
 from mantis.secretbox import SecretBox
 from mantis.store.checkpoints import CheckpointStore
 from mantis.store.db import make_engine, migrate, session_factory
@@ -36,6 +37,7 @@ class Services:
         self.tenants = TenantStore(sessions, self.secrets)
         self.runs = RunStore(sessions)
         self.checkpoints = CheckpointStore(sessions)
+        self.replay = ReplayStore(sessions)
         self.profiles = Profiles(settings.home / "profiles", int(settings.profile_max_mb * 2**20))
         self.ledger = Ledger(settings.home / "sessions", process_id())
         self.artifacts: ArtifactStore = artifact_store(settings)

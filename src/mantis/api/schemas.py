@@ -60,6 +60,11 @@ class Submission(BaseModel):
     cua_model: str | None = Field(
         None, max_length=100, description="The model; none means the offline brain."
     )
+    replay: Literal["auto", "off", "refresh"] = Field(
+        "auto",
+        description="`auto` acts from what earlier runs of the plan learned, `refresh` asks the models "
+        "again and relearns, `off` neither; a tenant with replay off keeps it off.",
+    )
     inputs: dict[str, Any] = Field(
         default_factory=dict, description="Values for `{name}` placeholders in step params."
     )

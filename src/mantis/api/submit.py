@@ -22,6 +22,7 @@ from mantis.plans import resolve
 from mantis.plans.resolve import ResolvedPlan
 from mantis.plans.urls import url_fault
 from mantis.profiles import ProfileTooLarge
+from mantis.replay import policy as replay_policy
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.runner.context import PLACEHOLDER
 from mantis.services import Services
@@ -31,6 +32,8 @@ from mantis.store.views import aware, iso
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 QUEUE_FULL_RETRY_S = 30
 MAX_IDEMPOTENCY_KEY = 200  # the store's column; the body's field has the same bound
+# What the queued handle says of the run's effective settings (`replay`: runs queued before it had none).
+SHOWN_EFFECTIVE = ("max_cost", "max_time_minutes", "compute_backend", "replay")
 
 
 RUN_ID = re.compile(r"\d{8}_\d{6}_[0-9a-f]{8}")
@@ -123,6 +126,7 @@ def effective_settings(
         "locale": runtime.locale,
         "timezone": runtime.timezone,
         "allowed_domains": list(tenant.allowed_domains),
+        "replay": replay_policy.effective(sub.replay, tenant.replay),
         "warnings": plan.warnings(),
     }
 
@@ -255,6 +259,6 @@ def queued_view(run: Run, artifacts: ArtifactStore) -> dict[str, Any]:
         "result_path": artifacts.location(run.id, "result.json"),
         "csv_path": artifacts.location(run.id, "leads.csv"),
         "events_path": artifacts.location(run.id, "events.log"),
-        "effective": {k: effective[k] for k in ("max_cost", "max_time_minutes", "compute_backend")},
+        "effective": {k: effective[k] for k in SHOWN_EFFECTIVE if k in effective},
         **({"warnings": effective["warnings"]} if effective.get("warnings") else {}),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mantis.cli import demo, profiles, prune, runs, secrets, serve, tenants, validate, worker
+from mantis.cli import demo, profiles, prune, replay, runs, secrets, serve, tenants, validate, worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run browser work with AI models.")
 app.command("serve")(serve.serve)
@@ -13,6 +13,7 @@ app.command("demo")(demo.demo)
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(profiles.app, name="profiles")
+app.add_typer(replay.app, name="replay")
 app.command("run")(runs.run)
 app.command("status")(runs.status)
 app.command("result")(runs.result)

@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from mantis.config import Settings
+from mantis.replay.policy import TENANT_MODES
 from mantis.revocation import revoke_tenant
 from mantis.services import Services
 from mantis.store.tenants import ALL_SCOPES, TenantCaps
 
 SCOPE_HELP = f"Scopes ({', '.join(ALL_SCOPES)}); default all."
+REPLAY_HELP = "auto: runs act from what earlier runs learned (docs/client/replay.md); off: never."
 
 app = typer.Typer(no_args_is_help=True, help="Create and manage tenants.")
 
@@ -41,9 +43,11 @@ def create(
     max_concurrent: int | None = typer.Option(None, "--max-concurrent", help="Runs at once for this tenant."),
     callback_url: str | None = typer.Option(None, "--callback-url", help="Default webhook for ended runs."),
     scope: list[str] = typer.Option([], "--scope", help=SCOPE_HELP),
+    replay: str = typer.Option("auto", "--replay", help=REPLAY_HELP),
 ) -> None:
     """Create a tenant; prints its webhook secret, then its token alone on the last line."""
     _check_scopes(scope)
+    _check_replay(replay)
     with services_from_env() as services:
         if services.tenants.by_name(name) is not None:
             typer.echo(f"a tenant named {name!r} exists already", err=True)
@@ -54,6 +58,7 @@ def create(
             allowed_domains=allowed_domain,
             caps=TenantCaps(max_cost, max_minutes, max_concurrent),
             callback_url=callback_url,
+            replay=replay,
         )
         webhook_secret = services.tenants.webhook_secret(tenant)
     typer.echo(f"tenant_id: {tenant.id}")
@@ -65,7 +70,14 @@ def create(
 def list_tenants() -> None:
     """List tenants with their caps and allowlists (never their tokens)."""
     table = Table(
-        "tenant_id", "name", "scopes", "allowed_domains", "max_cost", "max_minutes", "max_concurrent"
+        "tenant_id",
+        "name",
+        "scopes",
+        "allowed_domains",
+        "max_cost",
+        "max_minutes",
+        "max_concurrent",
+        "replay",
     )
     with services_from_env() as services:
         for t in services.tenants.all():
@@ -77,6 +89,7 @@ def list_tenants() -> None:
                 _opt(t.max_cost_per_run),
                 _opt(t.max_time_minutes_per_run),
                 _opt(t.max_concurrent_runs),
+                t.replay,
             )
     Console().print(table)
 
@@ -84,6 +97,11 @@ def list_tenants() -> None:
 def _check_scopes(scopes: list[str]) -> None:
     if unknown := sorted(set(scopes) - set(ALL_SCOPES)):
         raise typer.BadParameter(f"unknown scopes: {', '.join(unknown)}", param_hint="--scope")
+
+
+def _check_replay(mode: str) -> None:
+    if mode not in TENANT_MODES:
+        raise typer.BadParameter(f"{mode!r} is not one of {', '.join(TENANT_MODES)}", param_hint="--replay")
 
 
 def _opt(value: object) -> str:
@@ -132,6 +150,7 @@ def set_caps(
     max_concurrent: int | None = typer.Option(None, "--max-concurrent"),
     callback_url: str | None = typer.Option(None, "--callback-url"),
     scope: list[str] = typer.Option([], "--scope", help="Replace the scopes; repeatable."),
+    replay: str | None = typer.Option(None, "--replay", help=REPLAY_HELP),
 ) -> None:
     """Change a tenant's caps, allowlist, callback or scopes; what is not given stays."""
     changes: dict[str, object] = {}
@@ -148,6 +167,9 @@ def set_caps(
     if scope:
         _check_scopes(scope)
         changes["scopes"] = scope
+    if replay is not None:
+        _check_replay(replay)
+        changes["replay"] = replay
     with services_from_env() as services:
         services.tenants.update(tenant_id_of(services, name), **changes)
     typer.echo(f"updated {name}: {', '.join(sorted(changes)) or 'nothing'}")

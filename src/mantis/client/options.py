@@ -23,4 +23,5 @@ class RunOptions(TypedDict, total=False):
     callback_url: str
     compute_backend: Literal["computer_plane", "browser_use_plane"]
     cua_model: str
+    replay: Literal["auto", "off", "refresh"]
     inputs: dict[str, Any]

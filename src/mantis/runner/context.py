@@ -18,6 +18,7 @@ from mantis.brains.cost import CostCapReached, Meter
 from mantis.fence.policy import FencePolicy
 from mantis.planes.base import NavigationBlocked, Session
 from mantis.recipes.schema import ExtractionSchema
+from mantis.replay.memory import Memory
 from mantis.runner.failures import StepFailure as StepFailure
 from mantis.runner.marks import Marks
 from mantis.runner.rows import Row
@@ -104,6 +105,7 @@ class RunContext:
     on_checkpoint: CheckpointSink | None = None  # none: the run keeps no checkpoint
     resume: Resume | None = None  # the checkpoint this run took up
     warnings: list[str] = field(default_factory=list)  # what the result and the summary must say
+    replay: Memory = field(default_factory=Memory)  # the plan's records of earlier runs (none: learns none)
 
     def emit(
         self, type_: str, message: str, *, level: str = "info", step_index: int | None = None, **data: Any

@@ -29,6 +29,7 @@ RUN_ENDING = frozenset({"cost_cap_reached", "domain_not_allowed", "model_require
 async def execute(plan: ResolvedPlan, ctx: RunContext, deps: Deps) -> None:
     start = ctx.resume.position if ctx.resume else Position()
     for index, task in enumerate(plan.tasks[start.task :], start.task):
+        ctx.replay.task = index
         await _run_task(task, plan, ctx, deps, start if index == start.task else Position(index))
         await checkpoint.after_step(ctx, deps.session, Position(index + 1))
 

@@ -30,6 +30,7 @@ class Marks:
     records: list[Box] = field(default_factory=list)
     record_count: int | None = None
     loop: str | None = None  # "2/4": the second of at most four passes through the loop's body
+    replay: str | None = None  # "model", "replayed" or "healed" (mantis.replay); none: no model involved
 
 
 def secret(flagged: bool, label: str, placement: Placement | None) -> bool:

@@ -20,6 +20,8 @@ from mantis.fence.policy import Fence, Refusal
 from mantis.planes.base import DOM_AWARE, Plane, Recording, Session, SessionConfig
 from mantis.plans.resolve import ResolvedPlan
 from mantis.recipes.registry import recipe
+from mantis.replay.memory import usage
+from mantis.replay.plans import PlanMemory
 from mantis.runner import recording
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.files import write_json
@@ -42,6 +44,8 @@ class Outcome:
     rows: int = 0
     viable: int = 0
     cost_usd: float = 0.0
+    model_calls: int = 0
+    replayed_steps: int = 0
     artifacts: list[str] = field(default_factory=list)
 
 
@@ -106,7 +110,7 @@ async def execute_run(
             if options.viewer is not None:
                 await live.enter_async_context(options.viewer(session))
             async with asyncio.timeout(max(ctx.remaining_s(), 0.1)):
-                await execute(plan, ctx, Deps(session, brain, recipe(plan.recipe)))
+                await execute(plan, ctx, Deps(session, _remembering(brain, ctx), recipe(plan.recipe)))
         outcome = Outcome("succeeded", "")
     except TimeoutError:
         outcome = Outcome(
@@ -143,6 +147,17 @@ async def execute_run(
     return concluded
 
 
+def _remembering(brain: Brain, ctx: RunContext) -> Brain:
+    """The brain, with plan texts answered from the run's records when a model would write them."""
+    if not ctx.replay.models:
+        return brain
+
+    def said(text: str, steps: int) -> None:
+        ctx.emit("plan.replayed", f"{steps} steps for the text from an earlier run's plan, no model asked")
+
+    return PlanMemory(brain, ctx.replay, said)
+
+
 def _blocked(ctx: RunContext, url: str, refusal: Refusal, count: int) -> None:
     """Each refused host once in the run's events as it happens; the counts come at the end."""
     if count == 1:
@@ -160,6 +175,8 @@ def conclude_run(ctx: RunContext, outcome: Outcome) -> Outcome:
     outcome.rows = len(ctx.rows)
     outcome.viable = sum(row.viable for row in ctx.rows)
     outcome.cost_usd = ctx.cost_usd
+    outcome.model_calls = len(ctx.meter.calls)
+    outcome.replayed_steps = ctx.replay.replayed_steps
     outcome.artifacts = write_artifacts(ctx.run_dir, ctx.rows)
     outcome.summary = summarize(ctx, outcome)
     write_result(ctx, outcome)
@@ -191,6 +208,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "warnings": ctx.warnings,
         "resumed_from": ctx.resume.source if ctx.resume else None,
         "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
+        "usage": usage(len(ctx.meter.calls), ctx.replay.replayed_steps, ctx.cost_usd),
         "artifacts": recording.artifact_names(ctx.run_dir),
     }
 

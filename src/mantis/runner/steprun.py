@@ -35,7 +35,7 @@ class StepRun:
         return self.deps.brain
 
     async def ground_and_act(self, step: TargetedStep, kind: ActionKind, text: str = "") -> str:
-        return await actions.ground_and_act(step, self.ctx, self.deps, kind, self.timeout_s, text)
+        return await actions.ground_and_act(step, self.index, self.ctx, self.deps, kind, self.timeout_s, text)
 
     async def click_role(self, step: RoleStep) -> str:
         return await tabs.click_role(step, self.session, self.deps.recipe, self.timeout_s)

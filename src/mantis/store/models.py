@@ -39,6 +39,7 @@ class Tenant(Base):
     max_time_minutes_per_run: Mapped[float | None] = mapped_column(Float)
     max_concurrent_runs: Mapped[int | None] = mapped_column(Integer)
     callback_url: Mapped[str | None] = mapped_column(Text)
+    replay: Mapped[str] = mapped_column(String(8), default="auto")  # "auto" | "off" (mantis.replay.policy)
     webhook_secret: Mapped[str] = mapped_column(Text)  # sealed (mantis.secretbox), never plain
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -93,6 +94,9 @@ class Run(Base):
     # worker's run was put back to resume.
     resumed_from: Mapped[dict[str, Any] | None]
     auto_resumes: Mapped[int] = mapped_column(Integer, default=0)
+    # What the run asked of models and what it did from replay records instead (mantis.replay).
+    model_calls: Mapped[int] = mapped_column(Integer, default=0)
+    replayed_steps: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RunEvent(Base):
@@ -119,4 +123,28 @@ class RunCheckpoint(Base):
     workflow_id: Mapped[str | None] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     state: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class ReplayRecord(Base):
+    """What a model resolved for one step of one plan, kept so the tenant's next run of it needs no model.
+
+    `kind` says who reads `data` (mantis.replay: a DOM action, a screen action, an extraction program, a
+    decomposed plan text); `run_id` is the run that wrote it last, for operators, not a foreign key, so
+    records outlive the retention of their runs."""
+
+    __tablename__ = "replay_records"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "fingerprint", "step", "kind", name="uq_replay_records_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]]
+    run_id: Mapped[str | None] = mapped_column(String(40))
+    heals: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

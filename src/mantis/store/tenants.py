@@ -46,6 +46,7 @@ class TenantStore:
         allowed_domains: list[str] | None = None,
         caps: TenantCaps | None = None,
         callback_url: str | None = None,
+        replay: str = "auto",
     ) -> tuple[Tenant, str]:
         """Creates a tenant and returns it with its first token, the only time the token is seen."""
         caps = caps or TenantCaps()
@@ -60,6 +61,7 @@ class TenantStore:
             max_time_minutes_per_run=caps.max_time_minutes_per_run,
             max_concurrent_runs=caps.max_concurrent_runs,
             callback_url=callback_url,
+            replay=replay,
             webhook_secret=self._secrets.seal("whsec_" + secrets.token_urlsafe(24)),
             created_at=now,
             revoked_at=None,

@@ -8,6 +8,7 @@ max_cost_per_run = 5.0
 max_time_minutes_per_run = 30
 max_concurrent_runs = 2
 callback_url = "https://hooks.acme.com/mantis"
+replay = "auto"                              # or "off": no run of the tenant replays or learns
 scopes = ["runs:submit", "runs:read"]
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,7 @@ class TenantEntry(BaseModel):
     max_time_minutes_per_run: float | None = Field(None, gt=0)
     max_concurrent_runs: int | None = Field(None, ge=1)
     callback_url: str | None = None
+    replay: Literal["auto", "off"] = "auto"
 
 
 class TenantsFile(BaseModel):
@@ -58,6 +60,7 @@ def load(path: Path, tenants: TenantStore) -> list[str]:
             "max_time_minutes_per_run": entry.max_time_minutes_per_run,
             "max_concurrent_runs": entry.max_concurrent_runs,
             "callback_url": entry.callback_url,
+            "replay": entry.replay,
         }
         if existing is None:
             existing, _unshown = tenants.create(
@@ -68,6 +71,7 @@ def load(path: Path, tenants: TenantStore) -> list[str]:
                     entry.max_cost_per_run, entry.max_time_minutes_per_run, entry.max_concurrent_runs
                 ),
                 callback_url=entry.callback_url,
+                replay=entry.replay,
             )
             tenants.revoke_tokens(existing.id)  # only the file's tokens count for a file-declared tenant
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from mantis.replay.memory import usage
 from mantis.store.models import Run, RunEvent
 
 
@@ -41,6 +42,7 @@ def status_view(run: Run, viewer_url: str | None = None) -> dict[str, Any]:
             "current_intent": run.current_intent,
         },
         "cost_usd": round(run.cost_usd, 6),
+        "usage": usage(run.model_calls or 0, run.replayed_steps or 0, run.cost_usd),
         "elapsed_seconds": elapsed_seconds(run),
         "viable": run.viable,
         "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,

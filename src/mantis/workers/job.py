@@ -18,6 +18,8 @@ from mantis.fence.policy import FencePolicy
 from mantis.planes.proxy import ProxyUnavailable, run_proxy
 from mantis.plans.resolve import ResolvedPlan
 from mantis.profiles import ProfileTooLarge
+from mantis.replay import policy
+from mantis.replay.memory import Memory
 from mantis.runner import checkpoint
 from mantis.runner.context import Event, Limits, RunContext
 from mantis.runner.recording import recording_state
@@ -105,6 +107,7 @@ def context_for(run: Run, services: Services, writer: StoreWriter) -> RunContext
             steps_total=total,
             current_intent=intent[:500],
             cost_usd=ctx.cost_usd,
+            replayed_steps=ctx.replay.replayed_steps,
         )
 
     def on_call(call: ModelCall) -> None:
@@ -112,13 +115,34 @@ def context_for(run: Run, services: Services, writer: StoreWriter) -> RunContext
         ctx.emit(
             "model.call", f"{call.provider} {call.model} ({call.purpose}): ${call.usd:.6f}", **asdict(call)
         )
-        writer.put(runs.progress, run.id, run.worker_id, cost_usd=ctx.cost_usd)
+        writer.put(
+            runs.progress, run.id, run.worker_id, cost_usd=ctx.cost_usd, model_calls=len(ctx.meter.calls)
+        )
 
     ctx.on_event = on_event
     ctx.on_progress = on_progress
     ctx.on_checkpoint = on_checkpoint
     ctx.meter = Meter(cap_usd=float(effective["max_cost"]), on_call=on_call)
     return ctx
+
+
+def memory_for(run: Run, services: Services, writer: StoreWriter, models: bool) -> Memory:
+    """The run's replay records (its tenant's, of its plan), and where what it learns is written: in
+    order, off the event loop, with its events. A run without a model replays and learns nothing."""
+    if not models:
+        return Memory()
+    mode = run.effective.get("replay") or policy.DEFAULT  # runs queued before replay existed: the default
+    fingerprint = checkpoint.plan_fingerprint(run.plan)
+    records = services.replay.load(run.tenant_id, fingerprint) if policy.recalls(mode) else {}
+    store, tenant = services.replay, run.tenant_id
+
+    def save(step: str, kind: str, data: dict[str, Any] | None, healed: bool) -> None:
+        if data is None:
+            writer.put(store.drop, tenant, fingerprint, step, kind)
+        else:
+            writer.put(store.put, tenant, fingerprint, step, kind, data, run.id, healed)
+
+    return Memory(mode, models=True, records=records, save=save)
 
 
 def load_checkpoint(run: Run, services: Services) -> Stored | None:
@@ -183,6 +207,7 @@ async def run_job(run: Run, services: Services) -> Outcome:
             else None,
             profile_dir=profile_dir,
         )
+        ctx.replay = await asyncio.to_thread(memory_for, run, services, writer, brain.name != "offline")
         outcome = await execute_run(plan, ctx, plane, brain, options)
         if run.profile_id:
             await asyncio.to_thread(profile_after_run, services, run, run.profile_id, plane.name)
@@ -211,6 +236,8 @@ async def record_end(services: Services, run: Run, outcome: Outcome, writer: Sto
         rows=outcome.rows,
         viable=outcome.viable,
         cost_usd=outcome.cost_usd,
+        model_calls=outcome.model_calls,
+        replayed_steps=outcome.replayed_steps,
     )
     if ended and run.workflow_id is None:
         await asyncio.to_thread(services.checkpoints.drop, run.id)
