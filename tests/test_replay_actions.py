@@ -18,6 +18,7 @@ from tests.conftest import Server, openai_standin_env, server_env, start_server,
 from tests.pages_server import QuietHandler, serve
 
 from brains_standin import Reply, StandIn, completion
+from mantis.cli.serve import LOCAL_TENANT
 
 # One form, as a page may change under a plan between its runs.
 FORMS = {
@@ -89,7 +90,7 @@ def run(
     standin.script(*replies)
     body = server.predict(
         {
-            "micro": plan(url),
+            **({} if "plan_text" in options else {"micro": plan(url)}),
             "cua_model": "openai",
             "compute_backend": "browser_use_plane",
             "detached": False,
@@ -194,6 +195,53 @@ def test_an_unknown_replay_value_is_refused(modelled: Server, pages: tuple[str, 
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid_request" and [d["path"] for d in error["details"]] == ["replay"]
+
+
+def test_a_plan_text_plans_again_with_no_call_and_refresh_replans(
+    modelled: Server, standin: StandIn, pages: tuple[str, dict[str, str]]
+) -> None:
+    url = f"{pages[0]}/text"
+    planned = completion(json.dumps({"steps": plan(url)[:3]}))  # a model's plan extracts with a schema
+    text = {"plan_text": f"Open {url}, type Ada as the name and send the form"}
+    first = run(modelled, standin, url, planned, NAME, SEND, **text)
+    assert first["calls"] == 3 and [c["purpose"] for c in first["result"]["cost"]["calls"]] == [
+        "plan",
+        "ground",
+        "ground",
+    ]
+    again = run(modelled, standin, url, **text)
+    assert again["calls"] == 0 and marks(again) == [None, "replayed", "replayed"]
+    logged = modelled.predict({"action": "logs", "run_id": again["run_id"]}).json()["events"]
+    assert "plan.replayed" in [event["type"] for event in logged]
+    refreshed = run(modelled, standin, url, planned, NAME, SEND, replay="refresh", **text)
+    assert refreshed["calls"] == 3 and marks(refreshed) == [None, "model", "model"]
+
+
+def test_operators_list_and_clear_records_and_tenants_only_their_own(
+    modelled: Server, standin: StandIn, pages: tuple[str, dict[str, str]]
+) -> None:
+    url = f"{pages[0]}/operated"
+    learned = run(modelled, standin, url, NAME, SEND)
+    listed = cli(modelled, "replay", "list", LOCAL_TENANT, "--run", learned["run_id"])
+    assert "0/1" in listed and "0/2" in listed and "dom_action" in listed
+    records = modelled.predict({"action": "replays", "run_id": learned["run_id"]}).json()["replays"]
+    assert sorted((r["step"], r["kind"], r["run_id"]) for r in records) == [
+        ("0/1", "dom_action", learned["run_id"]),
+        ("0/2", "dom_action", learned["run_id"]),
+    ]
+    stranger = modelled.tenant("stranger")
+    theirs = modelled.predict({"action": "replays", "run_id": learned["run_id"]}, token=stranger)
+    assert theirs.status_code == 404  # another tenant's run names no plan of theirs
+    assert modelled.predict({"action": "clear_replays"}, token=stranger).json() == {"cleared": 0}
+    assert modelled.predict({"action": "replays"}, token=stranger).json() == {"replays": []}
+    assert run(modelled, standin, url)["calls"] == 0  # still there after the stranger's clear
+
+    cleared = cli(modelled, "replay", "clear", LOCAL_TENANT, "--run", learned["run_id"])
+    assert cleared.strip() == f"cleared 2 replay records of {LOCAL_TENANT}"
+    assert run(modelled, standin, url, NAME, SEND)["calls"] == 2
+    answer = modelled.predict({"action": "clear_replays", "run_id": learned["run_id"]}).json()
+    assert answer == {"cleared": 2}
+    assert run(modelled, standin, url, NAME, SEND)["calls"] == 2
 
 
 def cli(server: Server, *args: str) -> str:

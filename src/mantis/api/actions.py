@@ -1,5 +1,5 @@
-"""`{"action": ...}` on a run: status, result, logs, cancel, recording, list; and profiles,
-delete_profile on the tenant's browser profiles."""
+"""`{"action": ...}` on a run: status, result, logs, cancel, recording, list; profiles,
+delete_profile on the tenant's browser profiles; replays, clear_replays on its replay records."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from mantis.api.auth import require_scope
 from mantis.api.errors import ApiError
 from mantis.api.schemas import ActionRequest
 from mantis.api.submit import RUN_ID
+from mantis.replay.store import Stored
+from mantis.runner.checkpoint import plan_fingerprint
 from mantis.runner.recording import recording_state
 from mantis.services import Services
 from mantis.store.models import Run, Tenant
@@ -25,7 +27,7 @@ from mantis.viewer.signing import Signer, artifact_subject
 
 CANCEL_WAIT_S = 5.0
 MAX_EVENT_ID_DIGITS = 18  # below 2**63: every database can compare it
-SCOPES = {"cancel": "runs:cancel", "delete_profile": "runs:submit"}
+SCOPES = {"cancel": "runs:cancel", "delete_profile": "runs:submit", "clear_replays": "runs:submit"}
 # The fields each action reads besides `action`: another one given would be accepted and ignored (a
 # `list` with a `profile_id` would look filtered and is not), so it is refused instead.
 ACTION_FIELDS: dict[str, frozenset[str]] = {
@@ -37,6 +39,8 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
     "list": frozenset({"status", "cursor", "limit"}),
     "profiles": frozenset(),
     "delete_profile": frozenset({"profile_id"}),
+    "replays": frozenset({"run_id"}),
+    "clear_replays": frozenset({"run_id"}),
 }
 # How long a `result` or `recording` link opens without the token: long enough to look at a run, short
 # enough that a link copied out of a page is soon worthless. A client asks again for fresh ones.
@@ -53,7 +57,7 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
                 400,
                 "invalid_action",
                 "unknown action; use one of status, result, logs, cancel, recording, list, validate, "
-                "profiles, delete_profile",
+                "profiles, delete_profile, replays, clear_replays",
             ) from exc
         unknown = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
         if unknown:
@@ -92,6 +96,8 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
         return {"profiles": [profile.view() for profile in found]}
     if req.action == "delete_profile":
         return await delete_profile(req.profile_id, tenant, services)
+    if req.action in ("replays", "clear_replays"):
+        return await replay_records(req, tenant, services)
     run = await find_run(services, tenant, req.run_id)
     match req.action:
         case "status":
@@ -104,6 +110,28 @@ async def handle(body: dict[str, Any], tenant: Tenant, services: Services, base_
             return await cancel(run, services)
         case _:
             return await recording_view(run, services, base_url)
+
+
+async def replay_records(req: ActionRequest, tenant: Tenant, services: Services) -> dict[str, Any]:
+    """The tenant's replay records (with `run_id`, only those of that run's plan), or their deletion."""
+    run = await find_run(services, tenant, req.run_id) if req.run_id is not None else None
+    fingerprint = plan_fingerprint(run.plan) if run is not None else None
+    if req.action == "clear_replays":
+        return {"cleared": await run_in_threadpool(services.replay.clear, tenant.id, fingerprint)}
+    found = await run_in_threadpool(services.replay.list, tenant.id, fingerprint)
+    return {"replays": [record_view(record) for record in found]}
+
+
+def record_view(record: Stored) -> dict[str, Any]:
+    return {
+        "plan": record.fingerprint,
+        "step": record.step,
+        "kind": record.kind,
+        "heals": record.heals,
+        "run_id": record.run_id,
+        "created_at": iso(record.created_at),
+        "updated_at": iso(record.updated_at),
+    }
 
 
 async def delete_profile(profile_id: str | None, tenant: Tenant, services: Services) -> dict[str, Any]:

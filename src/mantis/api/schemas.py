@@ -88,8 +88,23 @@ class ActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["status", "result", "logs", "cancel", "recording", "list", "profiles", "delete_profile"]
-    run_id: str | None = Field(None, max_length=64, description="The run, as the queued handle named it.")
+    action: Literal[
+        "status",
+        "result",
+        "logs",
+        "cancel",
+        "recording",
+        "list",
+        "profiles",
+        "delete_profile",
+        "replays",
+        "clear_replays",
+    ]
+    run_id: str | None = Field(
+        None,
+        max_length=64,
+        description="The run, as the queued handle named it; `replays`, `clear_replays`: only its plan's.",
+    )
     cursor: str | None = Field(
         None, max_length=200, description="`logs` and `list`: the `next_cursor` of the previous page."
     )
