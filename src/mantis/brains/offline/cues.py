@@ -124,6 +124,6 @@ class CueBook:
             or (el.tag == "th" and nxt is not None and nxt.tag == "td")
             or bool(_LABEL_CLASSES.intersection(split_words(el.get("class", ""))))
             or text.endswith(":")
-            or (follows and not any(ch.isdigit() for ch in text) and self.matcher.speaks_of_fields(text))
+            or (follows and not any(ch.isdigit() for ch in text) and self.matcher.is_label(text))
         )
         return label_cues(text.rstrip(": "), 1.0) if is_label else None

@@ -32,6 +32,7 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Page furniture around a detail page's own content.
 _CHROME_TAGS = frozenset(("nav", "footer", "aside"))
 _CHROME_ROLES = frozenset(("navigation", "contentinfo", "complementary", "search"))
+_SECTIONING = frozenset(("article", "main"))  # what scopes a footer to itself rather than to the page
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Page:
     body: HtmlElement
     base: str  # what relative links resolve against: <base href> over the page's own URL
     url: str  # the page's own address: its canonical link, else the URL it was loaded from
+    title: str = ""  # the document's <title>, which the browser shows as the tab's name
     _resolved: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def absolute(self, href: str | None) -> str | None:
@@ -71,12 +73,13 @@ def load(html: str, base_url: str) -> Page | None:
     body = doc.find("body")
     if body is None:
         return None
+    title = collapse(doc.findtext("head/title") or "")
     etree.strip_elements(body, *_UNSEEN_TAGS, with_tail=False)
     etree.strip_tags(body, etree.Comment, etree.ProcessingInstruction)
     for el in body.xpath(_HIDDEN_XPATH):
         if _is_hidden(el) and el.getparent() is not None:
             el.drop_tree()
-    return Page(body, base, url)
+    return Page(body, base, url, title)
 
 
 def _is_hidden(el: HtmlElement) -> bool:
@@ -118,8 +121,14 @@ def place(el: HtmlElement) -> str:
 
 
 def is_chrome(el: HtmlElement) -> bool:
-    """Navigation, footers and sidebars: never a detail page's own fields (a header with the h1 is)."""
+    """Navigation, footers and sidebars: never a detail page's own fields (a header with the h1 is).
+
+    A footer of an article is the article's own (HTML-AAM maps it to no landmark): it holds the
+    byline and the date ("<div role=contentinfo><time>…</time>, von <a>…</a>").
+    """
     role = el.get("role", "")
+    if el.tag == "footer" or role == "contentinfo":
+        return not any(a.tag in _SECTIONING for a in el.iterancestors())
     if el.tag in _CHROME_TAGS or role in _CHROME_ROLES:
         return True
     return (el.tag == "header" or role == "banner") and el.find(".//h1") is None

@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from lxml.html import HtmlElement
+
 from mantis.brains.base import Rows
-from mantis.brains.offline.dom import Page, header_row, load, main_root
+from mantis.brains.offline.dom import HEADINGS, Page, header_row, is_chrome, load, main_root
 from mantis.brains.offline.fields import Mapper, Pick
 from mantis.brains.offline.reader import Reader
 from mantis.brains.offline.records import Group, find_groups
 from mantis.brains.offline.structured import page_date, stated_values
-from mantis.brains.offline.values import coerce
+from mantis.brains.offline.values import coerce, collapse
 from mantis.brains.offline.vocab import AD_WORDS, GENERIC, STOP, FieldInfo, Matcher, field_info, tokens
 from mantis.plans.models import ExtractSpec
 
@@ -27,6 +29,9 @@ Row = dict[str, object]
 _GROUPS_TRIED = 30
 _SAMPLES = 4
 _MIN_QUALITY = 0.2
+# How much of the tab's title a heading outside the main content must repeat to be its headline (half
+# of a title's words are often the site's and section's names).
+_FRAME_ECHO = 0.5
 # Words of an intent that never name the entity ("extract the top 5 …").
 _INTENT_NOISE = frozenset({
     "extract", "get", "scrape", "collect", "top", "first", "last", "list", "all", "each", "every",
@@ -48,11 +53,14 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
         return _list_rows(page, fields, matcher, spec.max_items, about)
     row = _single_row(page, fields, matcher)
     stated = stated_values(html, page, fields, matcher, entity)
+    for f in fields:
+        if f.head == "date" and f.name in stated and _dateless(f, stated[f.name]) and not _dateless(
+                f, row[f.name]):
+            del stated[f.name]  # a statement that reads as no date ("9:05 PM") yields to a shown date
     row = {**row, **stated}
     for f in fields:
         shown = row[f.name]
-        dateless = shown is None or (f.pattern is not None and not f.pattern.search(str(shown)))
-        if f.head == "date" and dateless and f.name not in stated:
+        if f.head == "date" and _dateless(f, shown) and f.name not in stated:
             # A date field holds a date: text that reads as none ("Posts/Comments Time") gives way to
             # the page's date, when htmldate finds one.
             row[f.name] = coerce(page_date(html, f) or "", f.type) or shown
@@ -65,16 +73,36 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
     return Rows([row])
 
 
+def _dateless(f: FieldInfo, value: object) -> bool:
+    """Whether a date field's value reads as no date (by the field's pattern, which knows ISO dates)."""
+    return value is None or (f.pattern is not None and not f.pattern.search(str(value)))
+
+
 def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
     """The main content as one record; what it lacks of the required fields is looked for page-wide."""
     reader = Reader(page, matcher, skip_chrome=True)
     mapper = Mapper(fields, matcher, page, single=True)
-    root = main_root(page.body)
+    root = _framed(main_root(page.body), mapper)
     picks = mapper.map(reader.read((root,)))
     if root is not page.body and any(f.required and _empty(picks.get(f.name)) for f in fields):
         wider = mapper.map(reader.read((page.body,)))
         picks = {**wider, **{k: v for k, v in picks.items() if not _empty(v)}}
     return {f.name: _value(picks.get(f.name)) for f in fields}
+
+
+def _framed(root: HtmlElement, mapper: Mapper) -> HtmlElement:
+    """The main content widened to its headline, when the page states it above <main> or the article
+    (a header band holding the h1, the date and the byline): the heading, navigation aside, that
+    repeats the tab's title best, if it says most of it."""
+    best, best_echo = None, _FRAME_ECHO
+    for el in root.getroottree().iter(*HEADINGS):
+        echo = mapper.echo(collapse(el.text_content()))
+        if echo > best_echo and not any(is_chrome(a) for a in el.iterancestors()):
+            best, best_echo = el, echo
+    if best is None or best is root or root in best.iterancestors():
+        return root
+    around = set(best.iterancestors())
+    return next((frame for frame in root.iterancestors() if frame in around), root)
 
 
 def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items: int,

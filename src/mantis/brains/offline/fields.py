@@ -8,22 +8,47 @@ left with nothing better than a piece another field already took.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
 from mantis.brains.offline.cues import Cues
-from mantis.brains.offline.dom import Page, place
+from mantis.brains.offline.dom import HEADINGS, Page, place
 from mantis.brains.offline.reader import Cand, Link, Record
 from mantis.brains.offline.values import parse_bool, parse_whole
-from mantis.brains.offline.vocab import NUMERIC, FieldInfo, Matcher
+from mantis.brains.offline.vocab import (
+    BYLINE_WORDS,
+    DATE_PATTERN,
+    NUMERIC,
+    STOP,
+    FieldInfo,
+    Matcher,
+    tokens,
+    without_byline_word,
+)
 from mantis.plans.extract import NUMERIC_TYPES
 
 THRESHOLD = 0.45
 _SHARE = 0.7  # a field left empty may share text with another field when it fits this well
 _TIGHT = 0.25  # how much better a block must fit than a value nested in it to be taken instead
+_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")  # a year, as dates in any language write it
 _WORDY = frozenset(("title", "description", "location"))  # values that run to many words
 _WHOLE = frozenset(("title", "description"))  # values read whole, even when they hold other fields
+# On a detail page the tab's name (<title>) repeats the headline, usually with the site's name: a heading
+# that says most of it is the page's headline, whatever its level ("Home" and "News" h1s say none of it).
+# Weighted so that a heading repeating most of the title outbids an h1 (0.8) and a teaser's heading
+# whose class says "title" (0.9 x 0.85 for the synonym, vocab.py) together with its own heading prior.
+_ECHO = 1.2
+# The facts of a detail page (its date, its byline) sit next to its headline: within this many elements
+# of it they gain up to _NEAR_BONUS, over the same facts of teasers, comments and related items further off.
+_NEAR = 40
+_NEAR_BONUS = 0.15
+# A dateline: the small block around a shown date ("13. Mai 2014 · Dr. Sebastian Brüggemann"); a name
+# there is the byline's even with no "by" or class naming it. Blocks longer than this are paragraphs.
+_DATELINE_CHARS = 200
+_DATELINE_NAME = 0.5  # as much as a label word names a field (label_cues), a little under a class
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,8 @@ class Mapper:
         self.matcher = matcher
         self.page = page
         self.single = single
+        self._title = tuple(t for t in tokens(page.title) if t not in STOP) if single else ()
+        self._levels: dict[int, int] = {}
 
     def names(self, cues: Cues) -> list[float]:
         """How strongly the cue words speak of each field; the head noun counts most."""
@@ -70,17 +97,25 @@ class Mapper:
         pairs: list[tuple[float, int, int, int]] = []
         first_number = next((c.order for c in rec.cands if any(ch.isdigit() for ch in c.text)), -1)
         last = max((c.order for c in rec.cands), default=0) + 1
+        lead = self._lead(rec) if self.single else None
+        datelines = _datelines(rec) if self.single and any(f.head == "author" for f in self.fields) else set()
         for ci, cand in enumerate(rec.cands):
             names = self.names(cand.cues)
             for fi, f in enumerate(self.fields):
                 if f.kind != "text" or (cand.label and f.type != "bool"):
                     continue
-                if not names[fi] and f.pattern is None and f.head not in ("title", "description"):
+                name = names[fi]
+                if f.head == "author" and datelines and _name_shaped(cand.text) and any(
+                        a in datelines for a in cand.el.iterancestors()):
+                    name = max(name, _DATELINE_NAME)
+                if not name and f.pattern is None and f.head not in ("title", "description"):
                     continue
-                s = self._score(f, cand, names[fi], rec, cand.order == first_number)
+                s = self._score(f, cand, name, rec, cand.order == first_number)
                 if s >= THRESHOLD:
                     if self.single:
                         s += 0.1 * (1 - cand.order / last)  # a detail page states its own facts first
+                    if lead is not None and f.head not in _WORDY:
+                        s += _NEAR_BONUS * max(0.0, 1 - abs(cand.order - lead.order) / _NEAR)
                     pairs.append((s, -cand.order, fi, ci))
         pairs = self._prefer_tight(pairs, rec.cands)
         pairs.sort(reverse=True)
@@ -151,6 +186,11 @@ class Mapper:
                 s *= 0.5
         elif f.type == "bool" and name < 0.5:
             s = 0.0  # a yes/no is read off a named flag, never guessed from look alone
+        if f.head == "date" and not cand.meta and not _YEAR.search(text) and not (
+                f.pattern is not None and f.pattern.search(text)):
+            s *= 0.5  # a date is written with a year or in a form the pattern knows, never as "1"
+        if f.head == "author" and tokens(text)[-1:] and tokens(text)[-1] in BYLINE_WORDS:
+            s *= 0.2  # "Photograph by", "comments powered by": the label of a name, not one
         if cand.section and f.head not in ("title", "description"):
             s *= 0.5  # a value never holds a heading; that is a block of the page
         return s * 0.8 if cand.meta else s
@@ -160,7 +200,10 @@ class Mapper:
         if cand.letters < 2:
             return 0.0
         if self.single:
-            return 0.8 if cand.heading == 1 else 0.25 if cand.heading else 0.0
+            # The top level of heading the content has is its title's: h1, or h2 where the only h1 is
+            # in the navigation left out.
+            prior = 0.8 if cand.heading == self._top_level(rec) else 0.25 if cand.heading else 0.0
+            return prior + _ECHO * self.echo(cand.text) if cand.heading else prior
         prior = 0.55 if cand.heading or cand.el.tag == "dt" else 0.0
         if not rec.links and _only_text(cand, rec):
             prior = max(prior, 0.5)  # a record of one phrase is named by it (a breadcrumb's current page)
@@ -170,6 +213,35 @@ class Mapper:
         if main is not None and cand.anchor is main.el and cand.text == main.text and len(cand.text) <= 150:
             prior = max(prior, 0.5)
         return prior
+
+    def echo(self, text: str) -> float:
+        """How much of the tab's title a text says: its words' share in the title, by the share of the
+        title it covers (square-rooted: the site's name takes part of every title)."""
+        if not self._title or len(text) > 300:
+            return 0.0
+        words = [t for t in tokens(text) if t not in STOP]
+        if not words:
+            return 0.0
+        title = Counter(self._title)
+        common = sum((Counter(words) & title).values())
+        return float((common / len(words)) * (common / len(self._title)) ** 0.5)
+
+    def _top_level(self, rec: Record) -> int:
+        level = self._levels.get(id(rec))
+        if level is None:
+            level = self._levels[id(rec)] = min(
+                (c.heading for c in rec.cands if c.heading and c.el.tag in HEADINGS), default=1)
+        return level
+
+    def _lead(self, rec: Record) -> Cand | None:
+        """The detail page's headline: its heading that is most a title (level, echo of the tab's name)."""
+        best, best_score = None, 0.0
+        for cand in rec.cands:
+            if cand.heading and not cand.meta and cand.el.tag in HEADINGS:
+                score = self._title_prior(cand, rec)
+                if score > best_score:
+                    best, best_score = cand, score
+        return best
 
     def _description_prior(self, cand: Cand) -> float:
         """Descriptions are the prose of a record: a paragraph, a <dd>, or simply a long text."""
@@ -186,7 +258,9 @@ class Mapper:
             found = parse_bool(cand.text)
             return True if found is None else found  # a named flag that is present and not a "no"
         m = f.span.search(cand.text) if f.span is not None and " " in cand.text else None
-        return (m["v"] if "v" in m.groupdict() else m[0]) if m else cand.text
+        if m:
+            return m["v"] if "v" in m.groupdict() else m[0]
+        return without_byline_word(cand.text) if f.head == "author" else cand.text
 
     def _links(self, rec: Record, picks: dict[str, Pick], taken: dict[str, Cand]) -> None:
         """URL and image fields: the record's own link or picture, or the one named like the field."""
@@ -224,6 +298,27 @@ class Mapper:
                     if link.el is cand.anchor:
                         return link
         return rec.main_link
+
+
+def _datelines(rec: Record) -> set[HtmlElement]:
+    """The short blocks holding a shown date (a <time>, or text that reads as one), from the date's
+    element up to the largest block still short."""
+    out: set[HtmlElement] = set()
+    for cand in rec.cands:
+        dated = cand.el.tag == "time" or DATE_PATTERN.search(cand.text) is not None
+        if not cand.meta and len(cand.text) <= 60 and dated:
+            for el in cand.el.iterancestors():
+                if len(el.text_content()) > _DATELINE_CHARS:
+                    break
+                out.add(el)
+    return out
+
+
+def _name_shaped(text: str) -> bool:
+    """Two to five words, at least two capitalised, no digits: how a person's name is written."""
+    words = text.split()
+    return (2 <= len(words) <= 5 and len(text) <= 60 and not any(ch.isdigit() for ch in text)
+            and sum(w[:1].isupper() for w in words) >= 2)
 
 
 def _only_text(cand: Cand, rec: Record) -> bool:

@@ -31,6 +31,9 @@ _SEGMENTS = re.compile(r"\s+[·|•]\s+")
 # Inline elements that read as separate words even with no space between them in the markup.
 _SPACED_TAGS = frozenset(("a", "button", "time", "img", "input"))
 _MAX_DEPTH = 200
+# Code listings: on a detail page, verbatim text of the body ("from selenium.webdriver.common.by import
+# By"), never one of its facts.
+_VERBATIM = frozenset(("pre", "code"))
 _DATA_NOISE = ("data-mantis", "data-test", "data-qa", "data-cy", "data-action", "data-layout")
 
 
@@ -127,7 +130,7 @@ class _Walk:
     def visit(self, el: HtmlElement, inherited: Cues, extra: Cues | None, anchor: HtmlElement | None,
               heading: int, depth: int = 0) -> tuple[str, Cand | None]:
         tag = el.tag
-        if not isinstance(tag, str) or (self.r.skip_chrome and depth and is_chrome(el)):
+        if not isinstance(tag, str) or (self.r.skip_chrome and depth and (is_chrome(el) or tag in _VERBATIM)):
             return "", None
         if depth > _MAX_DEPTH:  # runaway nesting (unclosed tags): read as plain text, stay off the stack
             return " " + " ".join(el.itertext()) + " ", None
@@ -221,7 +224,7 @@ class _Walk:
         if not parts:
             return None
         matcher = self.r.cues.matcher
-        if text.endswith(":") or (not any(ch.isdigit() for ch in text) and matcher.speaks_of_fields(text)):
+        if text.endswith(":") or (not any(ch.isdigit() for ch in text) and matcher.is_label(text)):
             return label_cues(text.rstrip(": "), 1.0)
         for i, part in enumerate(parts):
             name, sep, value = part.partition(":")

@@ -30,11 +30,12 @@ log = logging.getLogger("mantis.brains.offline")
 # tags are free-form.
 _SYNTAXES = ("json-ld", "microdata", "opengraph", "rdfa")
 _RANK = {"json-ld": 4, "microdata": 4, "opengraph": 3, "rdfa": 2, "meta": 1}
-# schema.org types that describe the site or the page's furniture rather than what the page is about.
+# schema.org types (and data-vocabulary.org's Breadcrumb, an older trail) that describe the site or
+# the page's furniture rather than what the page is about.
 _FURNITURE = frozenset({
     "breadcrumblist", "website", "organization", "searchaction", "imageobject", "listitem", "wpheader",
     "wpfooter", "wpsidebar", "sitenavigationelement", "person", "readaction", "entrypoint", "corporation",
-    "localbusiness", "newsmediaorganization"
+    "localbusiness", "newsmediaorganization", "breadcrumb"
 })
 # A key's first word says what its value is ("author" in author.name); words further down the path only
 # qualify it ("name" of the author), so they count this much.

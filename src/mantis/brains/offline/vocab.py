@@ -23,7 +23,8 @@ _CONCEPTS = (
     "price cost amount fee msrp pricing",
     "comment discuss discussion reply response thread",
     "point score vote upvote karma like",
-    "author by user username poster creator submitter byline",
+    # "by" as bylines write it in English, German, French and Spanish ("Von Markus Balser").
+    "author by von par por user username poster creator submitter byline",
     "date time posted published when timestamp created updated modified datetime clock opened listed added",
     # How old something is, a duration ("3 hours ago", "7 years"), apart from the point in time it began.
     "age ago old",
@@ -65,6 +66,9 @@ IMAGE_WORDS = frozenset({
     "image", "img", "photo", "picture", "thumbnail", "thumb", "pic", "logo", "avatar", "src"
 })
 AD_WORDS = frozenset({"sponsored", "ad", "ads", "advert", "advertisement"})
+# The word a byline opens with, before the name it labels ("Recipe by", "Photograph by", "Von").
+BYLINE_WORDS = frozenset({"by", "von", "par", "por"})
+_BYLINE_LEAD = re.compile(r"^(?:" + "|".join(sorted(BYLINE_WORDS)) + r")\b[\s:]*", re.I)
 STOP = frozenset({
     "the", "a", "an", "of", "on", "in", "at", "for", "to", "per", "your", "our", "is", "are", "and",
     "or", "with", "from"
@@ -95,6 +99,7 @@ _PATTERNS = {
     "salary": r"[$€£¥₹]\s?\d|\d\s?[$€£¥₹]|\d+k\b",
 }
 
+DATE_PATTERN = re.compile(_PATTERNS["date"], re.I)
 
 # Kinds of value that are always written with digits.
 NUMERIC = frozenset({
@@ -232,6 +237,20 @@ class Matcher:
         """True when every word of a short text names some field: then the text is a label."""
         toks = [t for t in tokens(text) if t not in STOP]
         return 0 < len(toks) <= 3 and all(t in self._exact for t in toks)
+
+    def is_label(self, text: str) -> bool:
+        """A short text naming fields, or one ending in a byline's "by" ("Recipe by", "Photograph by"),
+        which labels the name after it, whatever it says before."""
+        if self.speaks_of_fields(text):
+            return True
+        toks = tokens(text)
+        return 0 < len(toks) <= 3 and toks[-1] in BYLINE_WORDS and toks[-1] in self._exact
+
+
+def without_byline_word(text: str) -> str:
+    """A byline's name without the word that labels it: "By Ned Deily" is Ned Deily."""
+    rest = _BYLINE_LEAD.sub("", text, count=1)
+    return rest if rest and rest != text and rest[:1].isalpha() else text
 
 
 def label_cues(text: str, weight: float) -> dict[str, float]:
