@@ -13,11 +13,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from mantis.brains.base import Grounding
 from mantis.planes.base import Observation
 from mantis.planes.chromium import BASE_FLAGS, CHROMIUM
 from mantis.planes.ocr import read_text
 from mantis.replay import vision
-from mantis.replay.vision import Spot
+from mantis.replay.vision import SCREEN, Spot
 
 VIEWPORT = {"width": 800, "height": 500}
 BUTTON = (
@@ -117,8 +118,9 @@ def save(screens: dict[str, Observation]) -> Spot:
 
 
 def test_the_same_screen_gives_back_the_learned_point(screens: dict[str, Observation], save: Spot) -> None:
-    found = vision.recall(save, screens["learned"])
-    assert found is not None and found.point == save.point == centre_of(screens["learned"], "Save order")
+    assert (
+        vision.recall(save, screens["learned"]) == save.point == centre_of(screens["learned"], "Save order")
+    )
 
 
 @pytest.mark.parametrize(("page", "shift"), [("banner", (0, 40)), ("half pixel", (0, 0))])
@@ -127,8 +129,8 @@ def test_a_small_shift_is_followed(
 ) -> None:
     found = vision.recall(save, screens[page])
     assert found is not None
-    assert abs(found.point[0] - save.point[0] - shift[0]) <= 1 and found.point[1] - save.point[1] == shift[1]
-    assert found.point == pytest.approx(centre_of(screens[page], "Save order"), abs=1)
+    assert abs(found[0] - save.point[0] - shift[0]) <= 1 and found[1] - save.point[1] == shift[1]
+    assert found == pytest.approx(centre_of(screens[page], "Save order"), abs=1)
 
 
 @pytest.mark.parametrize("page", ["moved", "new look", "darker", "relabelled"])
@@ -142,7 +144,7 @@ def test_a_changed_target_goes_back_to_the_model(
 def test_a_textless_target_is_checked_where_it_was(screens: dict[str, Observation]) -> None:
     spot = vision.learn(screens["gear"], (314, 214))
     assert spot is not None and spot.text == ""
-    assert (same := vision.recall(spot, screens["gear"])) is not None and same.point == (314, 214)
+    assert vision.recall(spot, screens["gear"]) == (314, 214)
     assert vision.recall(spot, screens["gear shifted"]) is None  # moved: the model finds it again
     assert vision.recall(spot, screens["bell"]) is None
 
@@ -152,15 +154,14 @@ def test_an_empty_field_is_learned_by_its_borders(screens: dict[str, Observation
     so the spot is not found on a page where the field is gone."""
     spot = vision.learn(screens["field"], (252, 142))
     assert spot is not None and spot.text == "" and spot.anchor[2] > vision.PATCH_SIDES_PX[0]
-    assert (same := vision.recall(spot, screens["field"])) is not None and same.point == (252, 142)
+    assert vision.recall(spot, screens["field"]) == (252, 142)
     assert vision.recall(spot, screens["field gone"]) is None
 
 
 def test_a_field_moves_with_its_label(screens: dict[str, Observation]) -> None:
     spot = vision.learn(screens["labelled field"], (252, 142))
     assert spot is not None and spot.text == "Your name"
-    lower = vision.recall(spot, screens["labelled field lower"])
-    assert lower is not None and lower.point == (252, 172)
+    assert vision.recall(spot, screens["labelled field lower"]) == (252, 172)
     assert vision.recall(spot, screens["labelled field gone"]) is None
 
 
@@ -173,15 +174,13 @@ def test_a_point_beside_its_label_is_anchored_to_it(screens: dict[str, Observati
     x, y = centre_of(screens["learned"], "Save order")
     spot = vision.learn(screens["learned"], (x, y + 9))
     assert spot is not None and spot.text == "Save order"
-    found = vision.recall(spot, screens["banner"])
-    assert found is not None and found.point == (x, y + 49)
+    assert vision.recall(spot, screens["banner"]) == (x, y + 49)
 
 
 def test_a_spot_survives_its_record(screens: dict[str, Observation], save: Spot) -> None:
     again = Spot.from_json(save.to_json())
     assert again == save
-    found = vision.recall(again, screens["banner"])
-    assert found is not None and found.point[1] == save.point[1] + 40
+    assert vision.recall(again, screens["banner"]) == (save.point[0], save.point[1] + 40)
 
 
 @pytest.mark.parametrize(
@@ -208,3 +207,17 @@ def test_another_screen_size_or_no_screenshot_is_no_recall(
     assert vision.recall(save, smaller) is None
     bare = Observation(url=learned.url, elements=learned.elements)
     assert vision.recall(save, bare) is None and vision.learn(bare, save.point) is None
+
+
+async def test_the_learner_recalls_only_its_own_steps_record(screens: dict[str, Observation]) -> None:
+    learned = screens["learned"]
+    point = centre_of(learned, "Save order")
+    record = await SCREEN.learn("Save order", "click", Grounding(point=point), learned)
+    assert record is not None
+    assert await SCREEN.recall(record, "Save order", "click", screens["banner"]) == Grounding(
+        point=(point[0], point[1] + 40)
+    )
+    assert await SCREEN.recall(record, "Cancel", "click", learned) is None  # the inputs changed the target
+    assert await SCREEN.recall(record, "Save order", "hover", learned) is None
+    assert await SCREEN.recall({**record, "format": 0}, "Save order", "click", learned) is None
+    assert await SCREEN.learn("Save order", "click", Grounding(), learned) is None  # no point to learn

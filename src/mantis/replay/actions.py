@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from mantis.brains.base import Brain, Grounding
 from mantis.planes.base import ActionKind, Element, Observation
+from mantis.replay import vision
 from mantis.replay.memory import DOM_ACTION, Memory
 
 FORMAT = 1  # bumped when a record's shape changes; a record of another format is not recalled
@@ -79,10 +80,12 @@ async def ground(
 
 
 def learner_for(observation: Observation) -> Learner | None:
-    """The DOM learner where the page has a tree of elements to act on; the computer plane's learner
-    plugs in beside it (mantis.replay.vision)."""
+    """The DOM learner where the page has a tree of elements to act on, the computer plane's
+    (mantis.replay.vision) where there are pixels only."""
     if any(element.ref for element in observation.elements):
         return DOM
+    if observation.screenshot is not None:
+        return vision.SCREEN
     return None
 
 

@@ -14,6 +14,7 @@ Pure: it reads an Observation (the page's PNG and the phrases OCR read) and neve
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageStat
 
+from mantis.brains.base import Grounding
 from mantis.brains.offline.ocr_ground import normalise
-from mantis.planes.base import Box, Element, Observation
+from mantis.planes.base import ActionKind, Box, Element, Observation
+from mantis.replay.memory import SCREEN_ACTION
 
 # The longest side of a look's picture, in its own pixels: a region's shape and colours in under 2 kB of
 # hex a record. Telling labels apart is OCR's part: two labels of one style differ little at this size.
@@ -55,6 +58,8 @@ SHIFT_PX = 48.0
 # 0, after a half-pixel one (text placed at a fraction) 0.18; a 10% darker shade of a button's ground
 # 0.48, an empty field gone from a white page 0.53, a green link for a blue button 2.3, another icon 1.5.
 MAX_CHANGE = 0.3
+
+FORMAT = 1  # bumped when a record's shape changes; a record of another format is not recalled
 
 
 Point = tuple[int, int]
@@ -158,15 +163,6 @@ class Spot:
         return spot if looks else None
 
 
-@dataclass(frozen=True)
-class Found:
-    """Where a spot is on the new screen: the point to act on and its anchor's box there."""
-
-    point: Point
-    box: Box
-    shift: Shift
-
-
 def learn(observation: Observation, point: Point) -> Spot | None:
     """The spot a model's `point` landed on; None when the observation has no screenshot to learn from, or
     when nothing there could be told from an empty stretch of the page."""
@@ -188,9 +184,9 @@ def learn(observation: Observation, point: Point) -> Spot | None:
     return Spot(text, anchor, (point[0] - x, point[1] - y), looks, screen.size)
 
 
-def recall(spot: Spot, observation: Observation) -> Found | None:
-    """The spot on a new screen, if it still reads and looks the same within SHIFT_PX of where it was;
-    None sends the step to the model."""
+def recall(spot: Spot, observation: Observation) -> Point | None:
+    """Where to act for the spot on a new screen, if it still reads and looks the same within SHIFT_PX
+    of where it was; None sends the step to the model."""
     if observation.screenshot is None:
         return None
     screen = _pixels(observation.screenshot)
@@ -199,13 +195,8 @@ def recall(spot: Spot, observation: Observation) -> Found | None:
     shifts = _text_shifts(spot, observation.elements) if spot.text else [(0.0, 0.0)]
     for shift in shifts:
         if all(look.seen(screen, shift) for look in spot.looks):
-            x, y, w, h = spot.anchor
-            point = spot.point
-            return Found(
-                (round(point[0] + shift[0]), round(point[1] + shift[1])),
-                (x + shift[0], y + shift[1], w, h),
-                shift,
-            )
+            x, y = spot.point
+            return round(x + shift[0]), round(y + shift[1])
     return None
 
 
@@ -279,3 +270,36 @@ def _box(value: Any) -> Box:
 def _pair(value: Any) -> Shift:
     x, y = (float(v) for v in value)
     return x, y
+
+
+class ScreenLearner:
+    """The computer plane's Learner (mantis.replay.actions): a model's point becomes a spot, and a spot
+    that still reads and looks the same becomes a point again. A record keeps the step's target and
+    action, so a step whose inputs now aim it elsewhere is not acted on from another target's record.
+    Decoding a screenshot takes tens of milliseconds, so both run off the event loop."""
+
+    kind = SCREEN_ACTION
+
+    async def learn(
+        self, target: str, action: ActionKind, grounding: Grounding, observation: Observation
+    ) -> dict[str, Any] | None:
+        if grounding.point is None:
+            return None
+        spot = await asyncio.to_thread(learn, observation, grounding.point)
+        if spot is None:
+            return None
+        return {"format": FORMAT, "target": target, "action": action, "spot": spot.to_json()}
+
+    async def recall(
+        self, record: dict[str, Any], target: str, action: ActionKind, observation: Observation
+    ) -> Grounding | None:
+        if record.get("format") != FORMAT or record.get("target") != target or record.get("action") != action:
+            return None  # another step's record (the inputs changed what it aims at)
+        spot = Spot.from_json(record.get("spot"))
+        if spot is None:
+            return None
+        point = await asyncio.to_thread(recall, spot, observation)
+        return Grounding(point=point) if point is not None else None
+
+
+SCREEN = ScreenLearner()
