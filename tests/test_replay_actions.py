@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import Server, openai_standin_env, server_env, start_server, stop_server
 from tests.pages_server import QuietHandler, serve
 
-from brains_standin import Reply, StandIn, completion
+from brains_standin import Reply, StandIn, completion, message, tool_use
 from mantis.cli.serve import LOCAL_TENANT
 
 # One form, as a page may change under a plan between its runs.
@@ -54,13 +54,19 @@ def pages() -> Iterator[tuple[str, dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def modelled(standin: StandIn, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start_server(tmp_path_factory.mktemp("replay"), **openai_standin_env(standin, 2.0, 10.0))
+    running = start_server(
+        tmp_path_factory.mktemp("replay"),
+        **openai_standin_env(standin, 2.0, 10.0),
+        ANTHROPIC_API_KEY="test-key",
+        MANTIS_ANTHROPIC_BASE_URL=standin.url,
+    )
     yield running
     stop_server(running)
 
 
-def choosing(role: str, name: str) -> Reply:
-    """The grounding model's answer: the number the request gave the element with this role and name."""
+def choosing(role: str, name: str, provider: str = "openai") -> Reply:
+    """The grounding model's answer: the number the request gave the element with this role and name, in
+    the OpenAI wire format or (`claude`) Anthropic's."""
 
     def answer(request: Any) -> Any:
         offered = "\n".join(
@@ -69,7 +75,10 @@ def choosing(role: str, name: str) -> Reply:
         )
         found = re.search(rf'(\d+)\. {role} \\*"{re.escape(name)}\\*"', offered)
         assert found, offered
-        return completion(json.dumps({"choice": int(found.group(1))})).body
+        choice = {"choice": int(found.group(1))}
+        if provider == "claude":
+            return message(tool_use("choose_element", choice)).body
+        return completion(json.dumps(choice)).body
 
     return Reply(answer)
 
@@ -131,6 +140,19 @@ def test_a_second_run_makes_no_call_and_reads_the_same_rows(
     assert rows(second) == rows(first)
     assert second["result"]["usage"] == {"model_calls": 0, "replayed_steps": 2, "cost_usd": 0.0}
     assert second["status_view"]["usage"] == second["result"]["usage"]
+
+
+def test_a_claude_run_learns_and_replays_the_same_way(
+    modelled: Server, standin: StandIn, pages: tuple[str, dict[str, str]]
+) -> None:
+    url = f"{pages[0]}/claude"
+    asked = (choosing("textbox", "Name", "claude"), choosing("button", "Send", "claude"))
+    first = run(modelled, standin, url, *asked, cua_model="claude")
+    assert [r.path for r in standin.requests] == ["/v1/messages"] * 2
+    assert marks(first) == [None, "model", "model", None] and first["result"]["usage"]["model_calls"] == 2
+    second = run(modelled, standin, url, cua_model="claude")
+    assert second["calls"] == 0 and marks(second) == [None, "replayed", "replayed", None]
+    assert rows(second) == rows(first)
 
 
 def test_a_moved_button_replays_and_a_changed_label_heals_once(

@@ -57,14 +57,11 @@ async def ground(
     action: ActionKind,
     observation: Observation,
     brain: Brain,
-    *,
-    heal: bool = False,
 ) -> Resolved:
-    """The target from the step's record when it still fits, else from the model (learning its answer).
-    `heal`: the record's target was found but acting on it failed, so the model is asked regardless."""
+    """The target from the step's record when it still fits, else from the model (learning its answer)."""
     learner = learner_for(observation)
     record = memory.recall(step, learner.kind) if learner is not None else None
-    if learner is not None and record is not None and not heal:
+    if learner is not None and record is not None:
         found = await learner.recall(record, target, action, observation)
         if found is not None:
             return Resolved(found, replayed=True, had_record=True)

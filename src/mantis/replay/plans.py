@@ -24,8 +24,8 @@ def text_path(text: str) -> str:
 
 
 class PlanMemory:
-    """The run's brain, answering `plan` from the record of the same text when there is one and
-    recording the model's steps otherwise; every other question goes to the brain."""
+    """The run's brain (one that asks a model), answering `plan` from the record of the same text when
+    there is one and recording the model's steps otherwise; every other question goes to the brain."""
 
     def __init__(self, brain: Brain, memory: Memory, said: Callable[[str, int], None]) -> None:
         self._brain = brain
@@ -53,9 +53,8 @@ class PlanMemory:
             self._said(text, len(steps))
             return steps
         steps = await self._brain.plan(text)
-        if self._memory.models:
-            dumped = [s.model_dump(mode="json", exclude_defaults=True) for s in steps]
-            self._memory.learn(path, PLAN_TEXT, {"format": FORMAT, "text": text, "steps": dumped})
+        dumped = [s.model_dump(mode="json", exclude_defaults=True) for s in steps]
+        self._memory.learn(path, PLAN_TEXT, {"format": FORMAT, "text": text, "steps": dumped})
         return steps
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mantis.brains.base import Grounding
 from mantis.brains.offline.ground import target_from_intent
-from mantis.planes.base import Action, ActionKind, DomAwareSession, Observation, PlaneError
+from mantis.planes.base import Action, ActionKind, DomAwareSession, Observation
 from mantis.replay import actions as learned
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.marks import MASK, centre, place, secret
@@ -29,42 +29,10 @@ async def ground_and_act(
     timeout_s: float,
     text: str = "",
 ) -> str:
-    """A target replayed from its record that the plane then fails to act on is grounded again by the
-    model, once, and the record replaced: the check passed but the page no longer agrees."""
     target = target_of(step, ctx)
-    path = ctx.replay.path(index)
     observation = await _observe(ctx, deps)
-    resolved = await learned.ground(ctx.replay, path, target, kind, observation, deps.brain)
-    try:
-        where = await _act(step, ctx, deps, kind, timeout_s, text, target, resolved.grounding, observation)
-    except PlaneError:
-        if not resolved.replayed:
-            raise
-        observation = await _observe(ctx, deps)
-        resolved = await learned.ground(ctx.replay, path, target, kind, observation, deps.brain, heal=True)
-        where = await _act(step, ctx, deps, kind, timeout_s, text, target, resolved.grounding, observation)
-    ctx.marks.replay = ctx.replay.outcome(resolved.replayed, resolved.had_record)
-    return where
-
-
-async def _observe(ctx: RunContext, deps: Deps) -> Observation:
-    """The page as the step's grounding needs it: a model on a plane without a DOM points at pixels, and
-    its records are checked on them, so the screenshot comes along; the offline brain reads the text."""
-    pixels = ctx.replay.models and not isinstance(deps.session, DomAwareSession)
-    return await deps.session.observe(screenshot=pixels)
-
-
-async def _act(
-    step: TargetedStep,
-    ctx: RunContext,
-    deps: Deps,
-    kind: ActionKind,
-    timeout_s: float,
-    text: str,
-    target: str,
-    grounding: Grounding,
-    observation: Observation,
-) -> str:
+    resolved = await learned.ground(ctx.replay, ctx.replay.path(index), target, kind, observation, deps.brain)
+    grounding = resolved.grounding
     control = grounding.element.name if grounding.element else target
     if kind == "click" and deps.recipe is not None and (refusal := deps.recipe.control_refusal(control)):
         raise StepFailure(refusal, code="forbidden_control")
@@ -76,9 +44,17 @@ async def _act(
         flagged = bool(getattr(step.params, "secret", False))
         ctx.marks.typed = MASK if secret(flagged, f"{target} {control}", placement) else text
     await deps.session.act(action, timeout_s)
+    ctx.marks.replay = ctx.replay.outcome(resolved.replayed, resolved.had_record)
     element = grounding.element
     where = f'{element.role} "{element.name}"' if element else str(grounding.point)
     return f"{kind} {where}"
+
+
+async def _observe(ctx: RunContext, deps: Deps) -> Observation:
+    """The page as the step's grounding needs it: a model on a plane without a DOM points at pixels, and
+    its records are checked on them, so the screenshot comes along; the offline brain reads the text."""
+    pixels = ctx.replay.models and not isinstance(deps.session, DomAwareSession)
+    return await deps.session.observe(screenshot=pixels)
 
 
 def _action(kind: ActionKind, grounding: Grounding, text: str) -> Action:
