@@ -103,3 +103,37 @@ def test_a_stated_date_that_reads_as_no_date_yields_to_the_shown_one() -> None:
       <span class="post-timestamp">at <abbr itemprop="datePublished" title="">9:05 PM</abbr></span>
       </div></body></html>"""
     assert _one(html, dated)["published_date"] == "Wednesday, March 30, 2011"
+
+
+def _list_page(shown: list[str], stated: list[str]) -> str:
+    members = ",".join(
+        f'{{"@type": "ListItem", "position": {i}, "item": {{"@type": "Product", "name": "{name}", '
+        f'"url": "https://shop.example/p/{i}", "offers": {{"price": "{10 + i}.00"}}}}}}'
+        for i, name in enumerate(stated, 1))
+    prose = "<br>".join(f"{name} is back this week, ask at the counter." for name in shown)
+    return f"""<html><head><script type="application/ld+json">{{"@context": "https://schema.org",
+      "@type": "ItemList", "itemListElement": [{members}]}}</script></head>
+      <body><h1>This week</h1><p>{prose}</p></body></html>"""
+
+
+def test_a_list_the_page_states_is_read_when_its_markup_shows_no_repetition() -> None:
+    spec = ExtractSpec.model_validate({"entity_name": "product", "max_items": 10, "fields": [
+        {"name": "name"}, {"name": "url"}]})
+    names = ["Oat loaf", "Rye loaf", "Seed roll", "Fig bun"]
+    rows = extract_rows(_list_page(names[:3], names), spec, BASE, "Extract the products")
+    assert rows == [{"name": n, "url": f"https://shop.example/p/{i}"} for i, n in enumerate(names[:3], 1)]
+    assert rows.shown == 3  # the stated item the page does not show is neither returned nor counted
+
+
+def test_a_stated_breadcrumb_trail_is_the_list_when_breadcrumbs_are_asked_for() -> None:
+    trail = ",".join(f'{{"@type": "ListItem", "position": {i}, "name": "{n}", "item": "https://s.example/{i}"}}'
+                     for i, n in enumerate(["Home", "Boats", "Sail boats"], 1))
+    html = f"""<html><head><script type="application/ld+json">{{"@type": "BreadcrumbList",
+      "itemListElement": [{trail}]}}</script></head><body><div>Home &rsaquo; Boats &rsaquo; Sail boats</div>
+      <h1>Sail boats</h1></body></html>"""
+    crumbs = ExtractSpec.model_validate({"entity_name": "breadcrumb", "max_items": 10, "fields": [
+        {"name": "name"}, {"name": "url", "required": False}]})
+    assert [r["name"] for r in extract_rows(html, crumbs, BASE)] == ["Home", "Boats", "Sail boats"]
+    products = ExtractSpec.model_validate({"entity_name": "product", "max_items": 10, "fields": [
+        {"name": "name"}, {"name": "url", "required": False}]})
+    assert [r["name"] for r in extract_rows(html, products, BASE)] != ["Home", "Boats", "Sail boats"]

@@ -17,7 +17,7 @@ from mantis.brains.offline.dom import HEADINGS, Page, header_row, is_chrome, loa
 from mantis.brains.offline.fields import Mapper, Pick
 from mantis.brains.offline.reader import Reader
 from mantis.brains.offline.records import Group, find_groups
-from mantis.brains.offline.structured import page_date, stated_values
+from mantis.brains.offline.structured import page_date, stated_items, stated_values
 from mantis.brains.offline.values import coerce, collapse
 from mantis.brains.offline.vocab import AD_WORDS, GENERIC, STOP, FieldInfo, Matcher, field_info, tokens
 from mantis.plans.models import ExtractSpec
@@ -50,7 +50,8 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
     field_words = {t for f in fields for t in f.cores}
     about = (entity | frozenset(tokens(intent))) - STOP - GENERIC - _INTENT_NOISE - field_words
     if spec.max_items is not None:
-        return _list_rows(page, fields, matcher, spec.max_items, about)
+        rows = _list_rows(page, fields, matcher, spec.max_items, about)
+        return _stated_list(rows, stated_items(html, page, fields, matcher, entity), fields, spec.max_items)
     row = _single_row(page, fields, matcher)
     stated = stated_values(html, page, fields, matcher, entity)
     for f in fields:
@@ -145,6 +146,21 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
     # Members past where reading stopped are counted as items too, like those read.
     rows.shown = len(found) + (len(best.records) - read)
     return rows
+
+
+def _stated_list(rows: Rows, items: list[Row], fields: list[FieldInfo], max_items: int) -> Rows:
+    """The list the page states (ItemList; a BreadcrumbList when breadcrumbs are asked for), when its
+    shown items fill more of the fields than the visible structure read; the count of records shown is
+    never below the stated list's, so a list cut short says so."""
+    if not items:
+        return rows
+    stated = Rows({f.name: item.get(f.name) for f in fields} for item in items[:max_items])
+    _fill_by_position(stated, fields)
+    if sum(map(_filled, stated)) <= sum(map(_filled, rows)):
+        rows.shown = max(rows.shown or len(rows), len(items))
+        return rows
+    stated.shown = max(rows.shown or 0, len(items))
+    return stated
 
 
 def _complete(picks: dict[str, Pick], fields: list[FieldInfo]) -> bool:

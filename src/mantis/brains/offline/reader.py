@@ -21,7 +21,7 @@ _LINK_CHORES = frozenset({
     "more", "read more", "see more", "view more", "learn more", "details", "view details", "view",
     "click here", "here", "share", "save", "hide", "reply", "flag", "report", "edit", "delete", "buy",
     "buy now", "add to cart", "apply", "apply now", "next", "previous", "prev", "comments", "discuss",
-    "past", "web", "favorite", "like", "follow"
+    "favorite", "like", "follow"
 })
 _AD_TEXTS = frozenset(("ad", "ads", "sponsored", "advertisement", "sponsored result"))
 # Punctuation a text node between elements starts or ends with: "— snippet", "Austin, TX ·".

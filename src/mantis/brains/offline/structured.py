@@ -173,6 +173,89 @@ def stated_values(html: str, page: Page, fields: list[FieldInfo], matcher: Match
     return out
 
 
+# schema.org types whose items are a list the page shows: a list of results, products, or the trail of
+# pages above this one.
+_LISTS = frozenset({"itemlist", "breadcrumblist", "offercatalog"})
+# A trail is on nearly every page: it is the list asked for only when the entity is named so.
+_TRAILS = frozenset({"breadcrumblist"})
+_TRAIL_WORDS = frozenset({"breadcrumb", "crumb", "trail"})
+_MIN_ITEMS = 2  # one item is no list
+
+
+def stated_items(html: str, page: Page, fields: list[FieldInfo], matcher: Matcher,
+                 entity: frozenset[str]) -> list[dict[str, object]]:
+    """The items of the list the page states (JSON-LD or microdata ItemList / BreadcrumbList), each as the
+    fields its statements name; only items whose stated text the page also shows (what a person cannot
+    see is never extracted), in the list's order. Empty when the page states no list of two or more."""
+    if "itemListElement" not in html:  # the property every stated list uses: most pages skip the parse
+        return []
+    try:
+        found = extruct.extract(html, base_url=page.url, syntaxes=["json-ld", "microdata"], uniform=True,
+                                errors="ignore")
+    except Exception as exc:  # as in statements(): broken markup leaves the visible structure to read
+        log.debug("structured data unreadable on %s: %s", page.url, exc)
+        return []
+    shown = " ".join(page.body.text_content().split()).casefold()
+    mapper = Mapper(fields, matcher, page, single=False)
+    for syntax in ("json-ld", "microdata"):
+        for item in _flat_items([i for i in found.get(syntax) or [] if isinstance(i, dict)]):
+            members = item.get("itemListElement")
+            kinds = _item_types(item)
+            if not kinds & _LISTS or not isinstance(members, list) or len(members) < _MIN_ITEMS:
+                continue
+            if kinds <= _TRAILS and not entity & _TRAIL_WORDS:
+                continue
+            rows = [_list_member(m, fields, mapper) for m in sorted(members, key=_position)
+                    if isinstance(m, dict)]
+            visible = [r for r in rows if r and all(
+                " ".join(str(v).split()).casefold() in shown for v in r.values()
+                if isinstance(v, str) and not v.startswith(("http://", "https://", "/")))]
+            if len(visible) >= _MIN_ITEMS:
+                return visible
+    return []
+
+
+def _flat_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+    for item in items:
+        graph = item.get("@graph")
+        flat.extend(g for g in graph if isinstance(g, dict)) if isinstance(graph, list) else flat.append(item)
+    return flat
+
+
+def _position(member: Any) -> float:
+    try:
+        return float(member.get("position", 0)) if isinstance(member, dict) else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _list_member(member: dict[str, Any], fields: list[FieldInfo], mapper: Mapper) -> dict[str, object]:
+    """One ListItem's fields: its own statements and those of the thing it holds ("item"), alike."""
+    inner = member.get("item")
+    merged = {k: v for k, v in member.items() if k != "item"}
+    if isinstance(inner, dict):
+        merged = {**merged, **inner}
+    elif isinstance(inner, str):
+        merged.setdefault("url", inner)
+    if "@id" in merged and "url" not in merged:
+        merged["url"] = merged["@id"]
+    found = _flatten(merged, (), _RANK["json-ld"], 0)
+    out: dict[str, object] = {}
+    for fi, f in enumerate(fields):
+        best: tuple[float, str] | None = None
+        for statement in found:
+            named = mapper.names(statement.cues)[fi]
+            main_url = f.kind == "url" and f.main and bool(URL_WORDS.intersection(statement.cues))
+            better = best is None or named > best[0]
+            if (named >= NAMES_FIELD or main_url) and _fits(f, statement) and better:
+                best = (named, statement.value)
+        value = coerce(best[1], f.type) if best else None
+        if value is not None:
+            out[f.name] = value
+    return out
+
+
 # Field words asking for when a page first appeared rather than when it last changed.
 _ORIGINAL = frozenset({"published", "created", "original", "first", "posted", "issued", "released"})
 
