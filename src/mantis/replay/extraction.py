@@ -18,6 +18,7 @@ None too, so that the caller asks the model, whose answer teaches the program ag
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,11 +28,13 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-from mantis.brains.base import Rows
+from mantis.brains.base import Brain, Rows
 from mantis.brains.offline.dom import Page, column_names, header_row, load, span
 from mantis.brains.offline.values import collapse
+from mantis.planes.base import Observation
 from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.plans.values import coerce
+from mantis.replay.memory import EXTRACTION, Memory
 from mantis.runner.rows import judge
 
 VERSION = 1
@@ -167,6 +170,41 @@ def _replay(page: Page, program: Program, spec: ExtractSpec) -> Rows | None:
             if len(fits) > 1:
                 return None
     return fits[0] if fits else None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A step's rows and how they came: read by the step's program (`replayed`), or by the model, and
+    whether a program was there to try (the model's answer then heals it)."""
+
+    rows: list[dict[str, Any]]
+    replayed: bool
+    had_record: bool
+
+
+async def extract(
+    memory: Memory, step: str, spec: ExtractSpec, observation: Observation, intent: str, brain: Brain
+) -> Extracted:
+    """The rows the step's program reads from the page when it fits and they validate, else the model's,
+    which teach the program (or drop one that no longer fits and that they cannot replace). Only runs
+    with a model learn: the offline reader costs nothing to ask again. Learning and reading parse the
+    page, so they run off the event loop."""
+    html = observation.html if memory.models else None
+    record = memory.recall(step, EXTRACTION) if html else None
+    program = Program.from_json(record) if record else None
+    if html and program is not None:
+        rows = await asyncio.to_thread(replay, program, html, observation.url, spec)
+        if rows is not None:
+            return Extracted(rows, replayed=True, had_record=True)
+    found = await brain.extract(spec, observation, intent)
+    had = html is not None and memory.had(step, EXTRACTION)
+    if html and memory.learning:
+        program = await asyncio.to_thread(learn, html, observation.url, spec, found)
+        if program is not None:
+            memory.learn(step, EXTRACTION, program.as_json(), healed=had)
+        elif had:
+            memory.forget(step, EXTRACTION)
+    return Extracted(found, replayed=False, had_record=had)
 
 
 # --- reading ------------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 from mantis.brains.base import Rows
+from mantis.planes.base import Observation
 from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.recipes.schema import ExtractionSchema
+from mantis.replay import extraction as learned
 from mantis.runner.context import Deps, RunContext, StepFailure
 from mantis.runner.marks import record_boxes, record_values
 from mantis.runner.rows import Row, is_empty, judge, reject, write_artifacts
@@ -49,7 +51,7 @@ async def extract(
     if spec is None:
         rows = [judge({"url": observation.url, "title": observation.title}, None)]
     else:
-        found = await deps.brain.extract(spec, observation, step.intent)
+        found = await _extracted(spec, observation, step.intent, index, ctx, deps)
         shown = found.shown if isinstance(found, Rows) else None
         if spec.max_items is None:
             found = [_own_url(values, spec, observation.url) for values in found[:1]]
@@ -78,6 +80,16 @@ async def extract(
     if spec is not None:
         _warn(ctx, index, spec, rows, viable, shown)
     return f"{len(rows)} rows, {viable} viable{of_shown}"
+
+
+async def _extracted(
+    spec: ExtractSpec, observation: Observation, intent: str, index: int, ctx: RunContext, deps: Deps
+) -> list[dict[str, Any]]:
+    """The step's rows: its learned program's when the page fits it, else the brain's (which teach it);
+    the trace marks which."""
+    got = await learned.extract(ctx.replay, ctx.replay.path(index), spec, observation, intent, deps.brain)
+    ctx.marks.replay = ctx.replay.outcome(got.replayed, got.had_record)
+    return got.rows
 
 
 # A list returned with fewer rows than this share of what the page showed (and than max_items allowed)
@@ -114,11 +126,11 @@ def _apply_recipe(row: Row, recipe: ExtractionSchema) -> Row:
     return reject(row, reason) if reason else row
 
 
-async def collect_urls(step: CollectUrls, ctx: RunContext, deps: Deps) -> str:
+async def collect_urls(step: CollectUrls, index: int, ctx: RunContext, deps: Deps) -> str:
     """Puts the links of a list page's items into a list variable; a recipe's excluded cards stay out."""
     var, limit = step.var, step.params.max
     observation = await deps.session.observe(html=True)
-    found = await deps.brain.extract(_URL_SPEC, observation, step.intent)
+    found = await _extracted(_URL_SPEC, observation, step.intent, index, ctx, deps)
     excluded = [v for v in found if deps.recipe and deps.recipe.card_excluded(" ".join(map(str, v.values())))]
     if excluded:
         ctx.emit(

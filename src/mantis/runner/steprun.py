@@ -50,7 +50,7 @@ class StepRun:
         return await extraction.extract(step, self.index, self.ctx, self.deps, self.task_extract)
 
     async def collect_urls(self, step: CollectUrls) -> str:
-        return await extraction.collect_urls(step, self.ctx, self.deps)
+        return await extraction.collect_urls(step, self.index, self.ctx, self.deps)
 
 
 def record(
