@@ -19,6 +19,7 @@ from tests.pages_server import QuietHandler, serve
 
 from brains_standin import Reply, StandIn, completion, message, tool_use
 from mantis.cli.serve import LOCAL_TENANT
+from mantis.client import MantisClient, Usage
 
 # One form, as a page may change under a plan between its runs.
 FORMS = {
@@ -140,6 +141,9 @@ def test_a_second_run_makes_no_call_and_reads_the_same_rows(
     assert rows(second) == rows(first)
     assert second["result"]["usage"] == {"model_calls": 0, "replayed_steps": 2, "cost_usd": 0.0}
     assert second["status_view"]["usage"] == second["result"]["usage"]
+    with MantisClient(modelled.url, modelled.token) as client:  # the client reads what a repeat saved
+        assert client.status(second["run_id"]).usage == Usage(0, 2, 0.0)
+        assert client.result(first["run_id"]).usage == Usage(2, 0, usage["cost_usd"])
 
 
 def test_a_claude_run_learns_and_replays_the_same_way(

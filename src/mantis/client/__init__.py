@@ -21,6 +21,7 @@ from mantis.client.models import (
     RunResult,
     RunStatus,
     RunSummary,
+    Usage,
 )
 from mantis.client.options import RunOptions
 from mantis.client.retry import RetryPolicy
@@ -43,4 +44,5 @@ __all__ = [
     "RunResult",
     "RunStatus",
     "RunSummary",
+    "Usage",
 ]

@@ -58,6 +58,24 @@ class RunFailure:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What a run asked of models and what it did from replay records instead (docs/client/replay.md)."""
+
+    model_calls: int
+    replayed_steps: int
+    cost_usd: float
+
+    @classmethod
+    def from_json(cls, body: Any) -> Usage:
+        usage = _dict(body)
+        return cls(
+            model_calls=int(usage.get("model_calls") or 0),
+            replayed_steps=int(usage.get("replayed_steps") or 0),
+            cost_usd=float(usage.get("cost_usd") or 0.0),
+        )
+
+
+@dataclass(frozen=True)
 class RunStatus:
     """The answer of `action: status` (and of `cancel`)."""
 
@@ -73,6 +91,7 @@ class RunStatus:
     started_at: str | None
     finished_at: str | None
     viewer_url: str | None
+    usage: Usage
     body: dict[str, Any] = field(repr=False)
 
     @property
@@ -99,6 +118,7 @@ class RunStatus:
             started_at=body.get("started_at"),
             finished_at=body.get("finished_at"),
             viewer_url=body.get("viewer_url"),
+            usage=Usage.from_json(body.get("usage")),
             body=body,
         )
 
@@ -117,6 +137,7 @@ class RunResult:
     state_vars: dict[str, Any]
     cost_usd: float
     artifacts: dict[str, str]
+    usage: Usage
     body: dict[str, Any] = field(repr=False)
 
     @classmethod
@@ -133,6 +154,7 @@ class RunResult:
             state_vars=_dict(result.get("state_vars")),
             cost_usd=float(_dict(result.get("cost")).get("usd") or 0.0),
             artifacts={str(k): str(v) for k, v in _dict(result.get("artifacts")).items()},
+            usage=Usage.from_json(result.get("usage")),
             body=body,
         )
 
