@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from tests.conftest import Server, openai_standin_env, server_env, start_server, stop_server
 from tests.pages_server import QuietHandler, serve
+from tests.test_relearn_e2e import SPEC, cards
+from tests.test_relearn_e2e import rows as items
 
 from brains_standin import Reply, StandIn, completion, message, tool_use
 from mantis.cli.serve import LOCAL_TENANT
@@ -29,6 +31,15 @@ FORMS = {
 <p>Fill in your name</p><label>Name <input name="name" class="field-2"></label>""",
     "relabelled": """<label>Name <input name="name"></label><button>Send it</button>""",
 }
+# A shop whose button leads to a list of items (tests/test_relearn_e2e.py's cards), as first learned and
+# as changed: the button moved into other markup under the same label, the list two records longer under
+# new class names.
+SHOPS = {
+    "first": """<h1>Shop</h1><button onclick="location.href='/items'">Show items</button><p>Open daily</p>""",
+    "changed": """<div class="top-3"><p>Open daily</p></div><h1>Shop</h1><section class="k2"><span>
+<button class="btn-x" id="q4" onclick="location.href='/items'">Show items</button></span></section>""",
+}
+LISTS = {"first": cards(3, ("g", "c")), "changed": cards(5, ("x-71", "k3q"))}
 PAGE = """<!doctype html><html><head><title>Contact</title></head><body><h1>Contact</h1>
 <form action="/welcome">{form}</form><a href="/about">About us</a></body></html>"""
 
@@ -42,8 +53,13 @@ class Forms(QuietHandler):
                 f"<html><head><title>Welcome {name}</title></head><body><h1>Hi {name}</h1></body></html>"
             )
             return
-        form = FORMS[self.server.versions.get(path, "first")]  # type: ignore[attr-defined]
-        self.reply(PAGE.format(form=form))
+        version = self.server.versions.get(path, "first")  # type: ignore[attr-defined]
+        if path == "/shop":
+            self.reply(f"<html><head><title>Shop</title></head><body>{SHOPS[version]}</body></html>")
+        elif path == "/items":
+            self.reply(LISTS[self.server.versions.get("/shop", "first")])  # type: ignore[attr-defined]
+        else:
+            self.reply(PAGE.format(form=FORMS[version]))
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +160,35 @@ def test_a_second_run_makes_no_call_and_reads_the_same_rows(
     with MantisClient(modelled.url, modelled.token) as client:  # the client reads what a repeat saved
         assert client.status(second["run_id"]).usage == Usage(0, 2, 0.0)
         assert client.result(first["run_id"]).usage == Usage(2, 0, usage["cost_usd"])
+
+
+def test_a_plan_that_acts_and_extracts_repeats_with_no_call_and_rides_out_a_changed_site(
+    modelled: Server, standin: StandIn, pages: tuple[str, dict[str, str]]
+) -> None:
+    site, versions = pages
+    shop = [
+        {"type": "navigate", "intent": "Open the shop", "params": {"url": f"{site}/shop"}},
+        {"type": "click", "intent": "Show the items", "params": {"label": "Show items"}},
+        {"type": "extract_data", "intent": "The items on sale", "extract": SPEC},
+    ]
+    read = completion(json.dumps({"rows": items(site, 3)}))
+    first = run(modelled, standin, site, choosing("button", "Show items"), read, micro=shop)
+    assert first["calls"] == 2 and marks(first) == [None, "model", "model"]
+    assert values(first) == items(site, 3)
+    again = run(modelled, standin, site, micro=shop)
+    assert again["calls"] == 0 and marks(again) == [None, "replayed", "replayed"]
+    assert values(again) == items(site, 3) and again["result"]["usage"]["replayed_steps"] == 2
+
+    # The button moved into other markup, the list gained two records under new class names: the issue
+    # allows a call per changed step to heal; neither record needed one.
+    versions["/shop"] = "changed"
+    changed = run(modelled, standin, site, micro=shop)
+    assert changed["calls"] == 0 and marks(changed) == [None, "replayed", "replayed"]
+    assert values(changed) == items(site, 5)
+
+
+def values(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if not k.startswith("_")} for row in body["result"]["rows"]]
 
 
 def test_a_claude_run_learns_and_replays_the_same_way(
