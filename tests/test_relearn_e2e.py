@@ -1,7 +1,8 @@
 """Learned extraction through the real server, a real Chromium and a model stand-in speaking the OpenAI
 wire format on 127.0.0.1: the first run of a plan asks the model for its rows, the second reads the same
 rows with no call, a page that gained two records and renamed its classes is read right with at most one
-call, a page rebuilt as a table heals with exactly one, and the run after each makes none."""
+call, a page rebuilt as a table heals with exactly one, and the run after each makes none; the step keeps a
+program per layout it met, so going back to the cards costs nothing either."""
 
 from __future__ import annotations
 
@@ -152,13 +153,19 @@ def test_the_rows_are_learned_replayed_and_healed(modelled: Server, standin: Sta
     after, calls = run(modelled, standin, ledger, "a table")
     assert calls == 0 and values(after) == rows(ledger, 5) and said(after) == ("replayed", 0, 1)
 
-    # `off` asks the model and keeps nothing; `refresh` asks it and replaces the program.
+    # Back to the cards: the step kept their program beside the table's, so neither layout needs a call.
+    back, calls = run(modelled, standin, ledger, "three cards")
+    assert calls == 0 and values(back) == rows(ledger, 3) and said(back) == ("replayed", 0, 1)
+
+    # `off` asks the model and keeps nothing; `refresh` asks it and starts the record over.
     unrecorded, calls = run(modelled, standin, ledger, "a table", rows(ledger, 5), replay="off")
     assert calls == 1 and values(unrecorded) == rows(ledger, 5) and said(unrecorded) == ("model", 1, 0)
     refreshed, calls = run(modelled, standin, ledger, "three cards", rows(ledger, 3), replay="refresh")
     assert calls == 1 and values(refreshed) == rows(ledger, 3) and said(refreshed) == ("model", 1, 0)
     after, calls = run(modelled, standin, ledger, "three cards")
     assert calls == 0 and values(after) == rows(ledger, 3) and said(after) == ("replayed", 0, 1)
+    relearned, calls = run(modelled, standin, ledger, "a table", rows(ledger, 5))
+    assert calls == 1 and values(relearned) == rows(ledger, 5) and said(relearned) == ("healed", 1, 0)
 
 
 def test_collected_links_are_learned_and_replayed(modelled: Server, standin: StandIn, ledger: str) -> None:

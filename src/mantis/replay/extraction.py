@@ -56,6 +56,11 @@ _MAX_AFFIX = 40
 # value repeated elsewhere on the page (a title also in a breadcrumb) without trying every copy.
 _MAX_ANCHORS = 6
 
+# Programs a step keeps, one per page layout it met, newest first: a page served in two layouts (an A/B
+# test, a list and its empty state) replays both with no call; a page that fits none costs one failed
+# replay per program (milliseconds) before the model is asked.
+VARIANTS = 3
+
 Step = tuple[str, int]  # a tag and which of its parent's children with that tag, from 0
 
 
@@ -145,10 +150,7 @@ def learn(html: str, url: str, spec: ExtractSpec, rows: Sequence[Mapping[str, An
 def replay(program: Program, html: str, url: str, spec: ExtractSpec) -> Rows | None:
     """The rows the program reads from this page, with `shown` the records it shows; None when the page
     is not of the learned shape or the rows do not validate."""
-    page = load(html, url)
-    if program.spec != fingerprint(spec) or page is None:
-        return None
-    return _replay(page, program, spec)
+    return replay_any([program], html, url, spec)
 
 
 def _replay(page: Page, program: Program, spec: ExtractSpec) -> Rows | None:
@@ -185,15 +187,15 @@ class Extracted:
 async def extract(
     memory: Memory, step: str, spec: ExtractSpec, observation: Observation, intent: str, brain: Brain
 ) -> Extracted:
-    """The rows the step's program reads from the page when it fits and they validate, else the model's,
-    which teach the program (or drop one that no longer fits and that they cannot replace). Only runs
-    with a model learn: the offline reader costs nothing to ask again. Learning and reading parse the
-    page, so they run off the event loop."""
+    """The rows one of the step's programs reads from the page when it fits and they validate, else
+    the model's, which teach a program for this page too. Only runs with a model learn: the offline
+    reader costs nothing to ask again. Learning and reading parse the page, so they run off the event
+    loop."""
     html = observation.html if memory.models else None
     record = memory.recall(step, EXTRACTION) if html else None
-    program = Program.from_json(record) if record else None
-    if html and program is not None:
-        rows = await asyncio.to_thread(replay, program, html, observation.url, spec)
+    programs = programs_of(record)
+    if html and programs:
+        rows = await asyncio.to_thread(replay_any, programs, html, observation.url, spec)
         if rows is not None:
             return Extracted(rows, replayed=True, had_record=True)
     found = await brain.extract(spec, observation, intent)
@@ -201,10 +203,30 @@ async def extract(
     if html and memory.learning:
         program = await asyncio.to_thread(learn, html, observation.url, spec, found)
         if program is not None:
-            memory.learn(step, EXTRACTION, program.as_json(), healed=had)
-        elif had:
-            memory.forget(step, EXTRACTION)
+            # In `refresh` nothing was recalled, so the new program starts the record over.
+            kept = [program, *(other for other in programs if other != program)][:VARIANTS]
+            memory.learn(step, EXTRACTION, {"programs": [p.as_json() for p in kept]}, healed=had)
     return Extracted(found, replayed=False, had_record=had)
+
+
+def programs_of(record: Mapping[str, Any] | None) -> list[Program]:
+    """The programs a step's record holds, newest first; none of a malformed or older record."""
+    if record is None or not isinstance(record.get("programs"), list):
+        return []
+    found = [Program.from_json(body) for body in record["programs"] if isinstance(body, Mapping)]
+    return [program for program in found if program is not None]
+
+
+def replay_any(programs: Sequence[Program], html: str, url: str, spec: ExtractSpec) -> Rows | None:
+    """The rows of the first program the page fits, the page parsed once."""
+    page = load(html, url)
+    if page is None:
+        return None
+    for program in programs:
+        rows = _replay(page, program, spec) if program.spec == fingerprint(spec) else None
+        if rows is not None:
+            return rows
+    return None
 
 
 # --- reading ------------------------------------------------------------------------------------------
