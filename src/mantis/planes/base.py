@@ -14,6 +14,10 @@ WHEEL_CLICKS_PER_SCROLL = 5
 
 Box = tuple[float, float, float, float]  # x, y, width, height in CSS pixels
 ActionKind = Literal["click", "fill", "select", "press", "scroll", "hover", "type"]
+# What of the page's text an observation reads, where reading costs (OCR on the computer plane): none (a
+# model that sees the screenshot), the screen as it is, or the whole page (an extraction). A DOM-aware
+# plane's tree and html hold the whole page at no extra cost, so it reads them whatever is asked.
+Reading = Literal["none", "screen", "page"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ class Session(Protocol):
 
     async def go_back(self, timeout_s: float) -> None: ...
 
-    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation: ...
+    async def observe(
+        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen"
+    ) -> Observation: ...
 
     async def act(self, action: Action, timeout_s: float) -> None: ...
 

@@ -24,14 +24,16 @@ from mantis.planes.base import (
     NavigationBlocked,
     Observation,
     PlaneError,
+    Reading,
     Recording,
     SessionConfig,
 )
 from mantis.planes.chromium import CHROMIUM, MARKER_RGB, MARKER_URL, chromium_argv
 from mantis.planes.devtools import DevTools
 from mantis.planes.ledger import Ledger, Record
-from mantis.planes.ocr import read_text
+from mantis.planes.ocr import ScreenText, read_text
 from mantis.planes.page_keys import check_page_key
+from mantis.planes.pageread import read_page
 from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
 from mantis.planes.screen import Region, Screen
@@ -53,6 +55,7 @@ QUIET_S = 0.12
 FOCUS_TIMEOUT_S = 1.0
 PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page that looks the same costs it
 PASTE_CHANGE_S = 2.0
+SCROLL_CHANGE_S = 1.0  # what a scroll of the page reading waits to see it start; at the page's end, once
 ACT_SETTLE_MAX_S = 10.0
 POLL_S = 0.05
 CLOSE_GRACE_S = 5.0
@@ -290,15 +293,30 @@ class ComputerSession:
         if not await screen.settle(self._window, quiet_s=QUIET_S, timeout_s=remaining, busy=busy):
             log.info("screen of %s still changing at the deadline", self.display)
 
-    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
-        """The page's pixels and the text OCR reads on them; `html` is never available on this plane. A
-        load the fence refused since the last look fails the step that looks."""
+    async def observe(
+        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen"
+    ) -> Observation:
+        """The page's pixels and the text OCR reads on them (none, the screen's, or the whole page's,
+        scrolling and back: see planes/pageread.py); `html` is never available on this plane. A load
+        the fence refused since the last look fails the step that looks."""
         await self._check_fence()
-        image = await self._tools()[0].image(self._page)
-        found = await read_text(image, self._env)
+        screen = self._tools()[0]
+        if read == "page":
+            found, image = await read_page(lambda: screen.image(self._page), self._scroll, self._env)
+        else:
+            image = await screen.image(self._page)
+            found = await read_text(image, self._env) if read == "screen" else ScreenText([], "")
         png = await asyncio.to_thread(_encode, image, "PNG") if screenshot else None
         url = await self.current_url()
         return Observation(url=url, elements=found.elements, text=found.text, screenshot=png)
+
+    async def _scroll(self, steps: int) -> None:
+        """Scrolls the page at its centre and waits for it to move (or not, at its end) and settle."""
+        screen, keys = self._tools()
+        deadline = asyncio.get_running_loop().time() + ACT_SETTLE_MAX_S
+        page = screen.grab(self._page)
+        await keys.scroll(*self._to_screen(None), steps * WHEEL_CLICKS_PER_SCROLL)
+        await self._settle(deadline, page, SCROLL_CHANGE_S)
 
     async def act(self, action: Action, timeout_s: float) -> None:
         """Press and scroll may come without a point (the focused element, the page's centre); the rest

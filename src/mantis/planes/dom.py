@@ -30,6 +30,7 @@ from mantis.planes.base import (
     Observation,
     Placement,
     PlaneError,
+    Reading,
     Recording,
     SessionConfig,
 )
@@ -274,9 +275,12 @@ class DomSession:
         await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
         await self._check_fence()
 
-    async def observe(self, *, html: bool = False, screenshot: bool = False) -> Observation:
+    async def observe(
+        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen"
+    ) -> Observation:
         """The page as it is now; a page still navigating (after Enter, say) is waited for once. A load
-        the fence refused since the last look fails the step that looks."""
+        the fence refused since the last look fails the step that looks. `read` asks nothing more here:
+        the tree and html hold the whole page."""
         await self._check_fence()
         try:
             return await self._observe(html, screenshot)

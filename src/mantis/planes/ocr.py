@@ -16,7 +16,7 @@ import csv
 import io
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
@@ -46,7 +46,11 @@ class Word:
     top: int
     width: int
     height: int
-    line: tuple[int, int, int, int]  # pass, block, paragraph, line
+    line: tuple[int, ...]  # image, pass, block, paragraph, line
+
+    def moved(self, down: int) -> Word:
+        """The same word `down` image pixels lower (times SCALE, as the box is)."""
+        return replace(self, top=self.top + down * SCALE)
 
     def overlaps(self, other: Word) -> bool:
         return (
@@ -64,6 +68,12 @@ class ScreenText:
 
 
 async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
+    return screen_text(await read_words(image, env))
+
+
+async def read_words(image: Image.Image, env: Mapping[str, str], tag: int = 0) -> list[Word]:
+    """The words OCR reads on the image, boxes in its pixels times SCALE; `tag` keeps the lines of
+    images read apart (screens of one page) from ever being taken for one line."""
     png = await asyncio.to_thread(_prepare, image)
     sheet = await asyncio.to_thread(_dark_sheet, image)
     outputs = await asyncio.gather(
@@ -74,13 +84,18 @@ async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
     )
     words: list[Word] = []
     for index, output in enumerate(outputs):
-        found = parse_tsv(output.decode(errors="replace"), index)
+        found = parse_tsv(output.decode(errors="replace"), index, tag)
         words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
     if sheet is not None:
         argv = ["tesseract", "stdin", "stdout", "--psm", "3", "tsv"]
         output = await run(argv, env, OCR_TIMEOUT_S, sheet.png)
-        found = sheet.placed(parse_tsv(output.decode(errors="replace"), len(PASSES)))
+        found = sheet.placed(parse_tsv(output.decode(errors="replace"), len(PASSES), tag))
         words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
+    return words
+
+
+def screen_text(words: list[Word]) -> ScreenText:
+    """Words as phrases in reading order, boxes in image pixels."""
     rows = [[_element(phrase) for phrase in row] for row in rows_of(phrases(words))]
     return ScreenText(
         elements=[element for row in rows for element in row],
@@ -167,7 +182,7 @@ def _components(cells: bytes, cols: int, rows: int) -> list[tuple[int, int, int,
     return found
 
 
-def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
+def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
     words = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (row.get("text") or "").strip().strip(BOX_EDGES)
@@ -184,7 +199,7 @@ def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
                 int(row["top"]),
                 int(row["width"]),
                 int(row["height"]),
-                (pass_index, int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
+                (tag, pass_index, int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
             )
         )
     return words
@@ -192,7 +207,7 @@ def parse_tsv(tsv: str, pass_index: int) -> list[Word]:
 
 def phrases(words: list[Word]) -> list[list[Word]]:
     """Tesseract's lines, split where the gap between words is wider than the words are tall."""
-    lines: dict[tuple[int, int, int, int], list[Word]] = {}
+    lines: dict[tuple[int, ...], list[Word]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
     result = []

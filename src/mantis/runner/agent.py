@@ -25,7 +25,9 @@ async def drive(goal: str, driver: Driver, ctx: RunContext, deps: Deps, task_id:
         ctx.marks = result.marks
         try:
             with ctx.step_failures(turn):  # a failed model call or cap: no move to learn from
-                move = await driver.next_move(goal, await deps.session.observe(screenshot=True), history)
+                # The model reads the screenshot itself: no OCR.
+                seen = await deps.session.observe(screenshot=True, read="none")
+                move = await driver.next_move(goal, seen, history)
                 result.intent = describe(move)
                 result.message = await _make(move, ctx, deps)
         except StepFailure as exc:

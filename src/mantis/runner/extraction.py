@@ -46,7 +46,7 @@ async def extract(
         warning = NO_SCHEMA_WARNING.format(step_type=step.type)
         log.warning("%s", warning)
         ctx.emit("extract.no_schema", warning, level="warning", step_index=index)
-    observation = await deps.session.observe(html=True)
+    observation = await deps.session.observe(html=True, read="page" if spec is not None else "none")
     shown: int | None = None
     if spec is None:
         rows = [judge({"url": observation.url, "title": observation.title}, None)]
