@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 from playwright.async_api import async_playwright
 
 from mantis.planes.chromium import CHROMIUM
-from mantis.planes.ocr import read_text
+from mantis.planes.ocr import dark_regions, read_text
 from mantis.planes.subproc import session_env
 
 Kind = str
@@ -92,6 +92,20 @@ async def tesseract(image: Image.Image, config: Config) -> list[str]:
     return lines
 
 
+def rapid_on_dark(read: Callable[[Image.Image], list[str]], env: dict[str, str]) -> Callable[
+        [Image.Image], object]:
+    """The plane's own reading, and PP-OCR over the dark regions only (where tesseract is weakest)."""
+
+    async def both(image: Image.Image) -> list[str]:
+        lines = (await read_text(image, env)).text.splitlines()
+        grey = ImageOps.grayscale(image)
+        for box in dark_regions(grey):
+            lines += read(image.crop(box))
+        return lines
+
+    return both
+
+
 def rapid() -> Callable[[Image.Image], list[str]] | None:
     try:
         from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-not-found]
@@ -120,9 +134,11 @@ def read_ok(phrase: str, lines: list[str]) -> bool:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--configs", default=",".join([*CONFIGS, "plane", "ppocr"]),
+    parser.add_argument("--configs", default=",".join([*CONFIGS, "plane", "ppocr", "plane+ppocr-dark"]),
                         help="tesseract configurations, `plane` (planes/ocr.py as the computer plane reads), "
-                        "`ppocr` (when rapidocr-onnxruntime is installed)")
+                        "`ppocr` (when rapidocr-onnxruntime is installed), `plane+ppocr-dark` (the plane, "
+                        "then PP-OCR over the screen's dark regions alone)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the phrases each reader missed")
     args = parser.parse_args()
     shots: dict[int, Image.Image] = {}
     async with async_playwright() as playwright:
@@ -147,20 +163,27 @@ async def main() -> None:
     pp = rapid()
     if pp is not None and "ppocr" in args.configs.split(","):
         readers["ppocr"] = pp
+    if pp is not None and "plane+ppocr-dark" in args.configs.split(","):
+        home = Path(tempfile.mkdtemp(prefix="bench-ocr-"))
+        readers["plane+ppocr-dark"] = rapid_on_dark(pp, session_env(tag="bench-ocr", display="", home=home))
     print(f"{'reader':20} {'read':>6} {'secs':>6}  " + "  ".join(f"{k[:16]:>16}" for k in _kinds()))
     for name, reader in readers.items():
         hits: dict[str, list[bool]] = {}
         seconds = []
-        for shot in shots.values():
+        missed = []
+        for size, shot in shots.items():
             began = time.perf_counter()
             result = reader(shot)
             lines = await result if asyncio.iscoroutine(result) else result
             seconds.append(time.perf_counter() - began)
             for kind, _, text in PHRASES:
-                hits.setdefault(kind, []).append(read_ok(text, list(lines)))  # type: ignore[arg-type]
+                hits.setdefault(kind, []).append(ok := read_ok(text, list(lines)))  # type: ignore[arg-type]
+                missed += [] if ok else [f"{text} ({size} px)"]
         every = [h for v in hits.values() for h in v]
         per = "  ".join(f"{sum(hits[k]) / len(hits[k]):16.2f}" for k in _kinds())
         print(f"{name:20} {sum(every) / len(every):6.2f} {statistics.median(seconds):6.2f}  {per}")
+        if args.verbose and missed:
+            print(f"  missed: {', '.join(missed)}")
 
 
 def _kinds() -> list[str]:

@@ -5,10 +5,12 @@ the pixels on the computer plane."""
 from __future__ import annotations
 
 import pytest
+from PIL import Image, ImageDraw
 from tests.conftest import Server
 
 from mantis.brains.offline.ocr_ground import ground_on_screen
 from mantis.planes.base import Element, Observation
+from mantis.planes.ocr import SCALE, Word, without_icons
 
 
 @pytest.mark.parametrize("plane", ["browser_use_plane", "computer_plane"])
@@ -41,3 +43,38 @@ def test_grounding_tolerates_joined_and_split_words(phrases: list[str], target: 
     assert found.point is not None
     x, y = found.point
     assert boxes[0][0] <= x <= boxes[-1][0] + boxes[-1][2] and 50 <= y <= 62
+
+
+def _line(*glyphs: tuple[int, int, int]) -> Image.Image:
+    """A white strip with glyphs drawn as filled boxes: (left, right, shade)."""
+    image = Image.new("L", (200, 20), 255)
+    draw = ImageDraw.Draw(image)
+    for left, right, shade in glyphs:
+        draw.rectangle((left, 5, right - 1, 14), fill=shade)
+    return image
+
+
+def _word(text: str, left: int, right: int, line: int = 1) -> Word:
+    return Word(text, left * SCALE, 5 * SCALE, (right - left) * SCALE, 10 * SCALE, (0, 0, 1, 1, line))
+
+
+def test_an_icon_in_another_shade_is_not_read_into_the_text_beside_it() -> None:
+    # A grey arrow (10 px) before black letters, as a ranked list's vote arrow sits before each title.
+    strip = _line((10, 20, 154), (23, 28, 0), (30, 35, 0), (37, 42, 0), (60, 65, 0), (67, 72, 0))
+    words = [
+        _word("«The", 10, 42),
+        _word("Reverse", 10, 42, 2),
+        _word("a", 10, 20, 3),
+        _word("Show", 23, 42, 3),
+    ]
+    kept = without_icons(words, strip)
+    assert [w.text for w in kept] == [
+        "The",
+        "Reverse",
+        "Show",
+    ]  # the glyph OCR wrote down goes, the rest stays
+    assert all(w.left == 23 * SCALE for w in kept)  # each box starts at its first letter
+    # Letters of one ink stay whole, thin ones too (the anti-aliased stroke of an "i" is lighter).
+    same = _line((10, 15, 0), (17, 22, 0), (30, 31, 110), (33, 38, 0))
+    words = [_word("Tab", 10, 22), _word("in", 30, 38)]
+    assert without_icons(words, same) == words

@@ -37,6 +37,18 @@ DARK_GROUND = 96  # a cell darker than this (of 255) is dark ground; the mid gre
 MIN_REGION_CELLS = (5, 3)  # width, height: smaller dark patches are icons or strokes of large text
 MAX_REGIONS = 24  # the largest ones; a page is rarely dark in more places that hold text
 SHEET_GAP = 24  # px between regions on the sheet, so that tesseract never joins two into one line
+# Icons beside text (a vote arrow, a star, a mail glyph) are read as a letter or a symbol ("a Show",
+# "«The", "aPostgres"). Their tell is in the pixels, not the letters: a word's letters share one ink, and
+# an icon is drawn in another shade (a grey arrow before black text). Shades are greyscale 0-255; a
+# pixel this far from the word's background is ink; a first glyph whose ink is this much lighter or
+# darker than the rest of the word (or than the next word, for a glyph read as a word alone) is an icon.
+# Measured on the tests' pages: a #9a9a9a arrow before #000 text differs by 120-150, while the letters
+# of one word, anti-aliased at 11-14 px, differ by under 60.
+# An icon is also wide for the text's size (half its line's height or more, as a glyph of a symbol font
+# is), unlike the thin strokes of "i", "l" or "r", whose anti-aliased ink is lighter than a word's.
+INK = 60
+ICON_SHADE = 80
+ICON_WIDTH = 0.5
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,67 @@ async def read_words(image: Image.Image, env: Mapping[str, str], tag: int = 0) -
         output = await run(argv, env, OCR_TIMEOUT_S, sheet.png)
         found = sheet.placed(parse_tsv(output.decode(errors="replace"), len(PASSES), tag))
         words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
-    return words
+    return await asyncio.to_thread(without_icons, words, ImageOps.grayscale(image))
+
+
+def without_icons(words: list[Word], grey: Image.Image) -> list[Word]:
+    """Words with the icon OCR read as their first glyph taken off, and icons read as a word dropped."""
+    out: list[Word] = []
+    for index, word in enumerate(words):
+        glyphs = _glyphs(grey, word)
+        if len(word.text) == 1:
+            after = next((w for w in words[index + 1 :] if w.line == word.line), None)
+            rest = _glyphs(grey, after) if after is not None else []
+            if glyphs and rest and _icon(glyphs[0], rest, word):
+                continue
+        elif len(glyphs) >= 2 and _icon(glyphs[0], glyphs[1:], word):
+            # The icon is in the box; whether OCR wrote it down as a letter ("«The", "aPostgres") or
+            # left it out ("Reverse"), only the text tells.
+            first, second = word.text[0], word.text[1]
+            written = not first.isalnum() or (first.islower() and second.isupper())
+            text = word.text[1:] if written else word.text
+            left = word.left + glyphs[1][0] * SCALE
+            word = replace(word, text=text, left=left, width=word.left + word.width - left)
+        out.append(word)
+    return out
+
+
+def _icon(glyph: tuple[int, int, int], rest: list[tuple[int, int, int]], word: Word) -> bool:
+    wide = (glyph[1] - glyph[0]) * SCALE >= ICON_WIDTH * word.height
+    return wide and abs(glyph[2] - _shade(rest)) >= ICON_SHADE
+
+
+def _glyphs(grey: Image.Image, word: Word) -> list[tuple[int, int, int]]:
+    """The runs of inked columns in the word's box, left to right: start and end (px from the box's
+    left), and the shade of the inkiest pixel in each. The background is the commonest shade of the ring
+    of pixels just around the box (OCR boxes are tight, and a solid icon can fill its box)."""
+    left, top = word.left // SCALE, word.top // SCALE
+    right, bottom = -(-(word.left + word.width) // SCALE), -(-(word.top + word.height) // SCALE)
+    if right <= left or bottom <= top:
+        return []
+    ring = grey.crop((left - 1, top - 1, right + 1, bottom + 1))
+    width, height = ring.size
+    data = ring.tobytes()
+    edge = [*data[:width], *data[-width:], *data[width::width], *data[2 * width - 1 :: width]]
+    background = statistics.mode(edge)
+    runs: list[tuple[int, int, int]] = []
+    start, shade = -1, background
+    for x in range(1, width):
+        column = data[x + width : (height - 1) * width : width] if x < width - 1 else b""
+        inkiest = max(column, key=lambda v: abs(v - background), default=background)
+        if abs(inkiest - background) >= INK:
+            if start < 0:
+                start, shade = x - 1, inkiest
+            elif abs(inkiest - background) > abs(shade - background):
+                shade = inkiest
+        elif start >= 0:
+            runs.append((start, x - 1, shade))
+            start = -1
+    return runs
+
+
+def _shade(glyphs: list[tuple[int, int, int]]) -> int:
+    return int(statistics.median(shade for _, _, shade in glyphs))
 
 
 def screen_text(words: list[Word]) -> ScreenText:
@@ -131,16 +203,8 @@ class _Sheet:
 
 def _dark_sheet(image: Image.Image) -> _Sheet | None:
     grey = ImageOps.grayscale(image)
-    cols, rows = grey.width // CELL, grey.height // CELL
-    if not cols or not rows:
-        return None
-    cells = grey.resize((cols, rows), Image.Resampling.BOX).tobytes()
-    regions = sorted(_components(cells, cols, rows), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
-                     reverse=True)
     crops = []
-    for x0, y0, x1, y1 in regions[:MAX_REGIONS]:
-        # One cell in from the edge: rounded corners and borders would frame the text as a box again.
-        box = ((x0 + 1) * CELL, (y0 + 1) * CELL, (x1 - 1) * CELL, (y1 - 1) * CELL)
+    for box in dark_regions(grey):
         crop = ImageOps.invert(grey.crop(box))
         crops.append((box, crop.resize((crop.width * SCALE, crop.height * SCALE), Image.Resampling.LANCZOS)))
     if not crops:
@@ -157,6 +221,20 @@ def _dark_sheet(image: Image.Image) -> _Sheet | None:
     buffer = io.BytesIO()
     sheet.save(buffer, "PNG", compress_level=1)
     return _Sheet(buffer.getvalue(), slots)
+
+
+def dark_regions(grey: Image.Image) -> list[tuple[int, int, int, int]]:
+    """The largest dark regions of a greyscale screen large enough to hold text, as (left, top, right,
+    bottom) boxes in its pixels, one cell in from their edges: rounded corners and borders would frame
+    the text as a box again."""
+    cols, rows = grey.width // CELL, grey.height // CELL
+    if not cols or not rows:
+        return []
+    cells = grey.resize((cols, rows), Image.Resampling.BOX).tobytes()
+    regions = sorted(_components(cells, cols, rows), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
+                     reverse=True)
+    return [((x0 + 1) * CELL, (y0 + 1) * CELL, (x1 - 1) * CELL, (y1 - 1) * CELL)
+            for x0, y0, x1, y1 in regions[:MAX_REGIONS]]
 
 
 def _components(cells: bytes, cols: int, rows: int) -> list[tuple[int, int, int, int]]:

@@ -19,10 +19,10 @@ from mantis.planes.ocr import SCALE, ScreenText, Word, read_words, screen_text
 
 log = logging.getLogger(__name__)
 
-# Screens read at most, the first included: 12 scrolls of 600 px on an 800-px page show 8000 px, the
-# length of a long article with its comments' start (the news pages of bench/extraction.py put headline,
-# byline and date in the first 3000 px), and bound the OCR at about a minute on 2 shared cores.
-MAX_SCREENS = 12
+# Screens read at most, the first included: 7 scrolls of 600 px on an 800-px page show 5000 px, an
+# article's head and the start of its text on the real news pages of bench/extraction.py, and bound the
+# OCR of one page at 8 strips (tens of seconds on 2 shared cores); a longer page is logged as cut.
+MAX_SCREENS = 8
 # Rows of the last screen read again at the top of each strip: a line cut by the screen's bottom edge is
 # read whole from the next strip. Larger than a 48-px heading's line; words are kept by where their
 # middle falls, so each line is taken from one reading only.

@@ -62,9 +62,6 @@ _TIE = 0.97  # sizes this close are the same, for the first of a block's biggest
 _HEADING_STEP = 1.1  # how much bigger than the rest of its block a heading is
 _H1_STEP = 1.25  # how much bigger than the page's body text its title is
 
-_ICON = re.compile(r"^(?:[©®@«»•·|]\s*|[a-z]\s+(?=[A-Z]))")  # radio buttons, bullets, arrows as glyphs
-# A list's rank run into the title after it, with the vote arrow between read as a glyph: "1. a Show".
-_RANK = re.compile(r"^(\d{1,4}\.)\s*(?:[^\w\s\"'(]\s*|[a-z]\s*|\d\s+)?(?=[A-Z\"'(])")
 _LABEL = re.compile(r"^[^\W\d][^:]{0,28}[^\W\d]:(?:\s|$)")  # "Seller type: Private", not "8:10 AM"
 _SEPARATOR = re.compile(r"\s+(?:[·|•]|-(?![$€£\d]))\s+")  # OCR often reads a "·" as "-"
 _COMMON = ("age", "date", "phone", "email", "rating")
@@ -139,12 +136,8 @@ def _phrases(elements: list[Element]) -> list[_Phrase]:
             continue
         x, y, w, h = e.box
         text = " ".join(e.name.split())
-        icon = _ICON.match(text)
-        if icon:  # the box loses the glyph's share of its width
-            kept = text[icon.end():]
-            x, w, text = x + w * (1 - _share(kept, text)), w * _share(kept, text), kept
         if any(ch.isalnum() for ch in text):
-            found.extend(_split_rank(_Phrase(text, x, y, x + w, y + h, _em(text, h))))
+            found.append(_Phrase(text, x, y, x + w, y + h, _em(text, h)))
     # A box can come out too tall (a border read with the text); the text's width bounds its size.
     widths = [(p.right - p.left) / _advance(p.text) for p in found]
     ratios = [w / p.em for w, p in zip(widths, found, strict=True) if len(p.text) >= 4]
@@ -165,23 +158,6 @@ def _em(text: str, height: float) -> float:
 def _advance(text: str) -> float:
     """The text's width in ems, roughly, in a proportional font."""
     return sum(_ADVANCE.get(ch, 0.68 if ch.isupper() else 0.58 if ch.isdigit() else 0.54) for ch in text)
-
-
-def _share(part: str, text: str) -> float:
-    """How much of the text's width a part of it takes."""
-    return _advance(part) / _advance(text)
-
-
-def _split_rank(p: _Phrase) -> list[_Phrase]:
-    """A list's "1." that OCR ran into the title after it (with the vote arrow read as a letter)."""
-    m = _RANK.match(p.text)
-    if m is None:
-        return [p]
-    cut = p.left + (p.right - p.left) * _share(m[1], p.text)
-    # What stood between them (an arrow, a gap) set the two apart as cells of their own.
-    start = max(p.left + (p.right - p.left) * _share(p.text[:m.end()], p.text), cut + p.em)
-    return [_Phrase(m[1], p.left, p.top, cut, p.bottom, p.em),
-            _Phrase(p.text[m.end():], start, p.top, p.right, p.bottom, p.em)]
 
 
 def _speck(phrase: _Phrase, others: list[_Phrase]) -> bool:
