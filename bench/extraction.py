@@ -45,8 +45,11 @@ CSP = "default-src 'self' data:; style-src 'self' 'unsafe-inline'; img-src 'self
 # Pages are split into two halves by a hash of their file name: rules were tuned looking at the "tune"
 # half's misses only, and the "held" half's figures show what they do on pages not looked at.
 HALVES = ("tune", "held")
-# A one-screen sample on the computer plane: OCR of a 1280x800 frame costs seconds on 2 shared cores.
+# A sample on the computer plane: OCR of a 1280x800 frame costs seconds on 2 shared cores.
 COMPUTER_SAMPLE = 8
+# An extraction step's timeout on the computer plane: half of it may go to reading the page, up to 8
+# screens of OCR (planes/pageread.py), which takes a minute or more on 2 loaded cores.
+COMPUTER_STEP_S = 300
 
 
 @dataclass
@@ -350,7 +353,8 @@ def run_cases(api: tuple[str, str], site: str, cases: list[Case], plane: str) ->
         for case in chunk:
             steps.append({"type": "navigate", "params": {"url": f"{site}/{slug(case)}"}, "optional": True})
             steps.append({"type": "extract_data", "intent": f"Extract the {spec_of(case)['entity_name']}",
-                          "extract": spec_of(case), "optional": True})
+                          "extract": spec_of(case), "optional": True,
+                          **({"timeout_s": COMPUTER_STEP_S} if plane == "computer_plane" else {})})
         body = {"micro": {"runtime": {"compute_backend": plane, "max_time_minutes": 60}, "steps": steps},
                 "detached": False}
         answer = httpx.post(f"{url}/v1/predict", json=body, headers={"X-Mantis-Token": token},

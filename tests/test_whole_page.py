@@ -40,7 +40,8 @@ MOORINGS = [
 def _extract(server: Server, url: str, spec: dict[str, object], plane: str) -> list[dict[str, object]]:
     plan = [
         {"type": "navigate", "params": {"url": url}},
-        {"type": "extract_data", "intent": "Extract them", "extract": spec},
+        # Reading a page of screens costs OCR seconds a screen: time for all of them on a loaded machine.
+        {"type": "extract_data", "intent": "Extract them", "extract": spec, "timeout_s": 600},
     ]
     body = server.predict({"micro": plan, "compute_backend": plane, "detached": False}).json()
     assert body["status"] == "succeeded", body["summary"]

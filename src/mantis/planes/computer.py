@@ -294,7 +294,7 @@ class ComputerSession:
             log.info("screen of %s still changing at the deadline", self.display)
 
     async def observe(
-        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen"
+        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen", within_s: float = 0.0
     ) -> Observation:
         """The page's pixels and the text OCR reads on them (none, the screen's, or the whole page's,
         scrolling and back: see planes/pageread.py); `html` is never available on this plane. A load
@@ -302,7 +302,8 @@ class ComputerSession:
         await self._check_fence()
         screen = self._tools()[0]
         if read == "page":
-            found, image = await read_page(lambda: screen.image(self._page), self._scroll, self._env)
+            look = lambda: screen.image(self._page)  # noqa: E731 - the screen as it is, each time
+            found, image = await read_page(look, self._scroll, self._env, within_s)
         else:
             image = await screen.image(self._page)
             found = await read_text(image, self._env) if read == "screen" else ScreenText([], "")

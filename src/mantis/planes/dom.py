@@ -276,11 +276,11 @@ class DomSession:
         await self._check_fence()
 
     async def observe(
-        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen"
+        self, *, html: bool = False, screenshot: bool = False, read: Reading = "screen", within_s: float = 0.0
     ) -> Observation:
         """The page as it is now; a page still navigating (after Enter, say) is waited for once. A load
-        the fence refused since the last look fails the step that looks. `read` asks nothing more here:
-        the tree and html hold the whole page."""
+        the fence refused since the last look fails the step that looks. `read` and `within_s` ask
+        nothing more here: the tree and html hold the whole page."""
         await self._check_fence()
         try:
             return await self._observe(html, screenshot)

@@ -10,6 +10,7 @@ is once the reading scrolls back), so a heading three screens down stays below t
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -37,13 +38,27 @@ Look = Callable[[], Awaitable[Image.Image]]
 Scroll = Callable[[int], Awaitable[None]]  # scroll steps down (negative: up), waiting for the screen
 
 
-async def read_page(look: Look, scroll: Scroll, env: Mapping[str, str]) -> tuple[ScreenText, Image.Image]:
-    """The page's text in page pixels, and its first screen; the page is left scrolled as it was."""
+async def read_page(
+    look: Look, scroll: Scroll, env: Mapping[str, str], within_s: float = 0.0
+) -> tuple[ScreenText, Image.Image]:
+    """The page's text in page pixels, and its first screen; the page is left scrolled as it was. With
+    `within_s`, a screen is read only while the time spent, plus what the last screen took, stays within
+    it (the step that reads has a timeout): on a quiet machine 8 screens take about 12 s (about 1.5 s
+    each), on one loaded tenfold, the offline brain's 30-s default step reads one or two."""
+    began = time.monotonic()
     first = await look()
     words = await read_words(first, env)
-    previous, top, steps = first, 0, 0
+    previous, top, steps, took = first, 0, 0, time.monotonic() - began
     try:
         for screen in range(1, MAX_SCREENS):
+            if within_s and time.monotonic() - began + took > within_s:
+                log.info(
+                    "read %d screens of the page in %.1f s; the rest is left unread",
+                    screen,
+                    time.monotonic() - began,
+                )
+                break
+            started = time.monotonic()
             await scroll(1)
             steps += 1
             current = await look()
@@ -58,7 +73,7 @@ async def read_page(look: Look, scroll: Scroll, env: Mapping[str, str]) -> tuple
             strip = _without_fixed(current, previous, start)
             found = await read_words(strip, env, screen)
             words += [m for w in found if _middle(m := w.moved(top + start)) >= boundary]
-            previous = current
+            previous, took = current, time.monotonic() - started
         else:
             log.info("read %d screens of the page; it goes on below", MAX_SCREENS)
     finally:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from mantis.brains.base import Rows
-from mantis.planes.base import Observation
+from mantis.planes.base import Observation, Reading
 from mantis.plans.extract import ExtractField, ExtractSpec
 from mantis.recipes.schema import ExtractionSchema
 from mantis.replay import extraction as learned
@@ -36,8 +36,18 @@ _URL_SPEC = ExtractSpec(
 )
 
 
+# The share of an extraction step's timeout that reading the page may take where reading costs (OCR of the
+# whole page on the computer plane: planes/pageread.py); the rest is for extracting and marking the rows.
+PAGE_READ_SHARE = 0.5
+
+
 async def extract(
-    step: Extracting, index: int, ctx: RunContext, deps: Deps, task_extract: ExtractSpec | None
+    step: Extracting,
+    index: int,
+    ctx: RunContext,
+    deps: Deps,
+    task_extract: ExtractSpec | None,
+    timeout_s: float = 0.0,
 ) -> str:
     """Runs an extraction step; the inline block wins over the task's, which wins over the recipe's."""
     recipe = deps.recipe
@@ -46,7 +56,8 @@ async def extract(
         warning = NO_SCHEMA_WARNING.format(step_type=step.type)
         log.warning("%s", warning)
         ctx.emit("extract.no_schema", warning, level="warning", step_index=index)
-    observation = await deps.session.observe(html=True, read="page" if spec is not None else "none")
+    reading: Reading = "page" if spec is not None else "none"
+    observation = await deps.session.observe(html=True, read=reading, within_s=PAGE_READ_SHARE * timeout_s)
     shown: int | None = None
     if spec is None:
         rows = [judge({"url": observation.url, "title": observation.title}, None)]

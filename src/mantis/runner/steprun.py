@@ -47,7 +47,9 @@ class StepRun:
         return tabs.dom_session(self.session, step)
 
     async def extract(self, step: Extracting) -> str:
-        return await extraction.extract(step, self.index, self.ctx, self.deps, self.task_extract)
+        return await extraction.extract(
+            step, self.index, self.ctx, self.deps, self.task_extract, self.timeout_s
+        )
 
     async def collect_urls(self, step: CollectUrls) -> str:
         return await extraction.collect_urls(step, self.index, self.ctx, self.deps)
