@@ -36,7 +36,6 @@ class Memory:
     records: dict[Key, dict[str, Any]] = field(default_factory=dict)
     save: Saver | None = None
     task: int = 0  # the task the interpreter is in, for step paths
-    replayed_steps: int = 0
 
     def path(self, index: int) -> str:
         """A step's path in the plan: its task and its index there, as the interpreter numbers them."""
@@ -69,11 +68,11 @@ class Memory:
 
     def outcome(self, replayed: bool, had_record: bool) -> Mark | None:
         """The trace's mark for a step: acted from a record, or answered by a model (healing a record
-        that was there but did not fit), none without a model; counts the replayed ones."""
+        that was there but did not fit), none without a model. The run's `replayed_steps` are counted
+        from these marks in its trace, so a resumed run counts the steps its checkpoint kept."""
         if not self.models:
             return None
         if replayed:
-            self.replayed_steps += 1
             return "replayed"
         return "healed" if had_record else "model"
 

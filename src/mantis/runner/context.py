@@ -137,6 +137,11 @@ class RunContext:
     def cost_usd(self) -> float:
         return self.meter.spent_usd
 
+    @property
+    def replayed_steps(self) -> int:
+        """Steps done from a replay record with no model call, as the trace marks them."""
+        return sum(1 for result in self.trace if result.marks.replay == "replayed")
+
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 

@@ -176,7 +176,7 @@ def conclude_run(ctx: RunContext, outcome: Outcome) -> Outcome:
     outcome.viable = sum(row.viable for row in ctx.rows)
     outcome.cost_usd = ctx.cost_usd
     outcome.model_calls = len(ctx.meter.calls)
-    outcome.replayed_steps = ctx.replay.replayed_steps
+    outcome.replayed_steps = ctx.replayed_steps
     outcome.artifacts = write_artifacts(ctx.run_dir, ctx.rows)
     outcome.summary = summarize(ctx, outcome)
     write_result(ctx, outcome)
@@ -208,7 +208,7 @@ def result_body(ctx: RunContext, outcome: Outcome) -> dict[str, Any]:
         "warnings": ctx.warnings,
         "resumed_from": ctx.resume.source if ctx.resume else None,
         "cost": {"usd": round(ctx.cost_usd, 6), "calls": [asdict(call) for call in ctx.meter.calls]},
-        "usage": usage(len(ctx.meter.calls), ctx.replay.replayed_steps, ctx.cost_usd),
+        "usage": usage(len(ctx.meter.calls), ctx.replayed_steps, ctx.cost_usd),
         "artifacts": recording.artifact_names(ctx.run_dir),
     }
 

@@ -107,7 +107,7 @@ def context_for(run: Run, services: Services, writer: StoreWriter) -> RunContext
             steps_total=total,
             current_intent=intent[:500],
             cost_usd=ctx.cost_usd,
-            replayed_steps=ctx.replay.replayed_steps,
+            replayed_steps=ctx.replayed_steps,
         )
 
     def on_call(call: ModelCall) -> None:
