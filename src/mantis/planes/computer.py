@@ -104,7 +104,7 @@ class ComputerSession:
         self._devtools: DevTools | None = None
         self._window: Region = (0, 0, 0, 0)  # the whole browser window: tabs, address bar, page
         self._page: Region = (0, 0, 0, 0)  # the page alone
-        self._toolbar: Region = (0, 0, 0, 0)  # tab strip and address bar
+        self._address_bar: Region = (0, 0, 0, 0)  # the toolbar row under the tab strip
         self._windows: frozenset[str] = frozenset()  # the browser's own; any other is a popup
         self._writes: set[asyncio.Task[None]] = set()  # screenshots still being encoded and written
         self._closed = False
@@ -188,7 +188,9 @@ class ComputerSession:
         await self._input.resize_browser(width, painted[1] + height)
         self._page = await self._marker(full, lambda box: box[0] == 0 and box[2:] == (width, height))
         self._window = (0, 0, width, self._page[1] + height)
-        self._toolbar = (0, 0, width, self._page[1])
+        # Only the lower half of the chrome above the page: the tab strip over it repaints on its own
+        # (a title, a favicon arriving after a load), which must not pass for the address bar's focus.
+        self._address_bar = (0, self._page[1] // 2, width, self._page[1] - self._page[1] // 2)
         # Keys sent while Chromium is still busy starting up are lost.
         await self._settle(asyncio.get_running_loop().time() + OPEN_NAVIGATE_TIMEOUT_S)
         await self.navigate("about:blank", OPEN_NAVIGATE_TIMEOUT_S)
@@ -232,7 +234,7 @@ class ComputerSession:
 
     async def navigate(self, url: str, timeout_s: float) -> None:
         """Through the address bar, as a person would. Chromium moves the focus there only a moment after
-        ctrl+L (keys typed sooner go to the page), so typing waits until the toolbar shows it. Typing
+        ctrl+L (keys typed sooner go to the page), so typing waits until the address bar shows it. Typing
         keeps the keys in order (a paste lands asynchronously and can lose the race with Enter). The
         address bar completes typed text inline from history, asynchronously: a space typed after the URL
         replaces whatever completion is showing, and deleting it again stops later ones, so Enter opens
@@ -242,9 +244,9 @@ class ComputerSession:
             raise NavigationBlocked(f"blocked navigation: {refusal}")
         deadline = asyncio.get_running_loop().time() + timeout_s
         page = screen.grab(self._page)
-        toolbar = screen.grab(self._toolbar)
+        bar = screen.grab(self._address_bar)
         await keys.key("ctrl+l")
-        if not await screen.changed(self._toolbar, toolbar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s)):
+        if not await screen.changed(self._address_bar, bar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s)):
             log.info("the address bar of %s showed no focus; typing the URL anyway", self.display)
         await keys.type_text(ascii_url(url) + " ")
         await keys.key("BackSpace")

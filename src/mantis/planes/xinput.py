@@ -256,9 +256,8 @@ class XInput:
         """Down for positive `clicks`, up for negative."""
         button = WHEEL_DOWN if clicks >= 0 else WHEEL_UP
         await self.move(x, y)
-        for i in range(abs(clicks)):
-            if i:
-                await asyncio.sleep(WHEEL_GAP_S)
+        for _ in range(abs(clicks)):
+            await asyncio.sleep(WHEEL_GAP_S)  # the first too: a wheel click right behind the move was lost
             with self._x() as display:
                 xtest.fake_input(display, X.ButtonPress, button)
                 xtest.fake_input(display, X.ButtonRelease, button)
