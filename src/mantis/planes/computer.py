@@ -36,7 +36,7 @@ from mantis.planes.page_keys import check_page_key
 from mantis.planes.pageread import read_page
 from mantis.planes.proxy import upstream
 from mantis.planes.recorder import Recorder
-from mantis.planes.screen import Region, Screen
+from mantis.planes.screen import Pixels, Region, Screen
 from mantis.planes.subproc import session_env, stop, sweep
 from mantis.planes.xinput import XInput
 from mantis.planes.xserver import XServer
@@ -279,7 +279,7 @@ class ComputerSession:
         if refusals:
             raise NavigationBlocked(f"blocked navigation: {refusals[0]}")
 
-    async def _settle(self, deadline: float, page: bytes | None = None, change_s: float = 0.0) -> None:
+    async def _settle(self, deadline: float, page: Pixels | None = None, change_s: float = 0.0) -> None:
         """First, given the page as it was, wait up to `change_s` for it to change: under load Chromium
         keeps the old page on screen for a while, and it can look quiet then. Then wait until the whole
         window (the tab's spinner included) has not painted for QUIET_S and the tab on screen is not
@@ -329,7 +329,7 @@ class ComputerSession:
         if action.kind in NEEDS_POINT and action.point is None:
             raise PlaneError(f"{action.kind} on the computer plane needs a point on the screen")
         x, y = self._to_screen(action.point)
-        page: bytes | None = None
+        page: Pixels | None = None
         if action.kind == "click":
             await keys.click(x, y)
         elif action.kind == "hover":
@@ -491,7 +491,7 @@ def ascii_url(url: str) -> str:
     )
 
 
-def _write_png(pixels: bytes, size: tuple[int, int], path: Path) -> None:
+def _write_png(pixels: Pixels, size: tuple[int, int], path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     Image.frombytes("RGB", size, pixels, "raw", "BGRX").save(partial, "PNG")
     partial.replace(path)

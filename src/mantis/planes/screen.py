@@ -22,6 +22,7 @@ from Xlib.ext import damage
 from mantis.planes.base import PlaneError
 
 Region = tuple[int, int, int, int]  # left, top, width, height in screen pixels
+Pixels = bytearray  # raw BGRX rows, a copy of its own (mss copies out of the shared memory)
 
 PAINTS_KEPT = 4096  # recent damage rectangles; a busy page paints a few per frame, so seconds' worth
 # How much longer than its first reaction to an action a page may take between two paints of that
@@ -77,10 +78,11 @@ class Screen:
             self._watching = False
             self._loop.remove_reader(self._x.fileno())
 
-    def grab(self, region: Region) -> bytes:
-        """Raw BGRX pixels: cheap to compare, for telling whether the screen changed."""
+    def grab(self, region: Region) -> Pixels:
+        """Raw BGRX pixels: cheap to compare, for telling whether the screen changed. Not `.bgra`, which
+        would copy the megabytes once more."""
         left, top, width, height = region
-        return self._mss.grab({"left": left, "top": top, "width": width, "height": height}).bgra
+        return self._mss.grab({"left": left, "top": top, "width": width, "height": height}).raw
 
     async def image(self, region: Region) -> Image.Image:
         pixels = self.grab(region)
@@ -95,7 +97,7 @@ class Screen:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._painted.wait(), max(timeout_s, 0.0))
 
-    async def changed(self, region: Region, since: bytes, *, timeout_s: float) -> bool:
+    async def changed(self, region: Region, since: Pixels, *, timeout_s: float) -> bool:
         """Waits until the region's pixels differ from `since`, looking again at each paint; False if
         they did not change before the deadline. A repaint of the same pixels does not count."""
         deadline = self._loop.time() + timeout_s
