@@ -238,7 +238,7 @@ class ComputerSession:
         keeps the keys in order (a paste lands asynchronously and can lose the race with Enter). The
         address bar completes typed text inline from history, asynchronously: a space typed after the URL
         replaces whatever completion is showing, and deleting it again stops later ones, so Enter opens
-        exactly this URL."""
+        exactly this URL. Each of those keys waits until the address bar has painted what came before."""
         screen, keys = self._tools()
         if (refusal := self._config.fence.page_refusal(url)) is not None:
             raise NavigationBlocked(f"blocked navigation: {refusal}")
@@ -249,10 +249,19 @@ class ComputerSession:
         if not await screen.changed(self._address_bar, bar, timeout_s=min(FOCUS_TIMEOUT_S, timeout_s)):
             log.info("the address bar of %s showed no focus; typing the URL anyway", self.display)
         await keys.type_text(ascii_url(url) + " ")
+        await self._bar_settled(deadline)
         await keys.key("BackSpace")
+        await self._bar_settled(deadline)
         await keys.key("Enter")
         await self._settle(deadline, page, PAGE_CHANGE_S)
         await self._check_fence()
+
+    async def _bar_settled(self, deadline: float) -> None:
+        """Until the address bar has shown what was typed and its completions (which arrive after the
+        keys): sent in one burst, the space, BackSpace and Enter would all be read before a completion
+        lands, and Enter would open the completed URL."""
+        remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
+        await self._tools()[0].settle(self._address_bar, quiet_s=QUIET_S, timeout_s=remaining)
 
     async def go_back(self, timeout_s: float) -> None:
         screen, keys = self._tools()
