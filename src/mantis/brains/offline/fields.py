@@ -67,7 +67,7 @@ class Mapper:
         self.page = page
         self.single = single
         self._title = tuple(t for t in tokens(page.title) if t not in STOP) if single else ()
-        self._levels: dict[int, int] = {}
+        self._levels: dict[Record, int] = {}  # records hash by identity (eq=False)
 
     def names(self, cues: Cues) -> list[float]:
         """How strongly the cue words speak of each field; the head noun counts most."""
@@ -227,9 +227,9 @@ class Mapper:
         return float((common / len(words)) * (common / len(self._title)) ** 0.5)
 
     def _top_level(self, rec: Record) -> int:
-        level = self._levels.get(id(rec))
+        level = self._levels.get(rec)
         if level is None:
-            level = self._levels[id(rec)] = min(
+            level = self._levels[rec] = min(
                 (c.heading for c in rec.cands if c.heading and c.el.tag in HEADINGS), default=1)
         return level
 
