@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mantis.plans.models import ExtractSpec
-from mantis.runner.rows import NO_SCHEMA, judge, leads, write_artifacts
+from mantis.runner.rows import EMPTY_ROW, NO_SCHEMA, judge, leads, write_artifacts
 
 SPEC = ExtractSpec.model_validate(
     {
@@ -52,6 +52,16 @@ def test_optional_fields_do_not_gate_and_are_kept() -> None:
 
 def test_zero_and_false_are_values() -> None:
     assert judge({"rank": 0, "title": "x"}, SPEC).viable
+
+
+def test_a_row_with_every_field_empty_is_not_viable_even_when_none_is_required() -> None:
+    spec = ExtractSpec.model_validate(
+        {"fields": [{"name": "headline", "required": False}, {"name": "author", "required": False}]}
+    )
+    empty = judge({"headline": "n/a", "author": None}, spec)
+    assert (empty.viable, empty.rejection) == (False, EMPTY_ROW)
+    one = judge({"headline": "", "author": "Ned Deily"}, spec)
+    assert one.viable and leads([empty, one]) == ["VIABLE | author: Ned Deily"]
 
 
 def test_no_schema_rejects_every_row() -> None:

@@ -18,6 +18,8 @@ UNKNOWN_PLACEHOLDERS = frozenset(
 )
 
 NO_SCHEMA = "no_schema_configured"
+# A row whose every field is empty says nothing, even when no field is required.
+EMPTY_ROW = "empty_row"
 # What makes a spreadsheet read a cell as a formula (OWASP, CSV Injection): =, +, -, @, tab, CR.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A schema's CSV is named after it: 60 characters of at most 4 UTF-8 bytes each, with ".csv", stay under
@@ -59,7 +61,7 @@ class Row:
 
 def judge(values: dict[str, Any], spec: ExtractSpec | None, schema_name: str | None = None) -> Row:
     """Applies the schema: each value in its field's type (None when it does not fit), and a row is viable
-    only when every required field has a real value."""
+    only when every required field, and at least one field, has a real value."""
     if spec is None:
         columns = list(values)
         return Row(values, columns, schema_name or "rows", viable=False, rejection=NO_SCHEMA)
@@ -68,6 +70,8 @@ def judge(values: dict[str, Any], spec: ExtractSpec | None, schema_name: str | N
     missing = [f.name for f in spec.fields if f.required and is_empty(kept[f.name])]
     if missing:
         return Row(kept, columns, spec.schema_name, False, "missing_required:" + ",".join(missing))
+    if all(is_empty(value) for value in kept.values()):
+        return Row(kept, columns, spec.schema_name, False, EMPTY_ROW)
     return Row(kept, columns, spec.schema_name, True)
 
 
