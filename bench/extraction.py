@@ -367,6 +367,14 @@ def run_cases(api: tuple[str, str], site: str, cases: list[Case], plane: str) ->
         spent += sum(float(s.get("duration_ms") or 0) for s in extracts) / 1000
         by_step = {int(s["index"]): next(found, {}) for s in extracts if s.get("status") == "succeeded"}
         rows.extend(by_step.get(2 * i + 1, {}) for i in range(len(chunk)))
+        # A navigation that ended before its page showed (the computer plane's can, on loaded cores)
+        # names the page before it; the extraction after it may read either.
+        at = {int(s["index"]): str(s.get("message") or "") for s in result.get("steps", [])
+              if s.get("type") == "navigate"}
+        elsewhere = [i for i, case in enumerate(chunk) if not at.get(2 * i, "").endswith(f"/{slug(case)}")]
+        if elsewhere:
+            print(f"  {plane}: {len(elsewhere)} of {len(chunk)} navigations ended on another page's URL",
+                  file=sys.stderr)
         if answer.get("status") != "succeeded":
             print(f"  run {answer.get('run_id')}: {answer.get('status')} {answer.get('summary')}",
                   file=sys.stderr)

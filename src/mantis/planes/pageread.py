@@ -9,6 +9,7 @@ is once the reading scrolls back), so a heading three screens down stays below t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -33,6 +34,11 @@ MIN_VOTES = 8  # rows that must agree on a distance: a few equal rows are chance
 # a row repeated a few times (a button's fill) still votes for the move, along with its neighbours' wrong
 # ones, which each get fewer votes than the move every row of the page agrees on.
 MAX_REPEATS = 64
+# After scrolling back, how long to wait for the screen to show the first screen again: a smooth scroll
+# still running when the next step starts would look to it like the page changing (a navigation would
+# take it for its new page). Several times what a 4800-px smooth scroll takes on a loaded machine.
+RESTORE_S = 5.0
+RESTORE_POLL_S = 0.05
 
 Look = Callable[[], Awaitable[Image.Image]]
 Scroll = Callable[[int], Awaitable[None]]  # scroll steps down (negative: up), waiting for the screen
@@ -79,7 +85,15 @@ async def read_page(
     finally:
         if steps:
             await scroll(-steps)
+            await _back_at(first, look)
     return screen_text(words), first
+
+
+async def _back_at(first: Image.Image, look: Look) -> None:
+    """Waits until the screen shows `first` again, or RESTORE_S (a page that changed meanwhile)."""
+    deadline = time.monotonic() + RESTORE_S
+    while time.monotonic() < deadline and (await look()).tobytes() != first.tobytes():
+        await asyncio.sleep(RESTORE_POLL_S)
 
 
 def distance(before: Image.Image, after: Image.Image) -> int:
