@@ -20,6 +20,7 @@ from mantis.replay.store import Stored
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.runner.recording import recording_state
 from mantis.services import Services
+from mantis.store.db import off_loop
 from mantis.store.models import Run, Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import aware, event_view, iso, status_view
@@ -80,7 +81,7 @@ def parse_action(body: dict[str, Any]) -> ActionRequest:
 async def find_run(services: Services, tenant: Tenant, run_id: str | None) -> Run:
     if not run_id:
         raise ApiError(400, "invalid_request", "this action needs run_id")
-    run = await run_in_threadpool(services.runs.get, run_id, tenant.id) if RUN_ID.fullmatch(run_id) else None
+    run = await off_loop(services.runs.get, run_id, tenant.id) if RUN_ID.fullmatch(run_id) else None
     if run is None:
         raise ApiError(404, "run_not_found", f"no run {run_id}")
     return run
@@ -117,8 +118,8 @@ async def replay_records(req: ActionRequest, tenant: Tenant, services: Services)
     run = await find_run(services, tenant, req.run_id) if req.run_id is not None else None
     fingerprint = plan_fingerprint(run.plan) if run is not None else None
     if req.action == "clear_replays":
-        return {"cleared": await run_in_threadpool(services.replay.clear, tenant.id, fingerprint)}
-    found = await run_in_threadpool(services.replay.list, tenant.id, fingerprint)
+        return {"cleared": await off_loop(services.replay.clear, tenant.id, fingerprint)}
+    found = await off_loop(services.replay.list, tenant.id, fingerprint)
     return {"replays": [record_view(record) for record in found]}
 
 
@@ -138,7 +139,7 @@ async def delete_profile(profile_id: str | None, tenant: Tenant, services: Servi
     """Deletes a profile on every plane; never while a run of it is queued or running."""
     if not profile_id:
         raise ApiError(400, "invalid_request", "delete_profile needs profile_id")
-    if await run_in_threadpool(services.runs.profile_in_use, tenant.id, profile_id):
+    if await off_loop(services.runs.profile_in_use, tenant.id, profile_id):
         raise ApiError(
             409, "profile_in_use", f"a run with profile {profile_id!r} is queued or running; try once it ends"
         )
@@ -189,7 +190,7 @@ async def logs_view(run: Run, req: ActionRequest, services: Services) -> dict[st
     after = event_cursor(req.cursor)
     if after is None:
         raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
-    events = await run_in_threadpool(services.runs.events, run.id, after, req.limit)
+    events = await off_loop(services.runs.events, run.id, after, req.limit)
     return {
         "run_id": run.id,
         "events": [event_view(e) for e in events],
@@ -205,11 +206,11 @@ async def cancel(run: Run, services: Services) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CANCEL_WAIT_S
         while loop.time() < deadline:
-            current = await run_in_threadpool(runs.get, run.id)
+            current = await off_loop(runs.get, run.id)
             if current is None or current.status in FINAL:
                 break
             await asyncio.sleep(0.1)
-    latest = await run_in_threadpool(runs.get, run.id)
+    latest = await off_loop(runs.get, run.id)
     return status_view(latest or run, services.viewers.url(run.id))
 
 
@@ -254,11 +255,11 @@ async def list_runs(req: ActionRequest, tenant: Tenant, services: Services) -> d
     before = None
     if req.cursor:
         cursor = req.cursor if RUN_ID.fullmatch(req.cursor) else None
-        anchor = await run_in_threadpool(services.runs.get, cursor, tenant.id) if cursor else None
+        anchor = await off_loop(services.runs.get, cursor, tenant.id) if cursor else None
         if anchor is None:
             raise ApiError(400, "invalid_request", "cursor must be a value from next_cursor")
         before = aware(anchor.created_at)
-    runs = await run_in_threadpool(services.runs.page, tenant.id, req.status, req.limit, before)
+    runs = await off_loop(services.runs.page, tenant.id, req.status, req.limit, before)
     return {
         "runs": [
             {

@@ -7,11 +7,11 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from mantis.api.errors import ApiError
 from mantis.api.ratelimit import RateLimiter
 from mantis.services import Services
+from mantis.store.db import off_loop
 from mantis.store.models import Tenant
 
 
@@ -32,7 +32,7 @@ async def authenticate(request: Request) -> Tenant:
             failures.wait_s(address)
             raise ApiError(401, "platform_key_required", "this server needs `Authorization: Api-Key <key>`")
     token = request.headers.get("x-mantis-token", "").strip()
-    tenant = await run_in_threadpool(services.tenants.authenticate, token) if token else None
+    tenant = await off_loop(services.tenants.authenticate, token) if token else None
     if tenant is None:
         failures.wait_s(address)
         raise ApiError(401, "unauthorized", "missing or unknown X-Mantis-Token")

@@ -28,6 +28,7 @@ from mantis.api.validate import validate
 from mantis.artifacts import is_artifact_name
 from mantis.plans.schema import SCHEMA_PATH, plan_schema
 from mantis.services import Services
+from mantis.store.db import off_loop
 from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import event_view, status_view
@@ -85,7 +86,7 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
         return JSONResponse(queued_view(run, services.artifacts), status_code=200)
     while run.status not in FINAL:
         await asyncio.sleep(POLL_S)
-        latest = await run_in_threadpool(services.runs.get, run.id)
+        latest = await off_loop(services.runs.get, run.id)
         run = latest or run
     return await actions.result_view(run, services, base_url(request))
 
@@ -131,7 +132,7 @@ async def artifact(
     if "x-mantis-token" not in request.headers and (exp or sig):
         if not services.viewers.signer.valid(artifact_subject(run_id, name), exp, sig):
             raise ApiError(403, "invalid_signature", "this artifact link is not valid or has expired")
-        run = await run_in_threadpool(services.runs.get, run_id)
+        run = await off_loop(services.runs.get, run_id)
         if run is None:
             raise ApiError(404, "run_not_found", f"no run {run_id}")
     else:
@@ -178,13 +179,13 @@ async def run_events(
     async def stream() -> AsyncIterator[str]:
         nonlocal after
         while True:
-            events = await run_in_threadpool(services.runs.events, run.id, after, 500)
+            events = await off_loop(services.runs.events, run.id, after, 500)
             for e in events:
                 yield f"id: {e.id}\nevent: {e.type}\ndata: {json.dumps(event_view(e), default=str)}\n\n"
                 after = e.id
             if events:
                 continue
-            current = await run_in_threadpool(services.runs.get, run.id)
+            current = await off_loop(services.runs.get, run.id)
             if current is None or current.status in FINAL:
                 yield "event: end\ndata: {}\n\n"
                 return
@@ -219,7 +220,7 @@ async def readyz(request: Request) -> Response:
             conn.execute(text("SELECT 1"))
 
     try:
-        await run_in_threadpool(ping)
+        await off_loop(ping)
     except Exception:
         raise ApiError(503, "unavailable", "the run store is not reachable") from None
     return JSONResponse({"status": "ready"})
@@ -228,7 +229,7 @@ async def readyz(request: Request) -> Response:
 @router.get("/metrics", include_in_schema=False)
 async def prometheus(request: Request) -> Response:
     try:
-        counts = await run_in_threadpool(services_of(request).runs.active_counts)
+        counts = await off_loop(services_of(request).runs.active_counts)
     except OperationalError:
         log.warning("/metrics: the run store is not reachable; queue gauges keep their last values")
     else:

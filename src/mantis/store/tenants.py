@@ -98,11 +98,18 @@ class TenantStore:
         """The tenant a live token belongs to, or None; the hash is compared in constant time."""
         digest = hash_token(token)
         with self._sessions() as session:
-            row = session.scalar(select(Token).where(Token.token_hash == digest))
-            if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+            # one query, token and tenant together: it runs on every request
+            found = session.execute(
+                select(Token.token_hash, Token.revoked_at, Tenant)
+                .join(Tenant, Tenant.id == Token.tenant_id)
+                .where(Token.token_hash == digest)
+            ).first()
+            if found is None:
                 return None
-            tenant = session.get(Tenant, row.tenant_id)
-            if tenant is None or tenant.revoked_at is not None:
+            stored, revoked_at, tenant = found
+            if revoked_at is not None or tenant.revoked_at is not None:
+                return None
+            if not hmac.compare_digest(stored, digest):
                 return None
             return tenant
 
