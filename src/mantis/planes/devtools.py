@@ -88,10 +88,9 @@ class DevTools:
 
     def loading(self) -> bool:
         """Whether the tab on screen is loading a page: from the moment its page asks to navigate (a link
-        clicked, a form sent) or the browser starts to (the address bar) to that load's load event. Page
-        events tell, which every tab sends since its guard enabled them. A navigation asked for but never
-        begun (cancelled, a refused download) stops counting after NAVIGATION_START_S; one within the
-        document (a #fragment) ends at once."""
+        clicked, a form sent) to that load's load event. Page events tell, which every tab sends since its
+        guard enabled them. A navigation asked for but never begun (cancelled, a refused download) stops
+        counting after NAVIGATION_START_S."""
         tab = self.current()
         if tab is None or not tab.session_id:
             return False
@@ -163,11 +162,11 @@ class DevTools:
 
     def _page_event(self, method: str, params: dict[str, Any], session: str) -> None:
         frame, now = params.get("frameId", ""), asyncio.get_running_loop().time()
-        if method in ("Page.frameRequestedNavigation", "Page.frameStartedNavigating"):  # page's, browser's
+        if method == "Page.frameRequestedNavigation":
             self._loading.setdefault(frame, (session, now, False))
         elif method == "Page.frameStartedLoading":
             self._loading[frame] = (session, now, True)
-        elif method in ("Page.frameStoppedLoading", "Page.frameDetached", "Page.navigatedWithinDocument"):
+        elif method in ("Page.frameStoppedLoading", "Page.frameDetached"):
             self._loading.pop(frame, None)
         elif method == "Target.detachedFromTarget":  # a closed tab sends no stop for its loads
             gone = params.get("sessionId", "")
