@@ -18,7 +18,8 @@ def prune(
     older_than: str = typer.Option(..., "--older-than", help="Age such as 7d, 12h, 30m or 2w."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only count what would go."),
 ) -> None:
-    """Delete ended runs older than an age: their store rows and their artifacts together."""
+    """Delete ended runs older than an age (their store rows and artifacts together) and the replay
+    records no run learned since."""
     try:
         age = parse_age(older_than)
     except ValueError as exc:
@@ -31,4 +32,7 @@ def prune(
     finally:
         services.engine.dispose()
     verb = "would prune" if dry_run else "pruned"
-    typer.echo(f"{verb} {pruned.runs} runs ({pruned.bytes / 1e6:.1f} MB) that ended before {iso(before)}")
+    typer.echo(
+        f"{verb} {pruned.runs} runs ({pruned.bytes / 1e6:.1f} MB) that ended before {iso(before)}"
+        f" and {pruned.replays} replay records last learned before it"
+    )

@@ -1,6 +1,8 @@
 """Retention: ended runs older than a cutoff go, their rows in the store (the run, its log, its webhook
 delivery, its checkpoint) and their folder of artifacts together, so nothing is left that points at a
-missing other half. Runs still queued or running are never touched."""
+missing other half. Runs still queued or running are never touched. Replay records that no run wrote
+since the cutoff go too: without that a tenant's records grow with every plan it ever ran (a new
+`plan_text` is a new plan); a stable plan whose records go relearns each step once, with one model call."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mantis.store.models import Run, RunCheckpoint, RunEvent
+from mantis.store.models import ReplayRecord, Run, RunCheckpoint, RunEvent
 from mantis.store.runs import FINAL
 from mantis.webhooks.models import WebhookDelivery
 
@@ -34,6 +36,7 @@ def parse_age(text: str) -> timedelta:
 class Pruned:
     runs: int
     bytes: int
+    replays: int = 0  # replay records last written before the cutoff
 
 
 class Retention:
@@ -52,7 +55,10 @@ class Retention:
         """Deletes what expired (with `dry_run`, only counts it) and says how much."""
         if dry_run:
             ids = self.expired(before, None)
-            return Pruned(len(ids), sum(self._size(run_id) for run_id in ids))
+            stale = select(func.count()).select_from(ReplayRecord).where(ReplayRecord.updated_at < before)
+            with self._sessions() as session:
+                replays = int(session.scalar(stale) or 0)
+            return Pruned(len(ids), sum(self._size(run_id) for run_id in ids), replays)
         runs = size = 0
         while ids := self.expired(before):
             size += sum(self._size(run_id) for run_id in ids)
@@ -63,7 +69,10 @@ class Retention:
                 session.execute(delete(Run).where(Run.id.in_(ids), Run.status.in_(FINAL)))
             for run_id in ids:
                 shutil.rmtree(self._runs_dir / run_id, ignore_errors=True)
-        return Pruned(runs, size)
+        with self._sessions.begin() as session:
+            gone = session.execute(delete(ReplayRecord).where(ReplayRecord.updated_at < before))
+            replays = int(gone.rowcount or 0)  # type: ignore[attr-defined]
+        return Pruned(runs, size, replays)
 
     def _size(self, run_id: str) -> int:
         folder = self._runs_dir / run_id

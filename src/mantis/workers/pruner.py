@@ -42,6 +42,12 @@ class Pruner:
             except Exception:  # a store that is down now may be up at the next round
                 log.exception("pruning old runs failed; trying again in %.0f s", self._interval_s)
             else:
-                if pruned.runs:
-                    log.info("pruned %d runs (%d bytes) older than %s", pruned.runs, pruned.bytes, self._keep)
+                if pruned.runs or pruned.replays:
+                    log.info(
+                        "pruned %d runs (%d bytes) and %d replay records older than %s",
+                        pruned.runs,
+                        pruned.bytes,
+                        pruned.replays,
+                        self._keep,
+                    )
             await asyncio.sleep(self._interval_s)
