@@ -21,6 +21,11 @@ from mantis.replay import vision
 from mantis.replay.memory import DOM_ACTION, Memory
 
 FORMAT = 1  # bumped when a record's shape changes; a record of another format is not recalled
+# Longest accessible name a record keeps (characters): a label, a link's headline or a field's description
+# fits with room to spare; an element named by a whole section's text (or a hostile page's megabyte
+# aria-label) is no label a later page can be checked by, and the record would hold it twice. A
+# judgement, not a measurement: ten long headlines.
+MAX_NAME = 1000
 
 
 class Learner(Protocol):
@@ -93,8 +98,8 @@ class DomLearner:
         self, target: str, action: ActionKind, grounding: Grounding, observation: Observation
     ) -> dict[str, Any] | None:
         element = grounding.element
-        if element is None or not element.ref or not element.name.strip():
-            return None  # a point, or an element with no name: nothing a later page can be checked by
+        if element is None or not element.ref or not element.name.strip() or len(element.name) > MAX_NAME:
+            return None  # a point, or an element with no name (or no label's): nothing to check it by
         same = _same(observation.elements, element.role, element.name)
         nth = next((i for i, e in enumerate(same) if e.ref == element.ref), None)
         if nth is None:
