@@ -1,0 +1,412 @@
+"""Issue 14's figures, each side by side with its floor in one process tree: the DOM plane through the API
+against raw Playwright (a 3-step and a 20-step plan, one run at a time and four at once), then the
+computer plane's actions (`bench/planes.py`) and `status` under load (`bench/status_load.py`).
+
+Run: .venv/bin/python bench/speed.py [-n 10] [--figures dom,concurrency,planes,status]
+
+The DOM figures: `mantis serve` (a subprocess, SQLite, in-process workers) runs each plan with
+`detached: false` on `browser_use_plane` and answers with the result (rows, trace, artifact links); the
+floor is the same steps as a hand-written Playwright script in this process, on a browser launched once
+(warm) with the same Chromium and flags, a fresh context per run. Both fetch the same pages from one
+server on 127.0.0.1. Pairs are interleaved (the side that goes first alternates) after one untimed
+warm-up of each, so both see the same load on a shared machine; every ratio is of a pair, and the
+figure is the median of the pairs' ratios with their spread (min-max). A run that does not succeed, or
+whose rows, screenshots, events or trace are missing, stops the benchmark: a figure is only good for a
+run that kept every artifact it promises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from playwright.async_api import Browser, Page, async_playwright
+
+from mantis.config import Settings
+from mantis.planes.chromium import BASE_FLAGS
+
+RUNS_AT_ONCE = 4  # issue 14's concurrency figure
+START_TIMEOUT_S = 120.0
+RUN_TIMEOUT_S = 300.0
+CARDS = 6  # per list page
+GOALS = {"3 steps": 1.15, "20 steps": 1.15}  # issue 14: at most 1.15x raw Playwright
+THROUGHPUT_GOAL = 0.8  # issue 14: four runs reach at least 80% of four raw scripts' throughput
+
+# --- the site ------------------------------------------------------------------------------------------
+
+BANNER = """<div id="consent" role="dialog" aria-label="Cookies"><p>We use cookies to keep your basket.</p>
+<button onclick="document.cookie='consent=1; path=/'; this.parentElement.remove()">Accept</button></div>"""
+LIST = """<!doctype html><html><head><meta charset="utf-8"><title>Lamps, page {page}</title><style>
+body {{font: 16px sans-serif; margin: 0}} header, main {{padding: 12px 24px}}
+#consent {{position: fixed; bottom: 0; left: 0; right: 0; padding: 16px; background: #222; color: #fff}}
+.cards {{display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; list-style: none; padding: 0}}
+.card {{border: 1px solid #ccc; padding: 12px}} .card h2 {{font-size: 18px; margin: 0 0 6px}}
+</style></head><body>{banner}
+<header><h1>Lamp shop</h1><form action="/shop" method="get">
+<input name="q" aria-label="Search" value="{query}"><button type="submit">Search</button></form></header>
+<main><p>Page {page}{matching}</p><ul class="cards">{cards}</ul>
+<a href="/shop?page={next}{more}">Next page</a></main></body></html>"""
+CARD = """<li class="card"><h2>{title}</h2><span class="price">${price}.00</span>
+<a href="/item/{id}">Details of {title}</a></li>"""
+ITEM = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head><body>{banner}
+<main><ul class="cards">{card}</ul><p>In stock, ships in two days.</p></main></body></html>"""
+NAMES = ("Brass", "Copper", "Walnut", "Linen", "Opal", "Slate", "Cedar", "Amber", "Ivory")
+KINDS = ("desk lamp", "floor lamp", "pendant", "wall light", "lantern", "reading lamp")
+
+
+def card(page: int, i: int, query: str) -> dict[str, Any]:
+    n = page * CARDS + i
+    title = f"{NAMES[n % len(NAMES)]} {KINDS[i % len(KINDS)]} {n}" + (f" ({query})" if query else "")
+    return {"id": n, "title": title, "price": 20 + (n * 7) % 90}
+
+
+def render(path: str, cookie: str) -> bytes | None:
+    split = urlsplit(path)
+    args = {k: v[0] for k, v in parse_qs(split.query).items()}
+    banner = "" if "consent=1" in cookie else BANNER
+    if split.path == "/shop":
+        page, query = int(args.get("page", "1")), args.get("q", "")
+        cards = "".join(CARD.format(**card(page, i, query)) for i in range(CARDS))
+        more = f"&q={query}" if query else ""
+        matching = f", matching {query}" if query else ""
+        html = LIST.format(
+            banner=banner, page=page, query=query, cards=cards, next=page + 1, more=more, matching=matching
+        )
+        return html.encode()
+    if split.path.startswith("/item/") and split.path[6:].isdigit():
+        n = int(split.path[6:])
+        one = card(n // CARDS, n % CARDS, "")
+        return ITEM.format(title=one["title"], banner=banner, card=CARD.format(**one)).encode()
+    return None
+
+
+@contextmanager
+def site() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real site's server: the floor gets no proxy
+
+        def do_GET(self) -> None:
+            body = render(self.path, self.headers.get("Cookie", ""))
+            with suppress(ConnectionError):
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- the plans, as steps for mantis and as the same steps in Playwright -------------------------------
+
+SPEC = {
+    "schema_name": "lamps",
+    "entity_name": "lamp",
+    "max_items": 20,
+    "fields": [{"name": "title", "type": "str"}, {"name": "price", "type": "decimal"}],
+}
+CARDS_JS = """els => els.map(e => ({title: e.querySelector('h2').innerText,
+  price: e.querySelector('.price').innerText}))"""
+
+Op = tuple[str, str, str]  # (kind, target, value): the plan's steps in a form both sides read
+
+
+def three_steps(root: str) -> list[Op]:
+    return [("navigate", f"{root}/shop?page=1", ""), ("click", "Accept", ""), ("extract", "", "")]
+
+
+def twenty_steps(root: str) -> list[Op]:
+    ops: list[Op] = [
+        *three_steps(root),
+        ("fill", "Search", "lamp"),
+        ("click", "Search", ""),
+        ("extract", "", ""),
+        ("click", "Next page", ""),
+        ("extract", "", ""),
+        ("go_back", "", ""),
+        ("extract", "", ""),
+        ("navigate", f"{root}/shop?page=3", ""),
+        ("extract", "", ""),
+        ("click", "Next page", ""),
+        ("extract", "", ""),
+        ("fill", "Search", "desk"),
+        ("click", "Search", ""),
+        ("extract", "", ""),
+        ("navigate", f"{root}/item/7", ""),
+        ("extract", "", ""),
+        ("go_back", "", ""),
+    ]
+    assert len(ops) == 20
+    return ops
+
+
+def as_plan(ops: list[Op]) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    for kind, target, value in ops:
+        if kind == "navigate":
+            steps.append({"type": "navigate", "params": {"url": target}})
+        elif kind == "click":
+            steps.append({"type": "click", "intent": f"Click {target}", "params": {"label": target}})
+        elif kind == "fill":
+            steps.append(
+                {"type": "fill", "intent": f"Type {value}", "params": {"label": target, "text": value}}
+            )
+        elif kind == "extract":
+            steps.append({"type": "extract_data", "intent": "Extract the lamps", "extract": SPEC})
+        else:
+            steps.append({"type": kind})
+    runtime = {"compute_backend": "browser_use_plane", "max_time_minutes": 10}
+    return {"micro": {"runtime": runtime, "steps": steps}, "detached": False}
+
+
+async def floor_run(browser: Browser, ops: list[Op]) -> int:
+    """The hand-written script: a fresh context, the steps, the rows read; returns the rows read."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=False)
+    try:
+        page = await context.new_page()
+        rows = 0
+        for kind, target, value in ops:
+            rows += await floor_step(page, kind, target, value)
+        return rows
+    finally:
+        await context.close()
+
+
+async def floor_step(page: Page, kind: str, target: str, value: str) -> int:
+    if kind == "navigate":
+        await page.goto(target, wait_until="load")
+    elif kind == "click":
+        control = page.get_by_role("button", name=target).or_(page.get_by_role("link", name=target))
+        await control.first.click()
+        await page.wait_for_load_state("load")
+    elif kind == "fill":
+        await page.get_by_label(target).fill(value)
+    elif kind == "go_back":
+        await page.go_back(wait_until="load")
+    elif kind == "extract":
+        return len(await page.locator(".card").evaluate_all(CARDS_JS))
+    return 0
+
+
+# --- mantis ---------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def mantis(home: Path) -> Iterator[tuple[str, str]]:
+    """`mantis serve` as an operator starts it, with a worker for each of the runs going at once."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANTIS_")}
+    env.update(
+        MANTIS_HOME=str(home),
+        MANTIS_ALLOW_PRIVATE_BROWSING="1",  # the site is on 127.0.0.1
+        MANTIS_WORKERS=str(RUNS_AT_ONCE),
+    )
+    url = f"http://127.0.0.1:{port}"
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "server.log").open("ab") as log:
+        argv = [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)]
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"mantis serve did not start; see {home / 'server.log'}")
+                with suppress(httpx.TransportError):
+                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                time.sleep(0.2)
+            yield url, (home / "local-token").read_text().strip()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def mantis_run(client: httpx.AsyncClient, plan: dict[str, Any], ops: list[Op]) -> int:
+    """One run through the API, its result checked for every artifact a run promises; returns rows."""
+    answer = await client.post("/v1/predict", json=plan, timeout=RUN_TIMEOUT_S)
+    body = answer.json()
+    if answer.status_code != 200 or body.get("status") != "succeeded":
+        raise SystemExit(f"a mantis run did not succeed: {answer.status_code} {str(body)[:500]}")
+    result = body["result"]
+    steps = [s for s in result["steps"] if s.get("status") != "branch"]
+    artifacts = result.get("artifacts") or {}
+    missing = [
+        name
+        for name in ("events.log", "result.json", "extracted_rows.json", "plan.json")
+        if name not in artifacts
+    ]
+    missing += [f"screenshot of step {s['index']}" for s in steps if s.get("screenshot") not in artifacts]
+    if len(steps) != len(ops) or missing:
+        raise SystemExit(f"run {body['run_id']}: {len(steps)} steps of {len(ops)}; missing {missing}")
+    return len(result["rows"])
+
+
+# --- timing ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    subject_s: list[float]  # per pair: mantis
+    floor_s: list[float]  # per pair: the floor
+    unit: str = "ms"  # how the medians print: "ms" for latency, "runs/s" for throughput
+
+    def ratios(self) -> list[float]:
+        return [s / f for s, f in zip(self.subject_s, self.floor_s, strict=True)]
+
+
+Timed = Callable[[], Awaitable[int]]
+
+
+async def pairs(n: int, subject: Timed, floor: Timed) -> tuple[list[float], list[float]]:
+    """Seconds of each side in n interleaved pairs, the side that goes first alternating, after one
+    untimed warm-up of each (the first run pays for the browser's launch and lazy imports)."""
+    subject_rows, floor_rows = await subject(), await floor()
+    if subject_rows != floor_rows:
+        raise SystemExit(f"mantis read {subject_rows} rows where the floor read {floor_rows}")
+    times: dict[Timed, list[float]] = {subject: [], floor: []}
+    for i in range(n):
+        for side in (subject, floor) if i % 2 == 0 else (floor, subject):
+            began = time.perf_counter()
+            await side()
+            times[side].append(time.perf_counter() - began)
+    return times[subject], times[floor]
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def dom_table(figures: list[Figure], n: int) -> str:
+    lines = [
+        f"DOM plane through the API against raw Playwright: {n} interleaved pairs; median [min-max]",
+        f"{'figure':<24} {'mantis':>11} {'floor':>11}  {'ratio (per pair)':<20} goal",
+    ]
+    for f in figures:
+        if f.unit == "runs/s":  # throughput: runs a second, and mantis's share of the floor's
+            mine = statistics.median(RUNS_AT_ONCE / s for s in f.subject_s)
+            base = statistics.median(RUNS_AT_ONCE / s for s in f.floor_s)
+            ratios = [1 / r for r in f.ratios()]
+            met = statistics.median(ratios) >= THROUGHPUT_GOAL
+            goal = f">= {THROUGHPUT_GOAL:.2f} {'met' if met else 'NOT met'}"
+            lines.append(f"{f.name:<24} {mine:>6.2f} run/s {base:>6.2f} run/s  {spread(ratios):<20} {goal}")
+        else:
+            mine, base = statistics.median(f.subject_s) * 1000, statistics.median(f.floor_s) * 1000
+            ratios = f.ratios()
+            target = GOALS[f.name]
+            goal = f"<= {target:.2f} {'met' if statistics.median(ratios) <= target else 'NOT met'}"
+            lines.append(f"{f.name:<24} {mine:>8.0f} ms {base:>8.0f} ms  {spread(ratios):<20} {goal}")
+    return "\n".join(lines)
+
+
+async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure]:
+    """The DOM figures against one server and one warm floor browser."""
+    figures: list[Figure] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="mantis-speed-") as scratch,
+        site() as root,
+        mantis(Path(scratch) / "home") as (url, token),
+    ):
+        headers = {"X-Mantis-Token": token}
+        async with (
+            async_playwright() as playwright,
+            httpx.AsyncClient(base_url=url, headers=headers) as client,
+        ):
+            browser = await playwright.chromium.launch(
+                executable_path=Settings.from_env().chromium, headless=True, args=list(BASE_FLAGS)
+            )
+            try:
+                plans = {"3 steps": three_steps(root), "20 steps": twenty_steps(root)}
+                for name, ops in plans.items() if one_at_a_time else ():
+                    figures.append(Figure(name, *await pairs(n, *sides(client, browser, ops, 1))))
+                if at_once:
+                    subject, floor = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE)
+                    times = await pairs(max(n // 2, 3), subject, floor)  # a pair is 8 runs of 20 steps
+                    figures.append(Figure(f"{RUNS_AT_ONCE} x 20 steps at once", *times, unit="runs/s"))
+            finally:
+                await browser.close()
+    return figures
+
+
+def sides(client: httpx.AsyncClient, browser: Browser, ops: list[Op], at_once: int) -> tuple[Timed, Timed]:
+    """Mantis and the floor, each running the plan `at_once` times together; each returns its rows."""
+    plan = as_plan(ops)
+
+    async def subject() -> int:
+        return sum(await asyncio.gather(*(mantis_run(client, plan, ops) for _ in range(at_once))))
+
+    async def floor() -> int:
+        return sum(await asyncio.gather(*(floor_run(browser, ops) for _ in range(at_once))))
+
+    return subject, floor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=10, help="pairs of each DOM figure (default 10)")
+    parser.add_argument(
+        "--figures",
+        default="dom,concurrency,planes,status",
+        help="comma-separated: dom, concurrency, planes (bench/planes.py), status (bench/status_load.py)",
+    )
+    parser.add_argument("--status-seconds", type=float, default=15.0, help="per status window (default 15)")
+    args = parser.parse_args()
+    chosen = {f for f in args.figures.split(",") if f}
+    if not chosen <= {"dom", "concurrency", "planes", "status"} or args.n < 1:
+        parser.error("--figures takes dom, concurrency, planes and status, and -n at least 1")
+    print(f"bench/speed.py, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load {os.getloadavg()}")
+    if chosen & {"dom", "concurrency"}:
+        figures = asyncio.run(dom_figures(args.n, "concurrency" in chosen, "dom" in chosen))
+        print(dom_table(figures, args.n), flush=True)
+    if "planes" in chosen:
+        import planes  # bench/planes.py (speed-x's): both planes' actions against their raw tools
+
+        with planes.served() as page:
+            rows = asyncio.run(planes.measure(page, args.n, ["dom", "computer"]))
+        print("\nbench/planes.py\n" + planes.table(rows, args.n), flush=True)
+    if "status" in chosen:
+        import status_load  # bench/status_load.py (speed-api's): status latency while four runs go
+
+        print("\nbench/status_load.py", flush=True)
+        status_load.report(status_load.measure(seconds=args.status_seconds))
+
+
+if __name__ == "__main__":
+    main()
