@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -159,3 +160,11 @@ class DomAwareSession(Protocol):
     async def place(self, ref: str) -> Placement | None: ...
 
     async def record_boxes(self, records: list[list[str]]) -> list[Box | None]: ...
+
+
+@runtime_checkable
+class ScreenshotsBehind(Protocol):
+    """A session that takes a step's screenshot while the run goes on reading the page, and makes the
+    next change to the page wait for it (the DOM plane); a run's end waits for it too (`close`)."""
+
+    def screenshot_behind(self, path: Path) -> asyncio.Task[None]: ...

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import (
     Browser,
     BrowserContext,
+    CDPSession,
     Page,
     Playwright,
     Request,
@@ -68,10 +71,17 @@ _RECORD_BOXES = """(records) => records.map((values) => {
   return r.width > 0 && r.height > 0 ? [r.x, r.y, r.width, r.height] : null;
 })"""
 
+# After an action, one frame drawn and one task run: what the page does in answer to an input (its
+# handlers' timers of 0 ms, the render of their changes) is over, however fast or slow the machine.
+_ONE_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+
 SCROLL_PIXELS = 600
 JPEG_QUALITY = 70
 FRAME_TIMEOUT_MS = 5000
 SETTLE_TIMEOUT_MS = 10_000
+# A tab in the background draws no frames: the wait for one ends here (headless Chromium draws at 60 Hz,
+# so a frame in the foreground comes within 17 ms, or a few times that on a loaded machine).
+ONE_FRAME_TIMEOUT_S = 0.25
 
 
 class DomPlane:
@@ -160,19 +170,43 @@ class DomSession:
         self._pages = [page]
         self._page = page
         self._config = config
+        self._devtools: dict[Page, CDPSession] = {}
+        # The last step's screenshot while it is taken: whatever changes the page waits for it first.
+        self._shooting: asyncio.Task[None] | None = None
+        self._loading: set[Request] = set()  # top-level loads under way, any tab, heard as they start
+        self._load_ended = asyncio.Event()
+        context.on("request", self._on_load_start)
         # Heard once a load is over: a frame's first load starts before its frame exists.
         context.on("requestfinished", self._on_request)
         context.on("requestfailed", self._on_request)
 
+    def _on_load_start(self, request: Request) -> None:
+        if request.is_navigation_request() and _top_level(request):
+            self._loading.add(request)
+
     def _on_request(self, request: Request) -> None:
         if not request.is_navigation_request():
             return
-        try:
-            top = request.frame.parent_frame is None
-        except PlaywrightError:  # a popup whose first load failed has no frame
-            top = True
-        if top:
+        self._loading.discard(request)
+        self._load_ended.set()
+        if _top_level(request):
             self._navigations.append(request.url)
+
+    async def _arrived(self, page: Page, timeout_s: float) -> None:
+        """Until the tab's page loads under way (one a key press or a script started, which Playwright
+        does not wait for as it does for a click's) have their answer and their `load` event; at most
+        `timeout_s`, after which the step goes on as it would have without the wait."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while any(_tab_of(request) is page for request in self._loading):
+            self._load_ended.clear()
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._load_ended.wait(), remaining)
+        await page.wait_for_load_state(
+            "load", timeout=max(deadline - asyncio.get_running_loop().time(), 0.1) * 1000
+        )
 
     async def _check_fence(self) -> None:
         """Fails the step when a top-level load (any tab, any hop) was refused; the proxy already
@@ -201,6 +235,7 @@ class DomSession:
         return str(href) if href else None
 
     async def click_css(self, css: str, index: int, timeout_s: float) -> str:
+        await self._shot_taken()
         target = self._page.locator(css).nth(index)
         try:
             name = (await target.inner_text(timeout=timeout_s * 1000)).strip()
@@ -213,6 +248,7 @@ class DomSession:
         return name
 
     async def open_tab(self, url: str, timeout_s: float) -> int:
+        await self._shot_taken()
         page = await self._context.new_page()
         self._pages.append(page)
         self._page = page
@@ -220,6 +256,7 @@ class DomSession:
         return len(self._pages) - 1
 
     async def switch_tab(self, index: int) -> str:
+        await self._shot_taken()
         self._pages = [p for p in self._pages if not p.is_closed()]
         try:
             self._page = self._pages[index]
@@ -232,8 +269,10 @@ class DomSession:
         """Where an element of the last observation is on screen, read before acting on it."""
         target = self._page.locator(f"aria-ref={ref}")
         try:
-            box = await target.bounding_box(timeout=FRAME_TIMEOUT_MS)
-            kind = await target.get_attribute("type", timeout=FRAME_TIMEOUT_MS)
+            box, kind = await _all(
+                target.bounding_box(timeout=FRAME_TIMEOUT_MS),
+                target.get_attribute("type", timeout=FRAME_TIMEOUT_MS),
+            )
         except PlaywrightError:
             return None
         if box is None:
@@ -252,8 +291,10 @@ class DomSession:
     async def close_tab(self) -> str:
         if len(self._pages) == 1:
             raise PlaneError("the last tab cannot be closed")
+        await self._shot_taken()
         closing = self._page
         self._pages.remove(closing)
+        self._devtools.pop(closing, None)
         await closing.close()
         return await self.switch_tab(-1)
 
@@ -264,6 +305,7 @@ class DomSession:
     async def navigate(self, url: str, timeout_s: float) -> None:
         if (refusal := self._fence.page_refusal(url)) is not None:
             raise NavigationBlocked(f"blocked navigation: {refusal}")
+        await self._shot_taken()
         try:
             await self._page.goto(url, wait_until="load", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
@@ -272,6 +314,7 @@ class DomSession:
         await self._check_fence()
 
     async def go_back(self, timeout_s: float) -> None:
+        await self._shot_taken()
         await self._page.go_back(wait_until="load", timeout=timeout_s * 1000)
         await self._check_fence()
 
@@ -292,25 +335,34 @@ class DomSession:
             raise PlaneError(f"could not read the page: {_first_line(exc)}") from exc
 
     async def _observe(self, html: bool, screenshot: bool) -> Observation:
-        snapshot = await self._page.aria_snapshot(mode="ai")
-        observation = Observation(
-            url=self._page.url,
-            title=await self._page.title(),
+        """The reads go to the browser at once, not one after another: none changes the page (the
+        hidden-element marks are attributes no reader of the page's looks or its tree sees)."""
+        page = self._page
+        snapshot, title, content, image = await _all(
+            page.aria_snapshot(mode="ai"),
+            page.title(),
+            self._html() if html else _none(),
+            self._capture() if screenshot else _none(),
+        )
+        return Observation(
+            url=page.url,
+            title=title,
             elements=parse_aria_snapshot(snapshot),
             text=snapshot,
+            html=content,
+            screenshot=image,
         )
-        if html:
-            await self._page.evaluate(_MARK_HIDDEN)
-            observation.html = await self._page.content()
-        if screenshot:
-            observation.screenshot = await self._page.screenshot()
-        return observation
+
+    async def _html(self) -> str:
+        await self._page.evaluate(_MARK_HIDDEN)
+        return await self._page.content()
 
     async def _settle(self) -> None:
         with contextlib.suppress(PlaywrightError):
             await self._page.wait_for_load_state("load", timeout=SETTLE_TIMEOUT_MS)
 
     async def act(self, action: Action, timeout_s: float) -> None:
+        await self._shot_taken()
         page = self._page
         target = page.locator(f"aria-ref={action.ref}") if action.ref else None
         timeout = timeout_s * 1000
@@ -341,11 +393,18 @@ class DomSession:
             elif action.kind == "select":
                 await _select(target, action.text, timeout)
             await page.wait_for_load_state("load", timeout=timeout)
+            await self._one_frame(page)
+            await self._arrived(page, timeout_s)
         except PlaywrightError as exc:
             await self._check_fence()
             raise PlaneError(f"{action.kind} failed: {_first_line(exc)}") from exc
-        await page.wait_for_timeout(50)
         await self._check_fence()
+
+    async def _one_frame(self, page: Page) -> None:
+        """Until the page has drawn a frame and run a task after the action (see _ONE_FRAME); a page
+        that navigates away meanwhile has answered too."""
+        with contextlib.suppress(PlaywrightError, TimeoutError):
+            await asyncio.wait_for(page.evaluate(_ONE_FRAME), ONE_FRAME_TIMEOUT_S)
 
     async def _at_point(self, kind: ActionKind, point: tuple[int, int], text: str) -> None:
         """What an agent model aims at pixels: the mouse goes where the computer plane's would."""
@@ -362,17 +421,56 @@ class DomSession:
             await keyboard.type(text)
 
     async def wait(self, seconds: float) -> None:
+        await self._shot_taken()
         await self._page.wait_for_timeout(seconds * 1000)
 
     async def screenshot(self, path: Path) -> None:
+        await self._shot_taken()
+        await self._shoot(path)
+
+    def screenshot_behind(self, path: Path) -> asyncio.Task[None]:
+        """Starts taking the screenshot and returns at once: reading the page may go on meanwhile, and
+        the next call that changes it (an action, a navigation, closing) waits for the screenshot first,
+        so it shows the page as it was when asked for. The task fails with PlaneError if none was made."""
+        previous = self._shooting
+
+        async def shoot() -> None:
+            if previous is not None:
+                with contextlib.suppress(PlaneError):
+                    await previous
+            await self._shoot(path)
+
+        self._shooting = asyncio.create_task(shoot(), name=f"screenshot {path.name}")
+        return self._shooting
+
+    async def _shot_taken(self) -> None:
+        """Waits for the screenshot being taken, if any; its failure is its task's to report."""
+        shooting, self._shooting = self._shooting, None
+        if shooting is not None:
+            with contextlib.suppress(PlaneError):
+                await shooting
+
+    async def _shoot(self, path: Path) -> None:
         try:
-            await self._page.screenshot(path=str(path))
+            image = await self._capture()
         except PlaywrightError:
             await self._settle()
             try:
-                await self._page.screenshot(path=str(path))
+                image = await self._capture()
             except PlaywrightError as exc:
                 raise PlaneError(f"no screenshot: {_first_line(exc)}") from exc
+        await asyncio.to_thread(path.write_bytes, image)
+
+    async def _capture(self) -> bytes:
+        """The tab's viewport as a PNG, asked of DevTools directly: one call where Playwright's
+        screenshot makes several (layout metrics, fonts, hiding the caret), and Chromium's fast PNG
+        encoder (lossless as any PNG; a larger file, in half the time)."""
+        page = self._page
+        devtools = self._devtools.get(page)
+        if devtools is None:
+            devtools = self._devtools[page] = await self._context.new_cdp_session(page)
+        shot = await devtools.send("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+        return base64.b64decode(shot["data"])
 
     async def frame(self) -> bytes:
         """The current tab as a JPEG, for the live viewer; the caret is left alone, as a person sees it."""
@@ -385,6 +483,7 @@ class DomSession:
 
     async def close(self) -> list[Recording]:
         """The screencast (25 frames a second, the viewport's size) is left for the runner to encode."""
+        await self._shot_taken()
         video = self._recorded.video
         with contextlib.suppress(PlaywrightError):
             await self._context.close()
@@ -397,6 +496,33 @@ class DomSession:
         with contextlib.suppress(OSError):
             raw.parent.rmdir()
         return [Recording(final, self._opened)]
+
+
+def _top_level(request: Request) -> bool:
+    try:
+        return request.frame.parent_frame is None
+    except PlaywrightError:  # a popup whose first load failed has no frame
+        return True
+
+
+def _tab_of(request: Request) -> Page | None:
+    try:
+        return request.frame.page
+    except PlaywrightError:
+        return None
+
+
+async def _all(*reads: Awaitable[Any]) -> list[Any]:
+    """Every read at once; the first failure is raised once all have ended (none is left running)."""
+    done = await asyncio.gather(*reads, return_exceptions=True)
+    for result in done:
+        if isinstance(result, BaseException):
+            raise result
+    return done
+
+
+async def _none() -> None:
+    return None
 
 
 async def _select(target: Any, option: str, timeout: float) -> None:
