@@ -33,6 +33,7 @@ from mantis.store.models import Tenant
 from mantis.store.runs import FINAL
 from mantis.store.views import event_view, status_view
 from mantis.viewer.signing import artifact_subject
+from mantis.workers import ends
 
 POLL_S = 0.25
 # A file a run made is data, never a page of this site: no sniffing it into HTML, no script if it is one,
@@ -85,7 +86,7 @@ async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> A
     if run.mode == "detached":
         return JSONResponse(queued_view(run, services.artifacts), status_code=200)
     while run.status not in FINAL:
-        await asyncio.sleep(POLL_S)
+        await ends.wait(run.id, POLL_S)
         latest = await off_loop(services.runs.get, run.id)
         run = latest or run
     return await actions.result_view(run, services, base_url(request))

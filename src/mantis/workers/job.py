@@ -30,6 +30,7 @@ from mantis.store.models import Run, RunEvent
 from mantis.store.runs import now
 from mantis.store.views import status_view
 from mantis.webhooks import enqueue_for_run
+from mantis.workers import ends
 from mantis.workers.writer import StoreWriter
 
 log = logging.getLogger("mantis.workers")
@@ -169,6 +170,15 @@ def take_up(run: Run, services: Services, ctx: RunContext) -> str | None:
 
 
 async def run_job(run: Run, services: Services) -> Outcome:
+    """Runs the run in this process; whoever waits for its end here is told as it ends (`ends`)."""
+    ends.started(run.id)
+    try:
+        return await _run_job(run, services)
+    finally:
+        ends.ended(run.id)  # also when it stops unended (put back in the queue): waiters read the store
+
+
+async def _run_job(run: Run, services: Services) -> Outcome:
     plan = ResolvedPlan.model_validate(run.plan)
     writer = StoreWriter(run.id)
     ctx = context_for(run, services, writer)
@@ -303,6 +313,7 @@ async def conclude(
         services.runs.finish, run_id, status, from_status=from_status, held_by=held_by, **fields
     )
     if ended:
+        ends.ended(run_id)
         await asyncio.to_thread(write_status, services, run_id)
         await enqueue_for_run(services, run_id)
     return ended
