@@ -25,12 +25,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +38,9 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from mantis.config import Settings
 from mantis.planes.chromium import BASE_FLAGS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test page server
+from tests.pages_server import QuietHandler, serve
 
 RUNS_AT_ONCE = 4  # issue 14's concurrency figure
 START_TIMEOUT_S = 120.0
@@ -96,30 +97,13 @@ def render(path: str, cookie: str) -> bytes | None:
     return None
 
 
-@contextmanager
-def site() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as a real site's server: the floor gets no proxy
+class Site(QuietHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real site's server: the floor gets no proxy
 
-        def do_GET(self) -> None:
-            body = render(self.path, self.headers.get("Cookie", ""))
-            with suppress(ConnectionError):
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    def do_GET(self) -> None:
+        body = render(self.path, self.headers.get("Cookie", ""))
+        with suppress(ConnectionError):
+            self.reply(body or b"", 200 if body is not None else 404)
 
 
 # --- the plans, as steps for mantis and as the same steps in Playwright -------------------------------
@@ -312,34 +296,36 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
 
 
-def dom_table(figures: list[Figure], n: int) -> str:
-    lines = [
-        f"DOM plane through the API against raw Playwright: {n} interleaved pairs; median [min-max]",
-        f"{'figure':<24} {'mantis':>11} {'floor':>11}  {'ratio (per pair)':<20} goal",
-    ]
-    for f in figures:
-        if f.unit == "runs/s":  # throughput: runs a second, and mantis's share of the floor's
-            mine = statistics.median(RUNS_AT_ONCE / s for s in f.subject_s)
-            base = statistics.median(RUNS_AT_ONCE / s for s in f.floor_s)
-            ratios = [1 / r for r in f.ratios()]
-            met = statistics.median(ratios) >= THROUGHPUT_GOAL
-            goal = f">= {THROUGHPUT_GOAL:.2f} {'met' if met else 'NOT met'}"
-            lines.append(f"{f.name:<24} {mine:>6.2f} run/s {base:>6.2f} run/s  {spread(ratios):<20} {goal}")
-        else:
-            mine, base = statistics.median(f.subject_s) * 1000, statistics.median(f.floor_s) * 1000
-            ratios = f.ratios()
-            target = GOALS[f.name]
-            goal = f"<= {target:.2f} {'met' if statistics.median(ratios) <= target else 'NOT met'}"
-            lines.append(f"{f.name:<24} {mine:>8.0f} ms {base:>8.0f} ms  {spread(ratios):<20} {goal}")
-    return "\n".join(lines)
+DOM_HEADER = (
+    "DOM plane through the API against raw Playwright, interleaved pairs; median [min-max]\n"
+    f"{'figure':<24} {'pairs':>5} {'mantis':>11} {'floor':>11}  {'ratio (per pair)':<20} goal"
+)
+
+
+def dom_row(f: Figure) -> str:
+    """One figure's line: medians of each side, the pairs' ratios, and issue 14's goal for it."""
+    pairs_n = len(f.subject_s)
+    if f.unit == "runs/s":  # throughput: runs a second, and mantis's share of the floor's
+        mine = statistics.median(RUNS_AT_ONCE / s for s in f.subject_s)
+        base = statistics.median(RUNS_AT_ONCE / s for s in f.floor_s)
+        ratios = [1 / r for r in f.ratios()]
+        met = statistics.median(ratios) >= THROUGHPUT_GOAL
+        goal = f">= {THROUGHPUT_GOAL:.2f} {'met' if met else 'NOT met'}"
+        return f"{f.name:<24} {pairs_n:>5} {mine:>5.2f} run/s {base:>5.2f} run/s  {spread(ratios):<20} {goal}"
+    mine, base = statistics.median(f.subject_s) * 1000, statistics.median(f.floor_s) * 1000
+    ratios = f.ratios()
+    target = GOALS[f.name]
+    goal = f"<= {target:.2f} {'met' if statistics.median(ratios) <= target else 'NOT met'}"
+    return f"{f.name:<24} {pairs_n:>5} {mine:>8.0f} ms {base:>8.0f} ms  {spread(ratios):<20} {goal}"
 
 
 async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure]:
-    """The DOM figures against one server and one warm floor browser."""
+    """The DOM figures against one server and one warm floor browser, each printed as it is made."""
     figures: list[Figure] = []
+    print(DOM_HEADER, flush=True)
     with (
         tempfile.TemporaryDirectory(prefix="mantis-speed-") as scratch,
-        site() as root,
+        serve(Site) as root,
         mantis(Path(scratch) / "home") as (url, token),
     ):
         headers = {"X-Mantis-Token": token}
@@ -354,10 +340,12 @@ async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure
                 plans = {"3 steps": three_steps(root), "20 steps": twenty_steps(root)}
                 for name, ops in plans.items() if one_at_a_time else ():
                     figures.append(Figure(name, *await pairs(n, *sides(client, browser, ops, 1))))
+                    print(dom_row(figures[-1]), flush=True)
                 if at_once:
                     subject, floor = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE)
                     times = await pairs(max(n // 2, 3), subject, floor)  # a pair is 8 runs of 20 steps
                     figures.append(Figure(f"{RUNS_AT_ONCE} x 20 steps at once", *times, unit="runs/s"))
+                    print(dom_row(figures[-1]), flush=True)
             finally:
                 await browser.close()
     return figures
@@ -393,8 +381,7 @@ def main() -> None:
         parser.error("--figures takes dom, concurrency, planes and status, and -n at least 1")
     print(f"bench/speed.py, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load {os.getloadavg()}")
     if chosen & {"dom", "concurrency"}:
-        figures = asyncio.run(dom_figures(args.n, "concurrency" in chosen, "dom" in chosen))
-        print(dom_table(figures, args.n), flush=True)
+        asyncio.run(dom_figures(args.n, "dom" in chosen, "concurrency" in chosen))
     if "planes" in chosen:
         import planes  # bench/planes.py (speed-x's): both planes' actions against their raw tools
 
