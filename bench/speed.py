@@ -385,9 +385,11 @@ def main() -> None:
     if "planes" in chosen:
         import planes  # bench/planes.py (speed-x's): both planes' actions against their raw tools
 
-        with planes.served() as page:
-            rows = asyncio.run(planes.measure(page, args.n, ["dom", "computer"]))
-        print("\nbench/planes.py\n" + planes.table(rows, args.n), flush=True)
+        print(
+            f"\nbench/planes.py, {args.n} repetitions of each\n"
+            + planes.table(planes.rows(args.n, ["dom", "computer"])),
+            flush=True,
+        )
     if "status" in chosen:
         import status_load  # bench/status_load.py (speed-api's): status latency while four runs go
 
