@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -72,6 +73,8 @@ addEventListener('scroll', () => post('scroll', {y: scrollY}));
 
 SECOND_PAGE = """<!doctype html><html><head><title>Second</title></head>
 <body style="font-family:sans-serif;font-size:18px;margin:24px"><h1>Second page here</h1></body></html>"""
+SLOW_PAGE = SECOND_PAGE.replace("Second page here", "Slow page here")
+SLOW_SERVER_S = 2.5  # longer than the address bar's suggestions take to close and the screen to go quiet
 
 
 class _Site:
@@ -91,6 +94,9 @@ class _Site:
                         site.paths.append(self.path)
                         site.languages.append(self.headers.get("Accept-Language", ""))
                 page = SECOND_PAGE if self.path.startswith("/second") else MAIN_PAGE
+                if self.path.startswith("/slow"):
+                    time.sleep(SLOW_SERVER_S)
+                    page = SLOW_PAGE
                 self._send(200, page.encode(), "text/html; charset=utf-8")
 
             def do_POST(self) -> None:
@@ -264,6 +270,26 @@ async def test_a_session_sees_and_drives_a_page_through_pixels_only(site: _Site,
     assert _leftovers(display, tmp_path) == []
     assert not Path(f"/tmp/.X{display[1:]}-lock").exists()
     assert await session.close() == recordings  # closing twice is harmless
+
+
+@needs_display
+async def test_a_navigation_ends_on_the_new_page_when_its_server_is_slow(site: _Site, tmp_path: Path) -> None:
+    """The old page stays on screen until the new one commits; a navigation that settled on it would let
+    the next step read the page before."""
+    fence = Fence(FencePolicy(allow_private=True))  # the test's page is on loopback
+    session = await ComputerPlane().open(SessionConfig(run_dir=tmp_path, fence=fence))
+    try:
+        await session.navigate(site.url + "/", 15)
+        await session.navigate(site.url + "/slow", 30)
+        seen = await session.observe()
+        assert seen.url == site.url + "/slow" and "Slow page here" in (seen.text or "")
+        await session.go_back(30)
+        back = await session.observe()
+        assert back.url == site.url + "/" and "Mantis vision test" in (back.text or "")
+        await session.navigate(site.url + "/#deep", 30)  # within the document: it commits no new one
+        assert "Deep section reached" in ((await session.observe()).text or "")
+    finally:
+        await session.close()
 
 
 def _observation(*phrases: tuple[str, tuple[float, float, float, float]]) -> Observation:

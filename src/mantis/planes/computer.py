@@ -54,6 +54,11 @@ OPEN_NAVIGATE_TIMEOUT_S = 10.0
 QUIET_S = 0.12
 FOCUS_TIMEOUT_S = 1.0
 PAGE_CHANGE_S = 5.0  # what a navigation waits for the page to change; a page that looks the same costs it
+# What a navigation from the address bar or history waits for its document to commit. Under a load average
+# of 20-50 on 2 cores (bench/extraction.py, 2026-12-03) the old page stayed on screen for up to a second
+# after Enter while the closing suggestion list repainted it; a slow server's first byte can take longer.
+# Past this (a download the session refuses commits nothing) the step goes on to settle as it is.
+COMMIT_TIMEOUT_S = 15.0
 PASTE_CHANGE_S = 2.0
 SCROLL_CHANGE_S = 1.0  # what a scroll of the page reading waits to see it start; at the page's end, once
 ACT_SETTLE_MAX_S = 10.0
@@ -252,7 +257,9 @@ class ComputerSession:
         await self._bar_settled(deadline)
         await keys.key("BackSpace")
         await self._bar_settled(deadline)
+        commits = self._commits()
         await keys.key("Enter")
+        await self._committed(commits, deadline)
         await self._settle(deadline, page, PAGE_CHANGE_S)
         await self._check_fence()
 
@@ -267,9 +274,24 @@ class ComputerSession:
         screen, keys = self._tools()
         deadline = asyncio.get_running_loop().time() + timeout_s
         page = screen.grab(self._page)
+        commits = self._commits()
         await keys.key("alt+Left")
+        await self._committed(commits, deadline)
         await self._settle(deadline, page, PAGE_CHANGE_S)
         await self._check_fence()
+
+    def _commits(self) -> int:
+        return self._devtools.commits() if self._devtools is not None else 0
+
+    async def _committed(self, before: int, deadline: float) -> None:
+        """Until the tab on screen commits a new document (the pixels alone cannot tell the old page,
+        repainted as the address bar's suggestions close, from the new one), at most COMMIT_TIMEOUT_S."""
+        loop = asyncio.get_running_loop()
+        until = min(deadline, loop.time() + COMMIT_TIMEOUT_S)
+        while self._commits() <= before and loop.time() < until:
+            await asyncio.sleep(POLL_S)
+        if self._commits() <= before:
+            log.info("no page committed on %s after the navigation; settling on what shows", self.display)
 
     async def _check_fence(self) -> None:
         """Fails the step when a tab committed a page the fence refuses (the proxy already stopped its

@@ -45,6 +45,7 @@ class DevTools:
         self.tabs: dict[str, Tab] = {}  # in the order they opened: the newest is the one on screen
         self.loads: list[str] = []  # every URL a tab committed since the plane last looked
         self._loading: dict[str, tuple[str, float, bool]] = {}  # frame id -> session, asked at, begun
+        self._commits: dict[str, int] = {}  # session -> documents its main frame committed
         self._pump: asyncio.Task[None] | None = None
         self._guards: set[asyncio.Task[None]] = set()
 
@@ -99,6 +100,12 @@ class DevTools:
             session == tab.session_id and (begun or now - asked < NAVIGATION_START_S)
             for session, asked, begun in self._loading.values()
         )
+
+    def commits(self) -> int:
+        """How many documents the tab on screen has committed in its main frame: a navigation typed into
+        the address bar has reached the page once this grows (before, the old page is still on screen)."""
+        tab = self.current()
+        return self._commits.get(tab.session_id, 0) if tab is not None else 0
 
     async def blank(self, tab: Tab) -> None:
         """Sends a tab to about:blank and waits until it shows it (a page of a scheme the fence refuses
@@ -166,11 +173,19 @@ class DevTools:
             self._loading.setdefault(frame, (session, now, False))
         elif method == "Page.frameStartedLoading":
             self._loading[frame] = (session, now, True)
+        elif (method == "Page.frameNavigated" and not params.get("frame", {}).get("parentId")) or (
+            method == "Page.navigatedWithinDocument" and self._main_frame(session) == frame
+        ):
+            self._commits[session] = self._commits.get(session, 0) + 1
         elif method in ("Page.frameStoppedLoading", "Page.frameDetached"):
             self._loading.pop(frame, None)
         elif method == "Target.detachedFromTarget":  # a closed tab sends no stop for its loads
             gone = params.get("sessionId", "")
             self._loading = {key: load for key, load in self._loading.items() if load[0] != gone}
+
+    def _main_frame(self, session: str) -> str:
+        """A page target's main frame has the target's id."""
+        return next((tab.target_id for tab in self.tabs.values() if tab.session_id == session), "")
 
     async def _guard(self, tab: Tab) -> None:
         """A page's file chooser never opens (it would show the server's files on screen). A new tab
