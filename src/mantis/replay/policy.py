@@ -11,7 +11,6 @@ from typing import Literal, get_args
 
 Mode = Literal["auto", "off", "refresh"]
 TenantMode = Literal["auto", "off"]
-MODES: tuple[str, ...] = get_args(Mode)
 TENANT_MODES: tuple[str, ...] = get_args(TenantMode)
 DEFAULT: Mode = "auto"
 

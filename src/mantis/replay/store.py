@@ -47,11 +47,6 @@ class ReplayStore:
         with self._sessions() as session:
             return {(step, kind): dict(data) for step, kind, data in session.execute(query)}
 
-    def get(self, tenant_id: str, fingerprint: str, step: str, kind: str) -> dict[str, Any] | None:
-        with self._sessions() as session:
-            row = session.scalar(_one(tenant_id, fingerprint, step, kind))
-            return dict(row.data) if row is not None else None
-
     def put(
         self,
         tenant_id: str,
