@@ -26,8 +26,9 @@ ACTIONS = """\
 ## Action answers
 
 `POST /v1/predict` with an `ActionRequest` answers with the body of that action: `status`, `result`, `logs`,
-`cancel`, `recording` or `list`. Their fields, and the queued handle a submission answers with, are described
-in [runs and polling](../client/runs-and-polling.md#actions); what each error code means and whether to retry
+`cancel`, `recording`, `list`, `profiles`, `delete_profile`, `replays` or `clear_replays`. Their fields, and
+the queued handle a submission answers with, are described in
+[runs and polling](../client/runs-and-polling.md#actions); what each error code means and whether to retry
 it, in [errors](../client/errors.md); the plan formats a submission carries, in
 [sending plans](../client/plans.md) and [plan steps](steps.md).
 """

@@ -83,8 +83,9 @@ class ValidateRequest(Submission):
 
 
 class ActionRequest(BaseModel):
-    """An action on a run (`list` needs no `run_id`), or on the tenant's profiles; a field the action does
-    not read (`run_id` on `list`, `limit` on `status`) is refused with 400 `invalid_request`."""
+    """An action on a run (`list` needs no `run_id`), or on the tenant's profiles or replay records; a
+    field the action does not read (`run_id` on `list`, `limit` on `status`) is refused with 400
+    `invalid_request`."""
 
     model_config = ConfigDict(extra="forbid")
 
