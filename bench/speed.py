@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,10 +38,11 @@ from mantis.config import Settings
 from mantis.planes.chromium import BASE_FLAGS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test page server
+import status_load  # bench/status_load.py: its server process, and status latency while four runs go
 from tests.pages_server import QuietHandler, serve
+from throughput import free_port
 
 RUNS_AT_ONCE = 4  # issue 14's concurrency figure
-START_TIMEOUT_S = 120.0
 RUN_TIMEOUT_S = 300.0
 CARDS = 6  # per list page
 GOALS = {"3 steps": 1.15, "20 steps": 1.15}  # issue 14: at most 1.15x raw Playwright
@@ -200,12 +199,6 @@ async def floor_step(page: Page, kind: str, target: str, value: str) -> int:
 # --- mantis ---------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def mantis(home: Path) -> Iterator[tuple[str, str]]:
     """`mantis serve` as an operator starts it, with a worker for each of the runs going at once."""
@@ -217,27 +210,9 @@ def mantis(home: Path) -> Iterator[tuple[str, str]]:
         MANTIS_WORKERS=str(RUNS_AT_ONCE),
     )
     url = f"http://127.0.0.1:{port}"
-    home.mkdir(parents=True, exist_ok=True)
-    with (home / "server.log").open("ab") as log:
-        argv = [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)]
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"mantis serve did not start; see {home / 'server.log'}")
-                with suppress(httpx.TransportError):
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                time.sleep(0.2)
-            yield url, (home / "local-token").read_text().strip()
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    argv = [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)]
+    with status_load.process(argv, home, env, url):
+        yield url, (home / "local-token").read_text().strip()
 
 
 async def mantis_run(client: httpx.AsyncClient, plan: dict[str, Any], ops: list[Op]) -> int:
@@ -391,8 +366,6 @@ def main() -> None:
             flush=True,
         )
     if "status" in chosen:
-        import status_load  # bench/status_load.py (speed-api's): status latency while four runs go
-
         print("\nbench/status_load.py", flush=True)
         status_load.report(status_load.measure(seconds=args.status_seconds))
 
