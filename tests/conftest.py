@@ -90,6 +90,11 @@ def server_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# A server starts in 2-5 s on a quiet machine; at a load average of 35 on 2 cores one took over 60 s
+# (2026-12-03), and a test that went on without it failed later as "connection refused".
+SERVER_START_S = 180
+
+
 def start_server(home: Path, **env: str) -> Server:
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
@@ -101,7 +106,7 @@ def start_server(home: Path, **env: str) -> Server:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline:
         assert process.poll() is None, (home / "server.log").read_text()
         try:
@@ -109,6 +114,10 @@ def start_server(home: Path, **env: str) -> Server:
                 break
         except httpx.TransportError:
             time.sleep(0.1)
+    else:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"the server did not answer /healthz in {SERVER_START_S} s: {log.name}")
     token_file = home / "local-token"  # absent when a tenants file declared the tenants
     token = token_file.read_text().strip() if token_file.exists() else ""
     return Server(url, token, home, process, dict(env))
