@@ -896,3 +896,25 @@ def test_cards_named_by_test_ids() -> None:
     }
     assert [r["posted"] for r in rows] == ["3 days ago", "Just posted", "30+ days ago"]
     assert rows[2]["salary"] is None  # "Full-time" sits where pay would, but a salary has digits
+
+
+def test_a_list_of_one_is_named_by_its_own_cell_not_by_the_list_heading() -> None:
+    """A search that matched one record: the page's heading repeats the tab's title, but it names the
+    list, not the one item under it."""
+    html = """<html><head><title>Suppliers · Ledgerly</title></head><body><div class="a1">
+    <nav aria-label="Main"><p>Ledgerly</p><a href="/s">Suppliers</a></nav><div class="a2">
+    <header><span>me@ledgerly.example</span><a href="/out">Sign out</a></header><main>
+    <div class="x9"><div><h1>Suppliers</h1><p>Everyone who ships to us.</p></div>
+    <a href="/s/new">Add</a></div>
+    <section><form role="search"><div><label for="q">Find suppliers</label><input id="q" value="brass">
+    </div><button>Go</button><p role="status">1 supplier matching "brass"</p></form>
+    <table class="t0"><thead><tr><th>Name</th><th>Email</th><th>Phone</th><th>Region</th><th>Tier</th></tr>
+    </thead><tbody><tr><td><a href="/s/7">Pim Brassworks</a></td><td>pim@brass.example</td>
+    <td>+31 555 0172</td><td>North</td><td><span class="b3">Gold</span></td></tr></tbody></table>
+    </section></main></div></div></body></html>"""
+    spec = _spec(
+        "name", "email", ("region", "str", False), ("tier", "str", False), max_items=10, entity="supplier"
+    )
+    rows = extract_rows(html, spec, "https://ledgerly.example/s?q=brass")
+    one = {"name": "Pim Brassworks", "email": "pim@brass.example", "region": "North", "tier": "Gold"}
+    assert rows == [one]

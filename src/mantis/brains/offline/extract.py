@@ -79,10 +79,10 @@ def _dateless(f: FieldInfo, value: object) -> bool:
     return value is None or (f.pattern is not None and not f.pattern.search(str(value)))
 
 
-def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher) -> Row:
+def _single_row(page: Page, fields: list[FieldInfo], matcher: Matcher, titled: bool = True) -> Row:
     """The main content as one record; what it lacks of the required fields is looked for page-wide."""
     reader = Reader(page, matcher, skip_chrome=True)
-    mapper = Mapper(fields, matcher, page, single=True)
+    mapper = Mapper(fields, matcher, page, single=True, titled=titled)
     root = _framed(main_root(page.body), mapper)
     picks = mapper.map(reader.read((root,)))
     if root is not page.body and any(f.required and _empty(picks.get(f.name)) for f in fields):
@@ -117,7 +117,7 @@ def _list_rows(page: Page, fields: list[FieldInfo], matcher: Matcher, max_items:
         if score > best_score:
             best, best_score = group, score
     if best is None:
-        row = _single_row(page, fields, matcher)
+        row = _single_row(page, fields, matcher, titled=False)  # a list of one: the page is not its item
         return Rows([row] if any(v is not None for v in row.values()) else [])
     wants_ads = any(AD_WORDS.intersection(f.cores) for f in fields)
     found: list[dict[str, Pick]] = []

@@ -61,12 +61,16 @@ class Pick:
 class Mapper:
     """Maps the schema's fields onto records of one page."""
 
-    def __init__(self, fields: list[FieldInfo], matcher: Matcher, page: Page, single: bool) -> None:
+    def __init__(
+        self, fields: list[FieldInfo], matcher: Matcher, page: Page, single: bool, titled: bool = True
+    ) -> None:
+        """`titled`: the record is the page's own, so the tab's title names it (a detail page); a list's
+        one item is not named by the list's title ("Contacts")."""
         self.fields = fields
         self.matcher = matcher
         self.page = page
         self.single = single
-        self._title = tuple(t for t in tokens(page.title) if t not in STOP) if single else ()
+        self._title = tuple(t for t in tokens(page.title) if t not in STOP) if single and titled else ()
         self._levels: dict[Record, int] = {}  # records hash by identity (eq=False)
 
     def names(self, cues: Cues) -> list[float]:
