@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mantis.plans.models import ComputeBackend
+from mantis.replay import policy as replay_policy
 
 PLAN_FIELDS = ("task_suite", "task_file", "micro", "plan_text")
 
@@ -60,8 +61,8 @@ class Submission(BaseModel):
     cua_model: str | None = Field(
         None, max_length=100, description="The model; none means the offline brain."
     )
-    replay: Literal["auto", "off", "refresh"] = Field(
-        "auto",
+    replay: replay_policy.Mode = Field(
+        replay_policy.DEFAULT,
         description="`auto` acts from what earlier runs of the plan learned, `refresh` asks the models "
         "again and relearns, `off` neither; a tenant with replay off keeps it off.",
     )
