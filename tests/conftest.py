@@ -1,4 +1,5 @@
-"""Shared fixtures: a real `mantis serve` process on loopback, with its own workspace and tenant."""
+"""Shared fixtures: a real `mantis serve` process on loopback, with its own workspace and tenant; and the
+reaper (tests/reaper.py) that ends whatever a test or the session left running."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import httpx
 import psycopg
 import pytest
 from psycopg import sql
+from tests import reaper
 from tests.pages_server import serve_pages
 
 from brains_standin import StandIn
@@ -27,6 +30,50 @@ REPO = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("MANTIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 FINAL = ("succeeded", "failed", "cancelled")
+WATCHDOG = pytest.StashKey[subprocess.Popen[bytes]]()
+
+
+class LeftRunning(UserWarning):
+    """A test ended with processes of its own still alive; the reaper ended them."""
+
+
+def _basetemp(config: pytest.Config) -> Path:
+    # pytest keeps its TempPathFactory here; pytest-xdist reads it the same way to place its workers'.
+    return Path(config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The outermost pytest (not an xdist worker: their folders are inside its own) starts the watchdog
+    that ends the session's processes if pytest dies without its teardown."""
+    if hasattr(session.config, "workerinput"):
+        return
+    session.config.stash[WATCHDOG] = subprocess.Popen(
+        [sys.executable, reaper.__file__, str(_basetemp(session.config))],
+        stdin=subprocess.PIPE,
+        start_new_session=True,  # a Ctrl-C to pytest's process group must not end it before it sweeps
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    watchdog = session.config.stash.get(WATCHDOG, None)
+    if watchdog is None:
+        return
+    left = reaper.end(_basetemp(session.config), spare={watchdog.pid})  # its command line names the folder
+    for line in left:
+        print(f"reaper: ended a process left running by the session: {line}", file=sys.stderr)
+    assert watchdog.stdin is not None
+    watchdog.stdin.close()
+    watchdog.wait()
+
+
+@pytest.fixture(autouse=True)
+def _reaped(request: pytest.FixtureRequest) -> Iterator[None]:
+    """What a test started in its own folder ends with it: a test that fails half-way skips its own
+    cleanup, and a browser outliving its test holds a display and a core for the rest of the suite."""
+    folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if folder is not None and (left := reaper.end(folder)):
+        warnings.warn(LeftRunning(f"{request.node.nodeid} left running: {'; '.join(left)}"), stacklevel=1)
 
 
 def free_port() -> int:
