@@ -200,7 +200,7 @@ async def floor_step(page: Page, kind: str, target: str, value: str) -> int:
 
 
 @contextmanager
-def mantis(home: Path) -> Iterator[tuple[str, str]]:
+def mantis(home: Path) -> Iterator[tuple[str, str, int]]:
     """`mantis serve` as an operator starts it, with a worker for each of the runs going at once."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANTIS_")}
@@ -211,8 +211,8 @@ def mantis(home: Path) -> Iterator[tuple[str, str]]:
     )
     url = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "mantis.cli.main", "serve", "--port", str(port)]
-    with status_load.process(argv, home, env, url):
-        yield url, (home / "local-token").read_text().strip()
+    with status_load.process(argv, home, env, url) as pid:
+        yield url, (home / "local-token").read_text().strip(), pid
 
 
 async def mantis_run(client: httpx.AsyncClient, plan: dict[str, Any], ops: list[Op]) -> int:
@@ -237,6 +237,55 @@ async def mantis_run(client: httpx.AsyncClient, plan: dict[str, Any], ops: list[
 
 # --- timing ---------------------------------------------------------------------------------------------
 
+TREES = ("server Python", "server browser", "bench Python", "floor browser")
+
+
+def _stats() -> dict[int, tuple[int, float, float]]:
+    """Every process: (parent, own CPU seconds, its reaped children's CPU seconds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[int, float, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+            found[int(entry.name)] = (int(fields[1]), own / tick, reaped / tick)
+    return found
+
+
+def cpu_trees(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server's Python, of everything under it (Playwright's driver and its
+    Chromium), of this process's Python (the floor's script and the API client) and of everything else
+    under this process (the floor's driver and Chromium). A process's reaped children count in it, so
+    renderers that ended with their context are counted too."""
+    stats = _stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+
+    def below(root: int, skip: int) -> float:
+        total, todo = 0.0, [c for c in children.get(root, []) if c != skip]
+        while todo:
+            pid = todo.pop()
+            total += stats[pid][1] + stats[pid][2]
+            todo += children.get(pid, [])
+        return total
+
+    me = os.getpid()
+    return {
+        "server Python": stats[server][1],
+        "server browser": below(server, -1) + stats[server][2],
+        "bench Python": stats[me][1],
+        "floor browser": below(me, server),
+    }
+
+
+def cpu_row(name: str, spent: dict[str, float], runs: int) -> str:
+    """CPU seconds each tree spent on one side's runs, per run."""
+    trees = "  ".join(f"{tree} {spent[tree] / runs:5.2f}" for tree in TREES)
+    return f"  CPU s per run, {name:<7} {trees}  (all {sum(spent.values()) / runs:5.2f})"
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -252,18 +301,28 @@ class Figure:
 Timed = Callable[[], Awaitable[int]]
 
 
-async def pairs(n: int, subject: Timed, floor: Timed) -> tuple[list[float], list[float]]:
+async def pairs(
+    n: int, subject: Timed, floor: Timed, server: int, runs: int
+) -> tuple[list[float], list[float]]:
     """Seconds of each side in n interleaved pairs, the side that goes first alternating, after one
-    untimed warm-up of each (the first run pays for the browser's launch and lazy imports)."""
+    untimed warm-up of each (the first run pays for the browser's launch and lazy imports). Prints the
+    CPU each process tree spent per run on each side (`runs` runs a side's call makes)."""
     subject_rows, floor_rows = await subject(), await floor()
     if subject_rows != floor_rows:
         raise SystemExit(f"mantis read {subject_rows} rows where the floor read {floor_rows}")
     times: dict[Timed, list[float]] = {subject: [], floor: []}
+    cpu = {side: dict.fromkeys(TREES, 0.0) for side in (subject, floor)}
     for i in range(n):
         for side in (subject, floor) if i % 2 == 0 else (floor, subject):
+            before = cpu_trees(server)
             began = time.perf_counter()
             await side()
             times[side].append(time.perf_counter() - began)
+            after = cpu_trees(server)
+            for tree in TREES:
+                cpu[side][tree] += after[tree] - before[tree]
+    print(cpu_row("mantis", cpu[subject], n * runs), flush=True)
+    print(cpu_row("floor", cpu[floor], n * runs), flush=True)
     return times[subject], times[floor]
 
 
@@ -301,7 +360,7 @@ async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure
     with (
         tempfile.TemporaryDirectory(prefix="mantis-speed-") as scratch,
         serve(Site) as root,
-        mantis(Path(scratch) / "home") as (url, token),
+        mantis(Path(scratch) / "home") as (url, token, server),
     ):
         headers = {"X-Mantis-Token": token}
         async with (
@@ -314,11 +373,12 @@ async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure
             try:
                 plans = {"3 steps": three_steps(root), "20 steps": twenty_steps(root)}
                 for name, ops in plans.items() if one_at_a_time else ():
-                    figures.append(Figure(name, *await pairs(n, *sides(client, browser, ops, 1))))
+                    times = await pairs(n, *sides(client, browser, ops, 1), server, 1)
+                    figures.append(Figure(name, *times))
                     print(dom_row(figures[-1]), flush=True)
                 if at_once:
                     subject, floor = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE)
-                    times = await pairs(max(n // 2, 3), subject, floor)  # a pair is 8 runs of 20 steps
+                    times = await pairs(max(n // 2, 3), subject, floor, server, RUNS_AT_ONCE)  # 8 runs a pair
                     figures.append(Figure(f"{RUNS_AT_ONCE} x 20 steps at once", *times, unit="runs/s"))
                     print(dom_row(figures[-1]), flush=True)
             finally:
