@@ -9,4 +9,7 @@ if command -v pg_ctlcluster >/dev/null && ! pg_isready -q -h 127.0.0.1 2>/dev/nu
 fi
 .venv/bin/ruff check
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+# Two workers (pytest-xdist), each given one test file at a time, so a module's server starts once; the
+# suite waits on browsers, servers and polls more than it computes, so two keep both cores busy.
+# PYTEST_WORKERS=0 runs it serially in this process. The slowest tests are printed to see where time goes.
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --durations=30 "$@"
