@@ -2,10 +2,11 @@
 
 It starts `mantis serve` (SQLite, in-process workers) in a scratch home and a bare FastAPI route (this
 script with `--bare`, one route returning a constant body) on 127.0.0.1, each in a subprocess, serves a
-page on 127.0.0.1, and drives `action: status` requests at a fixed schedule: request i leaves at
-t0 + i / rate whatever happened to the ones before, so a slow server cannot lower the rate it is offered
-(an open loop). Each latency counts from the request's scheduled time, not from when the client got
-round to sending it, so the client's own lag is never hidden.
+page on 127.0.0.1, and drives `action: status` requests at a fixed schedule from bench/loadgen.py, a
+process of its own (raw asyncio streams over keep-alive connections, at a raised CPU priority when it
+may): request i leaves at t0 + i / rate whatever happened to the ones before, so a slow server cannot
+lower the rate it is offered (an open loop). Each latency counts from the request's scheduled time, not
+from when the client got round to sending it, so the client's own lag is never hidden.
 
 Windows, one after the other, each as long as `--seconds`:
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -38,6 +40,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from throughput import free_port, page, stop  # the throughput bench's page server, ports and stop
@@ -48,9 +51,10 @@ RUNS = 4  # runs going at once: issue 14's figure
 P99_GOAL_MS = 20.0  # issue 14's figure
 LOOPS = 50  # iterations of the busy plan: far longer than the windows (MANTIS_MAX_LOOP_ITERATIONS caps it)
 REQUEST_TIMEOUT_S = 30.0  # also how long a window waits for its last answers
-# The load leaves from one client process; enough connections that a slow answer never holds the next
-# request back (at 200/s and a p99 of seconds, a few hundred are in flight).
+# Enough connections that a slow answer never holds the next request back (at 200/s and a p99 of
+# seconds, a few hundred are in flight).
 CONNECTIONS = 400
+LOADGEN = Path(__file__).with_name("loadgen.py")
 START_TIMEOUT_S = 180.0
 LOADED = f"mantis, {RUNS} runs"
 BESIDE = f"bare, {RUNS} runs"
@@ -173,44 +177,33 @@ def serve_bare(port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
-async def load(server: Server, run_ids: list[str], rate: float, seconds: float, label: str) -> Window:
-    """`rate` status requests a second for `seconds`, on a fixed schedule, round the runs in turn."""
-    total = int(rate * seconds)
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    headers = {"X-Mantis-Token": server.token}
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=REQUEST_TIMEOUT_S) as client:
-        await client.post("/v1/predict", json={"action": "status", "run_id": run_ids[0]}, headers=headers)
-        loop = asyncio.get_running_loop()
+def load(server: Server, run_ids: list[str], rate: float, seconds: float, label: str) -> Window:
+    """`rate` status requests a second for `seconds`, on a fixed schedule, round the runs in turn, from
+    bench/loadgen.py in a process of its own (so the client never shares this process's GIL or lags)."""
+    address = urlsplit(server.url)
+    spec = {
+        "host": address.hostname,
+        "port": address.port,
+        "token": server.token,
+        "run_ids": run_ids,
+        "rate": rate,
+        "seconds": seconds,
+        "connections": CONNECTIONS,
+        "timeout_s": REQUEST_TIMEOUT_S,
+    }
+    argv = [sys.executable, str(LOADGEN), json.dumps(spec)]
+    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as gen:
+        assert gen.stdin is not None and gen.stdout is not None
+        if gen.stdout.readline().strip() != "ready":
+            raise SystemExit(f"bench/loadgen.py did not start against {server.url}")
         cpu = server.cpu_s()
-        t0 = loop.time() + 0.1
-        last = t0
-
-        async def one(i: int, due: float) -> None:
-            nonlocal last
-            body = {"action": "status", "run_id": run_ids[i % len(run_ids)]}
-            try:
-                answer = await client.post("/v1/predict", json=body, headers=headers)
-                ok = answer.status_code == 200 and answer.json().get("run_id") == body["run_id"]
-            except httpx.HTTPError:
-                ok = False
-            done = loop.time()
-            last = max(last, done)
-            if ok:
-                latencies.append((done - due) * 1000)
-
-        tasks = []
-        for i in range(total):
-            due = t0 + i / rate
-            if (wait := due - loop.time()) > 0:
-                await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(one(i, due)))
-        _, late = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT_S)
-        for task in late:  # unanswered in time: errors, and the window ends here
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        gen.stdin.write("go\n")
+        gen.stdin.flush()
+        answer = json.loads(gen.stdout.readline())
         cpu = server.cpu_s() - cpu
-    achieved = len(latencies) / max(last - t0, 1e-9)
+    latencies: list[float] = answer["latencies_ms"]
+    total = int(rate * seconds)
+    achieved = len(latencies) / max(answer["span_s"], 1e-9)
     cpu_ms = 1000 * cpu / max(len(latencies), 1)
     return Window(label, total, len(latencies), total - len(latencies), achieved, latencies, cpu_ms)
 
@@ -261,7 +254,7 @@ def measure(
     windows: list[Window] = []
 
     def window(server: Server, run_ids: list[str], label: str) -> None:
-        windows.append(asyncio.run(load(server, run_ids, rate, seconds, label)))
+        windows.append(load(server, run_ids, rate, seconds, label))
         if on_window is not None:
             on_window(windows[-1])
 

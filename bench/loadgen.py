@@ -1,0 +1,156 @@
+"""An open-loop load generator for `action: status`, in a process of its own (bench/status_load.py).
+
+The load used to come from httpx in the bench's own process; with four browsers taking both cores it
+offered 77 requests a second, not 200, so every server, the bare route too, looked as slow as the client.
+This one is cheap enough to keep its schedule on a loaded machine: the standard library only, raw asyncio
+streams over keep-alive HTTP/1.1 connections, requests written from bytes made before the window starts,
+and answers checked by their status line and run id without parsing. Request i is due at t0 + i / rate
+whatever happened to the ones before, and its latency counts from that time, so a client that falls
+behind shows up in the figures rather than lowering the rate.
+
+It raises its own CPU priority when it may (`PRIORITY`; root or CAP_SYS_NICE), so that what it measures is
+the server and not its own place in the run queue; it says on stderr when it may not.
+
+Protocol, as status_load.py drives it: argv[1] is a JSON spec (host, port, token, run_ids, rate,
+seconds, connections, timeout_s); it connects, answers one request, prints `ready`, waits for a line on
+stdin (the caller reads the server's CPU clock meanwhile), runs the window and prints one JSON line:
+{"latencies_ms": [...], "errors": n, "span_s": s}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from typing import Any
+
+# Nice value the generator asks for: the browsers and the server run at 0 (the browsers at 10 once
+# `mantis serve` lowers them), so -5 lets the client run first without starving anything for long.
+PRIORITY = -5
+# Connections opened before the window: enough for 200/s at a few ms each; more open on demand.
+WARM_CONNECTIONS = 8
+HEADER_END = b"\r\n\r\n"
+
+
+def request_bytes(host: str, port: int, token: str, run_id: str) -> bytes:
+    body = json.dumps({"action": "status", "run_id": run_id}).encode()
+    head = (
+        f"POST /v1/predict HTTP/1.1\r\nHost: {host}:{port}\r\nX-Mantis-Token: {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def ask(self, request: bytes, expect: bytes) -> bool:
+        """One request and its whole answer on this connection: True for a 200 naming the run."""
+        self.writer.write(request)
+        head = await self.reader.readuntil(HEADER_END)
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await self.reader.readexactly(length)
+        return head.startswith(b"HTTP/1.1 200") and expect in body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class Pool:
+    """Idle keep-alive connections; a request takes one, or opens one when none is idle."""
+
+    def __init__(self, host: str, port: int, limit: int) -> None:
+        self._host, self._port = host, port
+        self._idle: list[Connection] = []
+        self._slots = asyncio.Semaphore(limit)
+
+    async def _open(self) -> Connection:
+        reader, writer = await asyncio.open_connection(self._host, self._port)
+        return Connection(reader, writer)
+
+    async def warm(self, count: int) -> None:
+        self._idle.extend(await asyncio.gather(*(self._open() for _ in range(count))))
+
+    async def ask(self, request: bytes, expect: bytes) -> bool:
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else await self._open()
+            try:
+                ok = await conn.ask(request, expect)
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                conn.close()
+                return False
+            self._idle.append(conn)
+            return ok
+
+    def close(self) -> None:
+        for conn in self._idle:
+            conn.close()
+
+
+async def window(spec: dict[str, Any]) -> dict[str, Any]:
+    host, port, rate = spec["host"], int(spec["port"]), float(spec["rate"])
+    run_ids: list[str] = spec["run_ids"]
+    requests = [request_bytes(host, port, spec["token"], r) for r in run_ids]
+    expects = [f'"run_id":"{r}"'.encode() for r in run_ids]  # as the server's compact JSON names it
+    pool = Pool(host, port, int(spec["connections"]))
+    await pool.warm(WARM_CONNECTIONS)
+    if not await pool.ask(requests[0], expects[0]):
+        raise SystemExit(f"the first status request failed: {spec['run_ids'][0]}")
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    last = 0.0
+
+    async def one(i: int, due: float) -> None:
+        nonlocal last
+        k = i % len(requests)
+        if await pool.ask(requests[k], expects[k]):
+            done = loop.time()
+            last = max(last, done)
+            latencies.append((done - due) * 1000)
+
+    total = int(rate * float(spec["seconds"]))
+    t0 = loop.time() + 0.05
+    last = t0
+    tasks = []
+    for i in range(total):
+        due = t0 + i / rate
+        if (wait := due - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(one(i, due)))
+    _, late = await asyncio.wait(tasks, timeout=float(spec["timeout_s"]))
+    for task in late:  # unanswered in time: errors
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+    pool.close()
+    return {"latencies_ms": latencies, "errors": total - len(latencies), "span_s": last - t0}
+
+
+def raise_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
+    except PermissionError:
+        now = os.getpriority(os.PRIO_PROCESS, 0)
+        print(f"loadgen: may not take nice {PRIORITY}; runs at {now}", file=sys.stderr)
+
+
+def main() -> None:
+    raise_priority()
+    spec = json.loads(sys.argv[1])
+    started = time.monotonic()
+    result = asyncio.run(window(spec))
+    result["wall_s"] = time.monotonic() - started
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
