@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageDraw
 from tests.conftest import Server
 
+from mantis.brains.base import GroundingError
 from mantis.brains.offline.ocr_ground import ground_on_screen
 from mantis.planes.base import Element, Observation
 from mantis.planes.ocr import SCALE, Word, without_icons
@@ -27,6 +28,25 @@ def test_a_small_accept_button_on_a_dark_banner_is_clicked(server: Server, site:
     assert body["result"]["state_vars"] == {"banner": True, "pill": True, "still": False}
 
 
+@pytest.mark.parametrize("plane", ["browser_use_plane", "computer_plane"])
+def test_a_small_got_it_on_a_dark_cookie_banner_is_dismissed_by_a_branch(
+    server: Server, site: str, plane: str
+) -> None:
+    # 12-px light grey on a dark button with a border, inside a dark banner: what tesseract's one global
+    # threshold loses, and the plan only clicks it when it is seen.
+    plan = [
+        {"type": "navigate", "params": {"url": f"{site}/pages/cookie_got_it.html"}},
+        {"type": "detect_visible", "intent": "Got it", "out_var": "banner"},
+        {"type": "if_else", "condition_var": "banner", "then_target": 3, "else_target": 4},
+        {"type": "click", "params": {"label": "Got it"}},
+        {"type": "detect_visible", "intent": "uses one cookie", "out_var": "still"},
+    ]
+    body = server.predict({"micro": plan, "compute_backend": plane, "detached": False}).json()
+    assert body["status"] == "succeeded", body["summary"]
+    assert body["result"]["state_vars"] == {"banner": True, "still": False}
+    assert [s["message"] for s in body["result"]["steps"] if s["status"] == "branch"] == ["banner=True→3"]
+
+
 @pytest.mark.parametrize(
     ("phrases", "target"),
     [
@@ -34,6 +54,9 @@ def test_a_small_accept_button_on_a_dark_banner_is_clicked(server: Server, site:
         (["Ac", "cept"], "Accept"),  # a word split into two phrases
         (["Gotit"], "Got it"),
         (["Sign in"], "Signin"),
+        (["Boatsfor salenearyou"], "near you"),  # a target that starts inside a joined word
+        (["Allow all cookiesGot it"], "Got it"),
+        (["Acc ept"], "Accept"),  # a word split inside one phrase
     ],
 )
 def test_grounding_tolerates_joined_and_split_words(phrases: list[str], target: str) -> None:
@@ -43,6 +66,13 @@ def test_grounding_tolerates_joined_and_split_words(phrases: list[str], target: 
     assert found.point is not None
     x, y = found.point
     assert boxes[0][0] <= x <= boxes[-1][0] + boxes[-1][2] and 50 <= y <= 62
+
+
+@pytest.mark.parametrize(("phrase", "target"), [("Customer address", "add"), ("Boatsforsale", "sale")])
+def test_a_one_word_target_is_never_found_inside_another_word(phrase: str, target: str) -> None:
+    elements = [Element(ref="", role="text", name=phrase, box=(100.0, 50.0, 120.0, 12.0))]
+    with pytest.raises(GroundingError):
+        ground_on_screen(target, Observation(url="http://127.0.0.1/", elements=elements), "click")
 
 
 def _line(*glyphs: tuple[int, int, int]) -> Image.Image:

@@ -2,12 +2,12 @@
 
 Measured on rendered pages at 1280x800 (see docs/operator/computer-plane.md): greyscale upscaled 2x
 with `--psm 3` reads far more than the raw screenshot (26 of 26 test phrases, spacing aside, vs 12),
-and `--psm 11` drops text inside boxes (most buttons). Tesseract's global threshold loses light text
-on coloured buttons, which its adaptive threshold reads but loses elsewhere; so both passes run side
-by side (one core each) and the second only adds words where the first found none. Neither reads light
-text on a small dark ground (a 13-px "Accept" on a dark cookie banner): tesseract's page layout takes a
-dark box for a picture. A third pass reads the dark regions of the screen alone, each cut out, inverted
-and stacked on a light sheet (measured with bench/ocr.py), and adds the words the first two missed."""
+and `--psm 11` drops text inside boxes (most buttons). Its one global threshold still loses small text
+that is light on dark, faint, or on a coloured button, and its layout analysis takes a small dark box
+for a picture. So a second pass reads only the regions of the screen the first was unsure of, each cut
+out and brought to dark on white (planes/ocr_sheet.py), and its words replace the first pass's there.
+bench/ocr.py measures the candidates (an adaptive-threshold pass over the whole screen, inverting, psm
+modes, PP-OCR) on 38 phrases of 11-14 px; the figures are in bench/README.md."""
 
 from __future__ import annotations
 
@@ -20,23 +20,23 @@ from dataclasses import dataclass, replace
 
 from PIL import Image, ImageOps
 
+from mantis.planes import ocr_sheet
 from mantis.planes.base import Element
 from mantis.planes.subproc import run
 
 SCALE = 2
-PASSES: tuple[tuple[str, ...], ...] = ((), ("-c", "thresholding_method=1"))
 MIN_CONFIDENCE = 40.0
 SYMBOL_CONFIDENCE = 80.0  # words without a letter or digit are mostly box edges read as | [ {
 BOX_EDGES = "|[]{}"
 PHRASE_GAP = 1.0  # a gap wider than the line's word height starts a new phrase (column, nav item)
 OCR_TIMEOUT_S = 30.0
-# Dark regions are found on the screen shrunk by CELL: a cell is 4x4 px, under half the height of the
-# smallest button (11-px text in a 20-px box), so such a button still spans 5 cells.
-CELL = 4
-DARK_GROUND = 96  # a cell darker than this (of 255) is dark ground; the mid greys of text on white are not
-MIN_REGION_CELLS = (5, 3)  # width, height: smaller dark patches are icons or strokes of large text
-MAX_REGIONS = 24  # the largest ones; a page is rarely dark in more places that hold text
-SHEET_GAP = 24  # px between regions on the sheet, so that tesseract never joins two into one line
+# A first-pass word under this confidence does not count as read when choosing the regions to read
+# again: tesseract gives 40-70 to its guesses at faint or light-on-dark text ("Skip tutorlal").
+SURE = 70.0
+# Page segmentation: `--psm 3` (automatic) for both passes; on the sheet of regions, 6 (one block) and
+# 11 (sparse text) read fewer of the corpus's phrases (bench/ocr.py).
+PSM = "3"
+SHEET_PSM = "3"
 # Icons beside text (a vote arrow, a star, a mail glyph) are read as a letter or a symbol ("a Show",
 # "«The", "aPostgres"). Their tell is in the pixels, not the letters: a word's letters share one ink, and
 # an icon is drawn in another shade (a grey arrow before black text). Shades are greyscale 0-255; a
@@ -59,6 +59,7 @@ class Word:
     width: int
     height: int
     line: tuple[int, ...]  # image, pass, block, paragraph, line
+    sure: bool = True  # tesseract's confidence at least SURE
 
     def moved(self, down: int) -> Word:
         """The same word `down` image pixels lower (times SCALE, as the box is)."""
@@ -86,24 +87,40 @@ async def read_text(image: Image.Image, env: Mapping[str, str]) -> ScreenText:
 async def read_words(image: Image.Image, env: Mapping[str, str], tag: int = 0) -> list[Word]:
     """The words OCR reads on the image, boxes in its pixels times SCALE; `tag` keeps the lines of
     images read apart (screens of one page) from ever being taken for one line."""
-    png = await asyncio.to_thread(_prepare, image)
-    sheet = await asyncio.to_thread(_dark_sheet, image)
-    outputs = await asyncio.gather(
-        *(
-            run(["tesseract", "stdin", "stdout", "--psm", "3", *extra, "tsv"], env, OCR_TIMEOUT_S, png)
-            for extra in PASSES
-        )
-    )
-    words: list[Word] = []
-    for index, output in enumerate(outputs):
-        found = parse_tsv(output.decode(errors="replace"), index, tag)
-        words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
-    if sheet is not None:
-        argv = ["tesseract", "stdin", "stdout", "--psm", "3", "tsv"]
-        output = await run(argv, env, OCR_TIMEOUT_S, sheet.png)
-        found = sheet.placed(parse_tsv(output.decode(errors="replace"), len(PASSES), tag))
-        words += [word for word in found if not any(word.overlaps(kept) for kept in words)]
-    return await asyncio.to_thread(without_icons, words, ImageOps.grayscale(image))
+    grey = await asyncio.to_thread(ImageOps.grayscale, image)
+    first = await first_pass(grey, env, tag)
+    boxes = await asyncio.to_thread(unsure_regions, grey, first)
+    again = await asyncio.to_thread(ocr_sheet.sheet, grey, boxes)
+    words = first
+    if again is not None:
+        found = _placed(again, await _read(again.png, env, SHEET_PSM, 1, tag))
+        words = [w for w in first if not any(w.overlaps(f) for f in found)] + found
+    return await asyncio.to_thread(without_icons, words, grey)
+
+
+async def first_pass(grey: Image.Image, env: Mapping[str, str], tag: int = 0) -> list[Word]:
+    """The whole screen, upscaled SCALE times."""
+    return await _read(await asyncio.to_thread(_prepare, grey), env, PSM, 0, tag)
+
+
+def unsure_regions(grey: Image.Image, first: list[Word]) -> list[ocr_sheet.Box]:
+    """The screen's text regions the first pass read too little of, surely."""
+    sure = [(w.left // SCALE, w.top // SCALE, w.width // SCALE, w.height // SCALE) for w in first if w.sure]
+    return [box for box in ocr_sheet.regions(grey) if ocr_sheet.uncovered(box, sure)]
+
+
+async def _read(png: bytes, env: Mapping[str, str], psm: str, pass_index: int, tag: int) -> list[Word]:
+    output = await run(["tesseract", "stdin", "stdout", "--psm", psm, "tsv"], env, OCR_TIMEOUT_S, png)
+    return parse_tsv(output.decode(errors="replace"), pass_index, tag)
+
+
+def _placed(sheet: ocr_sheet.Sheet, words: list[Word]) -> list[Word]:
+    out = []
+    for word in words:
+        box = sheet.place(word.left, word.top, word.width, word.height, SCALE)
+        if box is not None:
+            out.append(replace(word, left=box.left, top=box.top, width=box.width, height=box.height))
+    return out
 
 
 def without_icons(words: list[Word], grey: Image.Image) -> list[Word]:
@@ -175,89 +192,11 @@ def screen_text(words: list[Word]) -> ScreenText:
     )
 
 
-def _prepare(image: Image.Image) -> bytes:
-    grey = ImageOps.grayscale(image)
+def _prepare(grey: Image.Image) -> bytes:
     grey = grey.resize((grey.width * SCALE, grey.height * SCALE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     grey.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class _Sheet:
-    """Dark regions of the screen, inverted and stacked; `slots` maps sheet rows back to the screen."""
-
-    png: bytes
-    slots: list[tuple[int, int, int, int]]  # sheet top, sheet bottom, region left, region top (2x px)
-
-    def placed(self, words: list[Word]) -> list[Word]:
-        out = []
-        for w in words:
-            for top, bottom, left, region_top in self.slots:
-                if top <= w.top < bottom:
-                    out.append(Word(w.text, w.left + left, w.top - top + region_top, w.width, w.height,
-                                    w.line))
-                    break
-        return out
-
-
-def _dark_sheet(image: Image.Image) -> _Sheet | None:
-    grey = ImageOps.grayscale(image)
-    crops = []
-    for box in dark_regions(grey):
-        crop = ImageOps.invert(grey.crop(box))
-        crops.append((box, crop.resize((crop.width * SCALE, crop.height * SCALE), Image.Resampling.LANCZOS)))
-    if not crops:
-        return None
-    width = max(c.width for _, c in crops) + 2 * SHEET_GAP
-    height = sum(c.height + SHEET_GAP for _, c in crops) + SHEET_GAP
-    sheet = Image.new("L", (width, height), 255)
-    slots = []
-    y = SHEET_GAP
-    for (left, top, _, _), crop in crops:
-        sheet.paste(crop, (SHEET_GAP, y))
-        slots.append((y, y + crop.height, left * SCALE - SHEET_GAP, top * SCALE))
-        y += crop.height + SHEET_GAP
-    buffer = io.BytesIO()
-    sheet.save(buffer, "PNG", compress_level=1)
-    return _Sheet(buffer.getvalue(), slots)
-
-
-def dark_regions(grey: Image.Image) -> list[tuple[int, int, int, int]]:
-    """The largest dark regions of a greyscale screen large enough to hold text, as (left, top, right,
-    bottom) boxes in its pixels, one cell in from their edges: rounded corners and borders would frame
-    the text as a box again."""
-    cols, rows = grey.width // CELL, grey.height // CELL
-    if not cols or not rows:
-        return []
-    cells = grey.resize((cols, rows), Image.Resampling.BOX).tobytes()
-    regions = sorted(_components(cells, cols, rows), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]),
-                     reverse=True)
-    return [((x0 + 1) * CELL, (y0 + 1) * CELL, (x1 - 1) * CELL, (y1 - 1) * CELL)
-            for x0, y0, x1, y1 in regions[:MAX_REGIONS]]
-
-
-def _components(cells: bytes, cols: int, rows: int) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes (in cells, end exclusive) of 4-connected dark cells, large enough to hold text."""
-    seen = bytearray(len(cells))
-    found = []
-    for start, value in enumerate(cells):
-        if value >= DARK_GROUND or seen[start]:
-            continue
-        seen[start] = 1
-        stack = [start]
-        x0, y0, x1, y1 = cols, rows, 0, 0
-        while stack:
-            i = stack.pop()
-            x, y = i % cols, i // cols
-            x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x + 1), max(y1, y + 1)
-            for j in (i - 1 if x else -1, i + 1 if x + 1 < cols else -1, i - cols, i + cols):
-                if 0 <= j < len(cells) and not seen[j] and cells[j] < DARK_GROUND:
-                    seen[j] = 1
-                    stack.append(j)
-        if x1 - x0 >= MIN_REGION_CELLS[0] and y1 - y0 >= MIN_REGION_CELLS[1]:
-            found.append((x0, y0, x1, y1))
-    return found
 
 
 def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
@@ -278,6 +217,7 @@ def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
                 int(row["width"]),
                 int(row["height"]),
                 (tag, pass_index, int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
+                confidence >= SURE,
             )
         )
     return words

@@ -19,6 +19,11 @@ from mantis.planes.base import ActionKind, Element, Observation
 MIN_SCORE = 0.7
 FUZZY_WEIGHT = 0.85  # a fuzzy match scores at most this; with MIN_SCORE, it needs a ratio of 0.82
 MIN_FUZZY_LENGTH = 4  # shorter targets must match exactly or as whole words
+# Squashed matches (spaces aside): whole words at both ends score from WHOLE_WORDS, a several-word
+# target starting or ending inside a word from INSIDE_WORDS; both above MIN_SCORE, below containment
+# (0.9) and the best fuzzy matches' reach of whole words.
+WHOLE_WORDS = 0.85
+INSIDE_WORDS = 0.8
 MAX_PARTS = 3  # phrases joined into one candidate, for labels OCR split apart
 NEAREST = 3
 
@@ -124,19 +129,25 @@ def _match(wanted: str, text: str) -> _Match | None:
 
 def _squashed_within(wanted: str, text: str) -> _Match | None:
     """'sign in' in 'customerservice signin': spaces lost or added by OCR, but whole words at both ends,
-    so 'add' never matches inside 'address'."""
+    so 'add' never matches inside 'address'. A target of several words may also start or end inside a
+    word, as OCR joins the words around it ('near you' in 'Boatsfor salenearyou', 'got it' in
+    'cookiesGot it'): such a run of letters is specific, and it scores below a match of whole words."""
     target = wanted.replace(" ", "")
     if len(target) < MIN_FUZZY_LENGTH:
         return None
     positions = [i for i, c in enumerate(text) if c != " "]
     squashed = "".join(text[i] for i in positions)
+    inside: _Match | None = None
     found = squashed.find(target)
     while found >= 0:
         start, end = positions[found], positions[found + len(target) - 1] + 1
+        share = len(target) / len(squashed)
         if (start == 0 or text[start - 1] == " ") and (end == len(text) or text[end] == " "):
-            return _Match(0.85 + 0.05 * len(target) / len(squashed), start, end)
+            return _Match(WHOLE_WORDS + 0.05 * share, start, end)
+        if inside is None and " " in wanted:
+            inside = _Match(INSIDE_WORDS + 0.05 * share, start, end)
         found = squashed.find(target, found + 1)
-    return None
+    return inside
 
 
 def _fuzzy(wanted: str, text: str) -> _Match | None:
