@@ -59,7 +59,7 @@ class Word:
     width: int
     height: int
     line: tuple[int, ...]  # image, pass, block, paragraph, line
-    sure: bool = True  # tesseract's confidence at least SURE
+    confidence: float = 100.0  # tesseract's, 0-100
 
     def moved(self, down: int) -> Word:
         """The same word `down` image pixels lower (times SCALE, as the box is)."""
@@ -91,27 +91,44 @@ async def read_words(image: Image.Image, env: Mapping[str, str], tag: int = 0) -
     first = await first_pass(grey, env, tag)
     boxes = await asyncio.to_thread(unsure_regions, grey, first)
     again = await asyncio.to_thread(ocr_sheet.sheet, grey, boxes)
-    words = first
+    words = shown(first)
     if again is not None:
         found = _placed(again, await _read(again.png, env, SHEET_PSM, 1, tag))
-        words = [w for w in first if not any(w.overlaps(f) for f in found)] + found
+        sure = [w for w in words if w.confidence >= SURE]
+        words = [w for w in words if w in sure or not any(w.overlaps(f) for f in found)]
+        words += [f for f in found if not any(f.overlaps(w) for w in sure)]
     return await asyncio.to_thread(without_icons, words, grey)
 
 
 async def first_pass(grey: Image.Image, env: Mapping[str, str], tag: int = 0) -> list[Word]:
-    """The whole screen, upscaled SCALE times."""
-    return await _read(await asyncio.to_thread(_prepare, grey), env, PSM, 0, tag)
+    """The whole screen, upscaled SCALE times: every word, however unsure (see `shown`)."""
+    return await _read(await asyncio.to_thread(_prepare, grey), env, PSM, 0, tag, 0.0)
+
+
+def shown(words: list[Word]) -> list[Word]:
+    return [w for w in words if w.confidence >= MIN_CONFIDENCE]
 
 
 def unsure_regions(grey: Image.Image, first: list[Word]) -> list[ocr_sheet.Box]:
-    """The screen's text regions the first pass read too little of, surely."""
-    sure = [(w.left // SCALE, w.top // SCALE, w.width // SCALE, w.height // SCALE) for w in first if w.sure]
-    return [box for box in ocr_sheet.regions(grey) if ocr_sheet.uncovered(box, sure)]
+    """The screen's text regions the first pass read too little of surely, or guessed at: a word under
+    SURE there (an icon and the word beside it read as one, "aShow" at 30) says the rest may be wrong."""
+    def box(w: Word) -> tuple[int, int, int, int]:
+        return w.left // SCALE, w.top // SCALE, w.width // SCALE, w.height // SCALE
+
+    sure = [box(w) for w in first if w.confidence >= SURE]
+    guessed = [box(w) for w in first if w.confidence < SURE]
+    return [
+        region
+        for region in ocr_sheet.regions(grey)
+        if ocr_sheet.uncovered(region, sure) or ocr_sheet.holds(region, guessed)
+    ]
 
 
-async def _read(png: bytes, env: Mapping[str, str], psm: str, pass_index: int, tag: int) -> list[Word]:
+async def _read(
+    png: bytes, env: Mapping[str, str], psm: str, pass_index: int, tag: int, floor: float = MIN_CONFIDENCE
+) -> list[Word]:
     output = await run(["tesseract", "stdin", "stdout", "--psm", psm, "tsv"], env, OCR_TIMEOUT_S, png)
-    return parse_tsv(output.decode(errors="replace"), pass_index, tag)
+    return parse_tsv(output.decode(errors="replace"), pass_index, tag, floor)
 
 
 def _placed(sheet: ocr_sheet.Sheet, words: list[Word]) -> list[Word]:
@@ -199,7 +216,8 @@ def _prepare(grey: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
+def parse_tsv(tsv: str, pass_index: int, tag: int = 0, floor: float = MIN_CONFIDENCE) -> list[Word]:
+    """Tesseract's words with a confidence of at least `floor`."""
     words = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (row.get("text") or "").strip().strip(BOX_EDGES)
@@ -207,7 +225,7 @@ def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
             continue
         confidence = float(row["conf"])
         symbols_only = not any(c.isalnum() for c in text)
-        if confidence < MIN_CONFIDENCE or (symbols_only and confidence < SYMBOL_CONFIDENCE):
+        if confidence < floor or (symbols_only and confidence < SYMBOL_CONFIDENCE):
             continue
         words.append(
             Word(
@@ -217,7 +235,7 @@ def parse_tsv(tsv: str, pass_index: int, tag: int = 0) -> list[Word]:
                 int(row["width"]),
                 int(row["height"]),
                 (tag, pass_index, int(row["block_num"]), int(row["par_num"]), int(row["line_num"])),
-                confidence >= SURE,
+                confidence,
             )
         )
     return words

@@ -220,3 +220,9 @@ def uncovered(box: Box, covered: list[tuple[int, int, int, int]]) -> bool:
             width += stop - start
             end = stop
     return width < COVERED * (right - left)
+
+
+def holds(box: Box, boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether the region holds the centre of any of the boxes (left, top, width, height, screen px)."""
+    left, top, right, bottom = box
+    return any(left <= x + w / 2 < right and top <= y + h / 2 < bottom for x, y, w, h in boxes)
