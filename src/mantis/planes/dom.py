@@ -71,16 +71,6 @@ _RECORD_BOXES = """(records) => records.map((values) => {
   return r.width > 0 && r.height > 0 ? [r.x, r.y, r.width, r.height] : null;
 })"""
 
-# An element's box in the viewport (none when it is not rendered, as Playwright's bounding_box) and its
-# type, in one call instead of two (each resolves the element again); null in a frame, whose element's
-# rectangle is relative to the frame.
-_PLACE = """(el) => {
-  if (window.top !== window) return null;
-  const r = el.getBoundingClientRect();
-  const box = el.getClientRects().length ? [r.x, r.y, r.width, r.height] : null;
-  return {box, type: el.getAttribute('type')};
-}"""
-
 # After an action, one frame drawn and one task run: what the page does in answer to an input (its
 # handlers' timers of 0 ms, the render of their changes) is over, however fast or slow the machine.
 _ONE_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
@@ -276,24 +266,19 @@ class DomSession:
         return self._page.url
 
     async def place(self, ref: str) -> Placement | None:
-        """Where an element of the last observation is on screen, read before acting on it: in one
-        read of the page for an element of the tab's own document, else through Playwright's box,
-        which adds the frames' offsets."""
+        """Where an element of the last observation is on screen, read before acting on it."""
         target = self._page.locator(f"aria-ref={ref}")
         try:
-            read = await target.evaluate(_PLACE, timeout=FRAME_TIMEOUT_MS)
-            if read is None:
-                box, kind = await _all(
-                    target.bounding_box(timeout=FRAME_TIMEOUT_MS),
-                    target.get_attribute("type", timeout=FRAME_TIMEOUT_MS),
-                )
-                read = {"box": box and [box["x"], box["y"], box["width"], box["height"]], "type": kind}
+            box, kind = await _all(
+                target.bounding_box(timeout=FRAME_TIMEOUT_MS),
+                target.get_attribute("type", timeout=FRAME_TIMEOUT_MS),
+            )
         except PlaywrightError:
             return None
-        if read["box"] is None:
+        if box is None:
             return None
-        secret = (read["type"] or "").lower() == "password"
-        return Placement(tuple(read["box"]), secret)
+        secret = (kind or "").lower() == "password"
+        return Placement((box["x"], box["y"], box["width"], box["height"]), secret)
 
     async def record_boxes(self, records: list[list[str]]) -> list[Box | None]:
         """The box of each record on the page: the smallest element that shows all its values."""
