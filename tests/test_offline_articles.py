@@ -137,3 +137,48 @@ def test_a_stated_breadcrumb_trail_is_the_list_when_breadcrumbs_are_asked_for() 
     products = ExtractSpec.model_validate({"entity_name": "product", "max_items": 10, "fields": [
         {"name": "name"}, {"name": "url", "required": False}]})
     assert [r["name"] for r in extract_rows(html, products, BASE)] != ["Home", "Boats", "Sail boats"]
+
+
+def test_the_sites_name_stated_beside_the_title_is_never_the_headline() -> None:
+    html = f"""<html><head><title>Night buses return to the coast road - Harbour News</title>
+      <meta property="og:site_name" content="Harbour News">
+      <meta property="og:title" content="Night buses return to the coast road"></head><body>
+      <div class="brand">Harbour News</div><h2>Night buses return to the coast road</h2>{PROSE}
+      </body></html>"""
+    assert _one(html)["headline"] == "Night buses return to the coast road"
+
+
+def test_a_teasers_stated_name_that_the_tab_title_does_not_repeat_is_not_the_headline() -> None:
+    html = f"""<html><head><title>Ferries return to the old quay - Coast - Harbour News</title></head>
+      <body itemscope itemtype="http://schema.org/WebPage">
+      <h1>Ferries return to the old quay</h1>{PROSE}
+      <aside><div><h3 itemprop="name">Fish market moves inland</h3></div></aside></body></html>"""
+    assert _one(html)["headline"] == "Ferries return to the old quay"
+
+
+def test_a_post_without_an_h1_keeps_its_own_date_over_a_sidebar_lists() -> None:
+    widgets = "".join(f'<li><a href="/c{i}">Reader {i}</a> <span class="date">{i} week ago</span></li>'
+                      for i in range(1, 5))
+    html = f"""<html><head><title>Harbour News: quay works</title></head><body>
+      <div class="post"><h2 class="date-header">Friday, December 23, 2016</h2>
+        <h3>The quay works begin</h3>{PROSE}</div>
+      <div class="sidebar"><h2>Recent comments</h2><ul>{widgets}</ul></div></body></html>"""
+    spec = ExtractSpec.model_validate({"entity_name": "dated", "fields": [
+        {"name": "published_date", "required": False}]})
+    assert _one(html, spec) == {"published_date": "Friday, December 23, 2016"}
+
+
+def test_a_shown_date_without_its_year_is_read_from_its_time_elements_datetime() -> None:
+    html = f"""<html><head><title>Ferries return to the old quay</title></head><body>
+      <article><h1>Ferries return to the old quay</h1>
+        <p class="meta"><time class="published" datetime="2019-06-17">Jun 17</time></p>{PROSE}</article>
+      </body></html>"""
+    assert _one(html)["published_date"] == "2019-06-17"
+
+
+def test_a_time_ago_stays_as_shown_beside_its_datetime() -> None:
+    html = f"""<html><head><title>Ferries return to the old quay</title></head><body>
+      <article><h1>Ferries return to the old quay</h1>
+        <p class="meta"><time class="published" datetime="2019-06-17">3 days ago</time></p>{PROSE}</article>
+      </body></html>"""
+    assert _one(html)["published_date"] == "3 days ago"

@@ -65,9 +65,12 @@ def extract_rows(html: str, spec: ExtractSpec, base_url: str, intent: str = "") 
             # A date field holds a date: text that reads as none ("Posts/Comments Time") gives way to
             # the page's date, when htmldate finds one.
             row[f.name] = coerce(page_date(html, f) or "", f.type) or shown
-    headless = page.body.find(".//h1") is None
+    # A page with no h1 may be a list page: its first item stands in for a main record that lacks
+    # fields, never for one that read them all (a blog post's date is the post's, not a sidebar's).
+    # The record's own link counts as unread: on a page read as one record it is the page's address.
+    headless = page.body.find(".//h1") is None and any(
+        row[f.name] is None or (f.kind == "url" and f.main) for f in fields)
     if headless or any(f.required and row[f.name] is None for f in fields):
-        # No main record (a list page, with no h1 or without the fields): its first item stands in.
         first = _list_rows(page, fields, matcher, 1, about)
         if first and _filled(first[0]) + headless > _filled(row) + len(stated):
             return Rows(first[:1])

@@ -21,7 +21,15 @@ from mantis.brains.offline.cues import Cues
 from mantis.brains.offline.dom import Page
 from mantis.brains.offline.fields import Mapper
 from mantis.brains.offline.values import coerce, collapse
-from mantis.brains.offline.vocab import IMAGE_WORDS, URL_WORDS, FieldInfo, Matcher, tokens
+from mantis.brains.offline.vocab import (
+    IMAGE_WORDS,
+    URL_WORDS,
+    FieldInfo,
+    Matcher,
+    concept,
+    is_concept,
+    tokens,
+)
 
 log = logging.getLogger("mantis.brains.offline")
 
@@ -43,6 +51,10 @@ _NESTED_WEIGHT = 0.3
 # How strongly a statement's key must name a field: a synonym of its head noun (vocab.py scores those
 # 0.85) or better; looser matches are left to the page's visible text.
 NAMES_FIELD = 0.85
+# How much of the tab's title (Mapper.echo) a stated title must say to be the page's own: a headline says
+# most of it (0.5 and up, as extract._FRAME_ECHO reasons); a related teaser's name shares a word or none
+# with it (under 0.1 on the tuning half's pages).
+_OWN_TITLE = 0.2
 _MAX_VALUE = 2000  # longer values are article bodies, not field values
 _MAX_DEPTH = 4
 
@@ -52,6 +64,9 @@ class Statement:
     cues: Cues
     value: str
     rank: int  # how much the syntax it came from is trusted (_RANK)
+    # Vocabulary sets of the words that qualify the key's last word ("site" in og:site_name): the
+    # value is the name, date or title of that thing, not of the page's own entity.
+    of: frozenset[str] = frozenset()
 
 
 def statements(html: str | bytes, doc: HtmlElement, url: str, entity: frozenset[str]) -> list[Statement]:
@@ -110,10 +125,10 @@ def _flatten(value: Any, path: tuple[str, ...], rank: int, depth: int) -> list[S
         return out
     if isinstance(value, list):
         parts = [s for v in value for s in _flatten(v, path, rank, depth + 1)]
-        joined: dict[tuple[tuple[str, float], ...], list[str]] = {}
+        joined: dict[tuple[tuple[tuple[str, float], ...], frozenset[str]], list[str]] = {}
         for s in parts:
-            joined.setdefault(tuple(sorted(s.cues.items())), []).append(s.value)
-        return [Statement(dict(k), ", ".join(dict.fromkeys(v)), rank) for k, v in joined.items()]
+            joined.setdefault((tuple(sorted(s.cues.items())), s.of), []).append(s.value)
+        return [Statement(dict(k), ", ".join(dict.fromkeys(v)), rank, of) for (k, of), v in joined.items()]
     if isinstance(value, bool) or value is None or not path:
         return []
     text = collapse(str(value))
@@ -123,7 +138,14 @@ def _flatten(value: Any, path: tuple[str, ...], rank: int, depth: int) -> list[S
     for i, key in enumerate(path):
         for tok in _key_words(key):
             cues[tok] = max(cues.get(tok, 0.0), 1.0 if i == 0 else _NESTED_WEIGHT)
-    return [Statement(cues, text, rank)]
+    return [Statement(cues, text, rank, _qualified(_key_words(path[0])))]
+
+
+def _qualified(words: tuple[str, ...]) -> frozenset[str]:
+    """The vocabulary sets that the words before a key's last word belong to, other than the last
+    word's own ("site" in site_name; "date" in datePublished is the same set as "published")."""
+    head = concept(words[-1]) if words else ""
+    return frozenset(concept(w) for w in words[:-1] if is_concept(w) and concept(w) != head)
 
 
 def _meta(doc: HtmlElement) -> list[Statement]:
@@ -133,8 +155,8 @@ def _meta(doc: HtmlElement) -> list[Statement]:
         key = el.get("name") or el.get("property") or el.get("itemprop") or ""
         content = collapse(el.get("content") or "")
         if key and content and len(content) <= _MAX_VALUE:
-            out.append(Statement({t: 1.0 for t in tokens(key.replace(".", " ").replace(":", " "))}, content,
-                                 _RANK["meta"]))
+            words = tokens(key.replace(".", " ").replace(":", " "))
+            out.append(Statement(dict.fromkeys(words, 1.0), content, _RANK["meta"], _qualified(words)))
     return out
 
 
@@ -157,17 +179,23 @@ def stated_values(html: str, page: Page, fields: list[FieldInfo], matcher: Match
     doc = page.body.getroottree().getroot()
     found = statements(html, doc, page.url, entity)
     mapper = Mapper(fields, matcher, page, single=True)
-    best: dict[int, tuple[int, float, str]] = {}
+    best: dict[int, tuple[int, float, float, str]] = {}
     for statement in found:
         names = mapper.names(statement.cues)
         for fi, f in enumerate(fields):
-            if names[fi] >= NAMES_FIELD and not (f.kind != "text" and f.main) and _fits(f, statement):
-                key = (statement.rank, names[fi], statement.value)
-                if fi not in best or key[:2] > best[fi][:2]:
-                    best[fi] = key
+            if names[fi] < NAMES_FIELD or (f.kind != "text" and f.main) or not _fits(f, statement):
+                continue
+            if f.kind == "text" and statement.of - {f.head}:
+                continue  # og:site_name names the site, not the article
+            echo = mapper.echo(statement.value) if f.head == "title" and page.title.strip() else 1.0
+            if echo < _OWN_TITLE:
+                continue  # a teaser's or a site's name, stated beside the page's own
+            key = (statement.rank, names[fi], echo, statement.value)
+            if fi not in best or key[:3] > best[fi][:3]:
+                best[fi] = key
     out: dict[str, object] = {}
     for fi, f in enumerate(fields):
-        value = coerce(best[fi][2], f.type) if fi in best else None
+        value = coerce(best[fi][3], f.type) if fi in best else None
         if value is not None:
             out[f.name] = value
     return out

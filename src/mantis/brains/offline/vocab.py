@@ -100,6 +100,7 @@ _PATTERNS = {
 }
 
 DATE_PATTERN = re.compile(_PATTERNS["date"], re.I)
+AGE_PATTERN = re.compile(_PATTERNS["age"], re.I)
 
 # Kinds of value that are always written with digits.
 NUMERIC = frozenset({
@@ -158,6 +159,11 @@ TITLE_WORDS = _MATES["title"]
 def concept(word: str) -> str:
     """The name of the vocabulary set a token belongs to (itself when it is in none)."""
     return _CONCEPT_OF.get(word, word)
+
+
+def is_concept(word: str) -> bool:
+    """Whether a token belongs to one of the vocabulary's sets of web words."""
+    return word in _CONCEPT_OF
 
 
 @dataclass(frozen=True)
