@@ -8,7 +8,7 @@ and answers checked by their status line and run id without parsing. Request i i
 whatever happened to the ones before, and its latency counts from that time, so a client that falls
 behind shows up in the figures rather than lowering the rate.
 
-It raises its own CPU priority when it may (`PRIORITY`; root or CAP_SYS_NICE), so that what it measures is
+It raises its own CPU priority when it may (`RAISE_BY`; root or CAP_SYS_NICE), so that what it measures is
 the server and not its own place in the run queue; it says on stderr when it may not.
 
 Protocol, as status_load.py drives it: argv[1] is a JSON spec (host, port, token, run_ids, rate,
@@ -26,9 +26,9 @@ import sys
 import time
 from typing import Any
 
-# Nice value the generator asks for: the browsers and the server run at 0 (the browsers at 10 once
-# `mantis serve` lowers them), so -5 lets the client run first without starving anything for long.
-PRIORITY = -5
+# Nice steps the generator takes above the bench (and the servers it starts): enough that the client runs
+# before the servers it measures when both are runnable, not so much that it starves the machine.
+RAISE_BY = -5
 # Connections opened before the window: enough for 200/s at a few ms each; more open on demand.
 WARM_CONNECTIONS = 8
 HEADER_END = b"\r\n\r\n"
@@ -136,11 +136,11 @@ async def window(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def raise_priority() -> None:
+    now = os.getpriority(os.PRIO_PROCESS, 0)
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
+        os.setpriority(os.PRIO_PROCESS, 0, now + RAISE_BY)
     except PermissionError:
-        now = os.getpriority(os.PRIO_PROCESS, 0)
-        print(f"loadgen: may not take nice {PRIORITY}; runs at {now}", file=sys.stderr)
+        print(f"loadgen: may not raise its priority; runs at nice {now}", file=sys.stderr)
 
 
 def main() -> None:

@@ -66,8 +66,12 @@ class Services:
                 raise PlaneUnavailable(f"the compute plane {name!r} is not available on this server")
         return self._planes[name]
 
-    async def close(self) -> None:
+    async def close_planes(self) -> None:
+        """Shuts the planes down; called on the loop their sessions run on (the runners')."""
         for plane in self._planes.values():
             await plane.shutdown()
         self._planes.clear()
+
+    async def close(self) -> None:
+        await self.close_planes()
         self.engine.dispose()

@@ -60,6 +60,7 @@ class Dispatcher:
         # Past the lease, a claimed delivery whose process died is due again.
         self._lease_s = self._settings.timeout_s + 20.0
         self._wake = asyncio.Event()
+        self._home: asyncio.AbstractEventLoop | None = None  # the loop it dispatches on, once started
         self._loop: asyncio.Task[None] | None = None
         self._sending: dict[str, asyncio.Task[None]] = {}
         # No proxies, no redirects, no reused connections: every request goes to the address the
@@ -72,11 +73,14 @@ class Dispatcher:
         )
 
     async def start(self) -> None:
+        self._home = asyncio.get_running_loop()
         _running[self._services] = self
         self._loop = asyncio.create_task(self._run(), name="mantis-webhooks")
 
     def wake(self) -> None:
-        self._wake.set()
+        """From any thread (runs end on the in-process executor's own loop)."""
+        if self._home is not None:
+            self._home.call_soon_threadsafe(self._wake.set)
 
     async def stop(self) -> None:
         """Stops sending; an attempt cut short is made due again for the next start."""

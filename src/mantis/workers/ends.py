@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections import defaultdict
 
 # Between two reads of the store by a waiter whose run this process executes: only a safety net (the
@@ -18,33 +19,42 @@ from collections import defaultdict
 # executor died in a way nobody told is still seen ending within seconds.
 HELD_POLL_S = 2.0
 
-_waiting: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+# Waiters wait on the API's loop and runs end on the runners' (workers.loops): each waiter is woken on
+# its own loop, and the tables are shared under a lock.
+_waiting: defaultdict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = defaultdict(set)
 _held: set[str] = set()
+_lock = threading.Lock()
 
 
 def started(run_id: str) -> None:
     """This process executes the run from now on; `ended` says when it is over."""
-    _held.add(run_id)
+    with _lock:
+        _held.add(run_id)
 
 
 async def wait(run_id: str, poll_s: float) -> None:
     """Returns when this process ends the run, or after a poll's time (`poll_s`, or `HELD_POLL_S` for a
     run executed here), whichever comes first; the caller reads the store either way (the end may
     have come before this was called)."""
-    event = asyncio.Event()
-    _waiting[run_id].add(event)
+    waiter = (asyncio.get_running_loop(), asyncio.Event())
+    with _lock:
+        _waiting[run_id].add(waiter)
+        timeout_s = HELD_POLL_S if run_id in _held else poll_s
     try:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), HELD_POLL_S if run_id in _held else poll_s)
+            await asyncio.wait_for(waiter[1].wait(), timeout_s)
     finally:
-        waiters = _waiting[run_id]
-        waiters.discard(event)
-        if not waiters:
-            del _waiting[run_id]
+        with _lock:
+            waiters = _waiting[run_id]
+            waiters.discard(waiter)
+            if not waiters:
+                del _waiting[run_id]
 
 
 def ended(run_id: str) -> None:
-    """Called on the event loop once the run's end is in the store (or this process let it go)."""
-    _held.discard(run_id)
-    for event in _waiting.get(run_id, ()):
-        event.set()
+    """Called from any thread once the run's end is in the store (or this process let it go)."""
+    with _lock:
+        _held.discard(run_id)
+        waiters = list(_waiting.get(run_id, ()))
+    for loop, event in waiters:
+        loop.call_soon_threadsafe(event.set)

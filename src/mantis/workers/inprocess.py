@@ -1,5 +1,9 @@
 """The embedded executor: a pool of asyncio workers in the server process, fed by the run store.
 
+The workers run on a thread and event loop of their own (`workers.loops`), at a lower CPU priority,
+so a run's work never queues in front of an API request; the methods below are called on the API's
+loop and hand their work across.
+
 Beside the pool, a watcher heartbeats this process's running runs, stops those whose cancellation was
 asked for (through any process), and settles runs whose holder died. On stop, running runs get a grace
 period; those still going are put back in the queue for the next start.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -18,6 +23,8 @@ from mantis.store.models import Run
 from mantis.store.runs import now
 from mantis.workers.job import cancel_queued, end_outside_runner, note, run_job, write_status
 from mantis.workers.liveness import is_lost, process_id
+from mantis.workers.loops import RUNNER_NICE, RunnerLoop
+from mantis.workers.priority import SessionLowering
 from mantis.workers.recovery import reap_dead_sessions, recover
 
 if TYPE_CHECKING:
@@ -45,11 +52,20 @@ class InProcessExecutor:
         self._cancelled: set[str] = set()
         self._requeued: set[str] = set()
         self._process = process_id()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the runners' loop, once started
+        self._home: asyncio.AbstractEventLoop | None = None  # the API's loop
+        self._runner: RunnerLoop | None = None
+        self._lowering = SessionLowering(os.getpid(), RUNNER_NICE)
         self._looked = 0.0  # when an idle worker last looked at the store (time.monotonic)
 
     async def start(self, services: Services) -> None:
         self._services = services
+        self._home = asyncio.get_running_loop()
+        self._runner = RunnerLoop("mantis-runners")
+        self._runner.start()
+        await self._runner.run(self._begin())
+
+    async def _begin(self) -> None:
         self._loop = asyncio.get_running_loop()
         await reap_dead_sessions(self._services)
         await self._settle_lost()
@@ -59,10 +75,15 @@ class InProcessExecutor:
         self._watcher = asyncio.create_task(self._watch(), name="mantis-run-watcher")
 
     async def submit(self, run_id: str) -> None:
-        self._wake.set()
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def cancel(self, run_id: str) -> None:
         """A queued run ends here; a running one is flagged in the store, for whichever process holds it."""
+        if self._runner is not None:
+            await self._runner.run(self._cancel(run_id))
+
+    async def _cancel(self, run_id: str) -> None:
         if await cancel_queued(self._services, run_id):
             return
         await asyncio.to_thread(self._services.runs.request_cancel, run_id)
@@ -82,6 +103,11 @@ class InProcessExecutor:
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def stop(self, grace_s: float) -> None:
+        if self._runner is not None:
+            await self._runner.run(self._wind_down(grace_s))
+            await self._runner.stop()
+
+    async def _wind_down(self, grace_s: float) -> None:
         self.stop_claiming()
         if self._pool:
             await asyncio.wait(self._pool, timeout=grace_s)
@@ -97,6 +123,7 @@ class InProcessExecutor:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._services.close_planes()  # on this loop, where their sessions live
 
     async def _work(self, index: int) -> None:
         worker_id = f"{self._process}/{index}"
@@ -132,7 +159,9 @@ class InProcessExecutor:
         self._looked = time.monotonic()
 
     async def _execute(self, run: Run, worker_id: str) -> None:
-        job: asyncio.Task[object] = asyncio.create_task(run_job(run, self._services), name=f"run-{run.id}")
+        job: asyncio.Task[object] = asyncio.create_task(
+            run_job(run, self._services, self._home), name=f"run-{run.id}"
+        )
         self._running[run.id] = (job, worker_id)
         try:
             await asyncio.wait([job])
@@ -162,6 +191,8 @@ class InProcessExecutor:
                 asked = await asyncio.to_thread(self._services.runs.heartbeat, list(self._running))
                 for run_id in asked:
                     await self._stop_run(run_id)
+                if self._running:  # their browsers started since the last beat
+                    await asyncio.to_thread(self._lowering.step)
                 if beats % SETTLE_EVERY == 0:
                     await self._settle_lost()
             except Exception:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict
 from datetime import datetime
 from functools import partial
@@ -29,8 +31,10 @@ from mantis.store.checkpoints import Stored
 from mantis.store.models import Run, RunEvent
 from mantis.store.runs import now
 from mantis.store.views import status_view
+from mantis.viewer.hub import FrameSource
 from mantis.webhooks import enqueue_for_run
 from mantis.workers import ends
+from mantis.workers.loops import viewer_across
 from mantis.workers.writer import StoreWriter
 
 log = logging.getLogger("mantis.workers")
@@ -169,16 +173,18 @@ def take_up(run: Run, services: Services, ctx: RunContext) -> str | None:
     return None
 
 
-async def run_job(run: Run, services: Services) -> Outcome:
-    """Runs the run in this process; whoever waits for its end here is told as it ends (`ends`)."""
+async def run_job(run: Run, services: Services, home: asyncio.AbstractEventLoop | None = None) -> Outcome:
+    """Runs the run in this process; whoever waits for its end here is told as it ends (`ends`). `home`
+    is the API's loop when it is not this one (the in-process executor's runner loop): the run's live
+    viewer is served from there."""
     ends.started(run.id)
     try:
-        return await _run_job(run, services)
+        return await _run_job(run, services, home)
     finally:
         ends.ended(run.id)  # also when it stops unended (put back in the queue): waiters read the store
 
 
-async def _run_job(run: Run, services: Services) -> Outcome:
+async def _run_job(run: Run, services: Services, home: asyncio.AbstractEventLoop | None) -> Outcome:
     plan = ResolvedPlan.model_validate(run.plan)
     writer = StoreWriter(run.id)
     ctx = context_for(run, services, writer)
@@ -212,9 +218,7 @@ async def _run_job(run: Run, services: Services) -> Outcome:
             proxy=proxy,
             video_format=str(run.payload.get("video_format") or "mp4"),
             video_fps=int(run.payload.get("video_fps") or 5),
-            viewer=partial(services.viewers.live, run.id, on_open=partial(write_status, services, run.id))
-            if run.payload.get("live_viewer")
-            else None,
+            viewer=viewer_for(run, services, home) if run.payload.get("live_viewer") else None,
             profile_dir=profile_dir,
         )
         ctx.replay = await asyncio.to_thread(memory_for, run, services, writer, brain.name != "offline")
@@ -224,6 +228,17 @@ async def _run_job(run: Run, services: Services) -> Outcome:
     # shielded: a cancel arriving as the run ends must not skip its files, status.json or webhook
     await asyncio.shield(record_end(services, run, outcome, writer))
     return outcome
+
+
+def viewer_for(
+    run: Run, services: Services, home: asyncio.AbstractEventLoop | None
+) -> Callable[[FrameSource], AbstractAsyncContextManager[None]]:
+    """The run's live viewer, opened in the hub on the loop that serves it (`home`, else this one)."""
+    live = partial(services.viewers.live, run.id)
+    announce = partial(write_status, services, run.id)
+    if home is None or home is asyncio.get_running_loop():
+        return partial(live, on_open=announce)
+    return viewer_across(home, live, announce)
 
 
 async def record_end(services: Services, run: Run, outcome: Outcome, writer: StoreWriter) -> None:
