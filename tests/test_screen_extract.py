@@ -144,6 +144,41 @@ STORIES = [
     ("Maps of every coastline at the same scale", "mapsof.example", 671, "pgfan", "3 hours ago", 274),
 ]
 
+ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Arial,sans-serif;color:#222} .logo{font:700 38px Georgia,serif;padding:18px 40px 6px}
+nav{padding:6px 40px 14px;border-bottom:1px solid #ddd} nav a{font-size:15px;margin-right:22px;color:#345}
+.wrap{display:flex;gap:40px;padding:26px 40px} main{flex:1} aside{width:260px;flex:none;font-size:14px}
+.dateline{font-size:14px;color:#666;margin:0 0 8px} h1{font-size:28px;margin:0 0 16px;line-height:1.25}
+p{font-size:15px;line-height:1.55;margin:0 0 12px} aside h2{font-size:16px;margin:0 0 10px}
+aside p{font-size:14px;margin:0 0 4px} aside .when{color:#888;font-size:13px;margin-bottom:14px}
+</style></head><body><div class="logo">The Harbour Gazette</div><nav><a>Home</a><a>Region</a>
+<a>Harbour</a><a>Sport</a><a>Kultur</a></nav><div class="wrap"><main>
+<p class="dateline">Dienstag, 29. Januar 2019 · 9:40 · Christoph Becker · 71 Kommentare</p>
+<h1>Night trains return to the northern coast</h1>
+<p>After nine winters without a sleeper service, the line along the coast opens again this spring, with
+two trains a night in each direction and a stop at every harbour town on the way.</p>
+<p>The operator says the carriages have been rebuilt with smaller cabins, and that tickets will go on sale
+at the stations and online from the first of March.</p></main>
+<aside><h2>More stories</h2><p>Ferry timetable changes for the summer</p><p class="when">Mar 12, 2018</p>
+<p>New cycle path opens along the quay</p><p class="when">Feb 2, 2018</p></aside></div></body></html>"""
+
+BLOG = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Arial,sans-serif;color:#222} .top{padding:10px 40px;font-size:14px;color:#666}
+nav{display:flex;gap:60px;padding:20px 40px;border-bottom:1px solid #eee} nav a{font:30px Georgia,serif}
+.wrap{display:flex;gap:50px;padding:30px 40px} main{flex:1} aside{width:240px;flex:none}
+.badge{font:700 44px Arial,sans-serif;color:#c33;margin:0} .day{font:32px Georgia,serif;margin:10px 0 0}
+h1{font:700 26px Arial,sans-serif;margin:0 0 14px} p{font-size:15px;line-height:1.55;margin:0 0 12px}
+.by{font-size:14px;color:#666}
+</style></head><body><div class="top">About me · Contact</div><nav><a>Fashion</a><a>Beauty</a>
+<a>Lifestyle</a><a>Travel</a></nav><div class="wrap"><main>
+<h1>Beauty tips every bride should know</h1><p class="by">Posted by Lauren Miles at 5:11 PM</p>
+<p>Most of us have pictured the day for years, and the weeks before it go by faster than anyone expects.
+Here is what I would start with, months ahead rather than days.</p>
+<p>Skin care first: nothing new in the last month, and plenty of water. Then the hands, which every
+photograph of the rings will show.</p></main>
+<aside><p class="badge">TOP</p><p>Reader favourite since</p><p class="day">17. Mai 2019</p></aside></div>
+</body></html>"""
+
 
 def _spec(*fields: str | tuple[str, str, bool], max_items: int | None = None,
           entity: str = "item") -> ExtractSpec:
@@ -177,7 +212,7 @@ def _pages() -> dict[str, str]:
         for i, (title, site, points, user, age, comments) in enumerate(STORIES, 1)
     )
     return {"grid": GRID.replace("CARDS", cards), "table": TABLE.replace("ROWS", rows), "detail": DETAIL,
-            "news": NEWS.replace("ROWS", stories)}
+            "news": NEWS.replace("ROWS", stories), "article": ARTICLE, "blog": BLOG}
 
 
 def _free_port() -> int:
@@ -290,6 +325,37 @@ def test_the_example_plan_on_the_demo_marketplace(screens: dict[str, Observation
         (listing.title, listing.price, listing.location) for listing in listings[: len(rows)]
     ]
     assert all(r["listing_url"] is None for r in rows)
+
+
+ARTICLE_SPEC = ("headline", ("published_date", "str", False), ("author", "str", False))
+
+
+def test_a_headline_sits_by_its_dateline_not_the_bigger_logo(screens: dict[str, Observation]) -> None:
+    [row] = extract_from_screen(screens["article"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["headline"] == "Night trains return to the northern coast"
+
+
+def test_a_date_is_what_reads_as_one_in_any_language(screens: dict[str, Observation]) -> None:
+    """The article's German date, not the English one of a teaser in the sidebar."""
+    [row] = extract_from_screen(screens["article"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["published_date"] == "2019-01-29"
+
+
+def test_a_name_beside_the_date_is_the_author(screens: dict[str, Observation]) -> None:
+    """In a dateline a count after the name is a value of its own ("71 Kommentare")."""
+    [row] = extract_from_screen(screens["article"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["author"] == "Christoph Becker"
+
+
+def test_no_menu_item_badge_or_date_is_the_headline(screens: dict[str, Observation]) -> None:
+    """The menu's entries, a short badge and a date are all bigger than the headline."""
+    [row] = extract_from_screen(screens["blog"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["headline"] == "Beauty tips every bride should know"
+
+
+def test_a_byline_name_ends_where_the_words_of_the_line_go_on(screens: dict[str, Observation]) -> None:
+    [row] = extract_from_screen(screens["blog"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["author"] == "Lauren Miles"  # not "Lauren Miles at"
 
 
 async def test_the_offline_brain_reads_the_screen_without_a_dom(screens: dict[str, Observation]) -> None:

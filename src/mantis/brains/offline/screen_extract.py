@@ -21,11 +21,24 @@ import re
 import statistics
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 from itertools import pairwise
 
+from htmldate.extractors import try_date_expr
+from htmldate.settings import MIN_DATE
+
 from mantis.brains.offline.extract import extract_rows
-from mantis.brains.offline.vocab import GENERIC, NUMERIC, Matcher, field_info, tokens
+from mantis.brains.offline.vocab import (
+    BYLINE_WORDS,
+    DATE_PATTERN,
+    GENERIC,
+    NUMERIC,
+    STOP,
+    Matcher,
+    field_info,
+    tokens,
+)
 from mantis.planes.base import Element, Observation
 from mantis.plans.extract import NUMERIC_TYPES
 from mantis.plans.models import ExtractField, ExtractSpec
@@ -61,12 +74,25 @@ _SAME_SIZE = 1.15  # font sizes within this ratio are alike, for lines of a para
 _TIE = 0.97  # sizes this close are the same, for the first of a block's biggest lines
 _HEADING_STEP = 1.1  # how much bigger than the rest of its block a heading is
 _H1_STEP = 1.25  # how much bigger than the page's body text its title is
+# A line this long or shorter that reads as a date is a dateline ("Dienstag, 29. Januar 2019",
+# "Autor: kinra Artikel veröffentlicht am 16.12.2012"); a longer one is a paragraph that mentions a
+# day. 80 characters: the longest datelines of the bench's real pages run to about 60.
+_DATELINE_CHARS = 80
+# A dateline this many of the headline's ems above or below it may be the headline's (on the bench's
+# real pages the two are 1 to 3.5 ems apart, a disclaimer between them at most).
+_DATE_REACH = 4.0
+# A title has words: OCR of a picture reads runs of one to four letters ("Bes", "in f" on the bench's
+# pages), and the shortest titles there have five ("Fotos").
+_TITLE_LETTERS = 5
+# A menu's entries are short ("PR & Kooperation", "Editors Choice"), and a row holds three or more.
+_MENU_WORDS = 3
+_MENU_MATES = 2
 
 _LABEL = re.compile(r"^[^\W\d][^:]{0,28}[^\W\d]:(?:\s|$)")  # "Seller type: Private", not "8:10 AM"
 _SEPARATOR = re.compile(r"\s+(?:[·|•]|-(?![$€£\d]))\s+")  # OCR often reads a "·" as "-"
 _COMMON = ("age", "date", "phone", "email", "rating")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\b\.?)?(?:\s+[A-Z]{2,4}\b)?")  # "8:10 AM ET"
-_SITE = re.compile(r"\s*\(((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?)\)$")  # "(github.com)"
+_BEFORE_COUNT = re.compile(r"(?<=[^\W\d])\s+(?=\d[\d,]*\s+[^\W\d])")  # "Becker 71 Kommentare", not "Mai 2019"
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]")
 _AMOUNT = re.compile(r"(?<![\w.,])[$€£#]?\d[\d,.]*[kKM]?\+?\s+([A-Za-z]+)\b")
 
@@ -414,7 +440,11 @@ def _sameness(runs: list[list[_Phrase]]) -> float:
 
 
 def _alike(a: _Phrase, b: _Phrase) -> bool:
-    return _kind(a) == _kind(b) and max(a.em, b.em) <= _SAME_SIZE * min(a.em, b.em)
+    return _kind(a) == _kind(b) and _alike_size(a, b)
+
+
+def _alike_size(a: _Phrase, b: _Phrase) -> bool:
+    return max(a.em, b.em) <= _SAME_SIZE * min(a.em, b.em)
 
 
 def _kind(p: _Phrase) -> str:
@@ -488,6 +518,44 @@ def _headings(block: _Node) -> list[_Phrase]:
     return [next(p for p in big if p.em >= _TIE * sizes[0])]
 
 
+# --- the headline -----------------------------------------------------------------------------------
+
+
+def _headline(phrases: list[_Phrase], body: float) -> _Phrase | None:
+    """The page's title: its biggest line of words, well above body size, that is no menu item and
+    no date. Where the page shows datelines, an article's headline sits by one (above or below it, as
+    news pages and blogs print date and title): the line of title size nearest each dateline is a
+    title, and a bigger logo or banner further off is not the headline."""
+    days = [p for p in phrases if len(p.text) <= _DATELINE_CHARS and shown_day(p.text)]
+    big = [p for p in phrases if p.letters >= _TITLE_LETTERS and p.em >= _H1_STEP * body
+           and not _menu_item(p, phrases) and not any(p is d for d in days)]
+    dated = []
+    for day in days:
+        near = [(gap, p) for p in big if (gap := _date_gap(p, day)) is not None]
+        if near:
+            dated.append(min(near, key=lambda n: n[0])[1])
+    return max(dated or big, key=lambda p: p.em, default=None)
+
+
+def _date_gap(title: _Phrase, day: _Phrase) -> float | None:
+    """How far a dateline sits above or below a title in its column, if within reach of it."""
+    reach = _DATE_REACH * title.em
+    if not (title.left - reach < day.right and day.left < title.right + reach):
+        return None
+    gap = max(day.top - title.bottom, title.top - day.bottom)
+    return gap if gap < reach else None
+
+
+def _menu_item(phrase: _Phrase, phrases: list[_Phrase]) -> bool:
+    """A short run of words with others like it on its row: an entry of a menu or a tab bar."""
+    if len(phrase.text.split()) > _MENU_WORDS:
+        return False
+    middle = (phrase.top + phrase.bottom) / 2
+    mates = [o for o in phrases if o is not phrase and o.upper <= middle <= o.lower
+             and len(o.text.split()) <= _MENU_WORDS and _alike_size(o, phrase)]
+    return len(mates) >= _MENU_MATES
+
+
 # --- the document -----------------------------------------------------------------------------------
 
 
@@ -501,10 +569,12 @@ class _Writer:
         # Values of common kinds stand apart in a line whether or not the schema asks for them.
         common = [field_info(ExtractField(name=kind), frozenset()) for kind in _COMMON]
         self.spans = [*dict.fromkeys(f.span for f in [*self.fields, *common] if f.span is not None), _CLOCK]
+        # A host name, as the vocabulary's "site" values look: printed after a title it is where the
+        # title leads, a value of its own.
+        self.host = field_info(ExtractField(name="site"), frozenset()).pattern
         everything = root.phrases
         self.body = statistics.median(p.em for p in everything for _ in p.text)  # the size of body text
-        top = max((p for p in everything if p.letters >= 3), key=lambda p: p.em, default=None)
-        self.h1 = top if top is not None and top.em >= _H1_STEP * self.body else None
+        self.h1 = _headline(everything, self.body)
         owned: dict[_Node, list[_Phrase]] = {}
         _own(root, root, owned)
         self.headings = {id(p) for owner, mine in owned.items() for p in _headings(owner)
@@ -537,15 +607,20 @@ class _Writer:
         # Lines are told apart by look, as a page's classes would tell them apart: lines of one
         # template share a look, and the lines of one card rarely do.
         size = "s" if p.em * _SAME_SIZE < self.body else "l" if p.em > self.body * _SAME_SIZE else "m"
-        return f'<p class="{size} {_kind(p)[0]}">{self.text(p)}</p>'
+        day = shown_day(p.text) if len(p.text) <= _DATELINE_CHARS else None
+        inner = self.text(p, dated=day is not None)
+        if day is not None and "<time" not in inner:  # the date is in words no piece holds alone
+            inner = f'<time datetime="{day}">{inner}</time>'
+        return f'<p class="{size} {_kind(p)[0]}">{inner}</p>'
 
     def heading(self, p: _Phrase) -> str:
-        """A heading, with the site a link list prints after its titles ("(github.com)") apart."""
+        """A heading, with a host name printed after it apart: where the title leads, not its words.
+        Host names are written in lower case; "Learning Node.js" ends in a word, not an address."""
         tag = "h1" if p is self.h1 else "h3"
         title, site = p.text, ""
-        m = _SITE.search(title)
-        if m is not None and m.start() > 0:
-            title, site = title[:m.start()], f' <span class="v">{escape(m[1], quote=False)}</span>'
+        head, _, last = title.rpartition(" ")
+        if head and last.islower() and self.host is not None and self.host.fullmatch(last):
+            title, site = head, f' <span class="v">{escape(last.strip("()"), quote=False)}</span>'
         return f"<{tag}>{escape(title, quote=False)}</{tag}>{site}"
 
     def table(self, node: _Node) -> str:
@@ -594,11 +669,16 @@ class _Writer:
             parts = [part if part.startswith("<") else f'<span class="t">{part}</span>' for part in parts]
         return " ".join(parts)
 
-    def text(self, p: _Phrase, titled: bool = False) -> str:
+    def text(self, p: _Phrase, titled: bool = False, dated: bool = False) -> str:
         """The phrase's text, as elements where the page would have had them (see _pieces), each
         classed by its kind so that the values of one line are not all alike to the extractor; when
-        `titled`, its first words are the record's title."""
+        `titled`, its first words are the record's title. In a dateline (`dated`), a count after words
+        is a value of its own ("Christoph Becker 71 Kommentare" is a name and a count), and the piece
+        that reads as a date is one (d)."""
         pieces = [piece for segment in _SEPARATOR.split(p.text) for piece in self._pieces(segment)]
+        if dated:
+            pieces = [("d" if shown_day(part) else kind, part) for kind, text in pieces
+                      for part in (_BEFORE_COUNT.split(text) if kind == "t" else [text])]
         if titled:
             first = next((i for i, (kind, text) in enumerate(pieces)
                           if kind == "t" and sum(ch.isalpha() for ch in text) >= 3), None)
@@ -636,8 +716,21 @@ class _Writer:
         for n in (2, 1):
             label = " ".join(words[:n])
             if len(words) > n and not _has_digit_text(label) and self.matcher.speaks_of_fields(label):
-                return [("w", label), ("t", " ".join(words[n:]))]
+                return [("w", label), *self._named(words[n:], words[n - 1])]
+        # A byline word inside the line labels the name after it ("Posted by Ned Deily").
+        for i, word in enumerate(words[1:-1], 1):
+            byline = word.lower() in BYLINE_WORDS and self.matcher.speaks_of_fields(word)
+            if byline and words[i + 1][:1].isupper():
+                return [("t", " ".join(words[:i])), ("w", word), *self._named(words[i + 1:], word)]
         return [("t", text)]
+
+    @staticmethod
+    def _named(words: list[str], label: str) -> list[tuple[str, str]]:
+        """The value after a label; after a byline word, the name runs up to a word that is no name's
+        ("Lauren on February 24", "Ned Deily at 5:11 AM")."""
+        end = next((j for j, w in enumerate(words) if w.lower() in STOP), len(words)) \
+            if label.lower() in BYLINE_WORDS else len(words)
+        return [("t", " ".join(words[:end])), ("t", " ".join(words[end:]))]
 
     def _counts(self, unit: str) -> bool:
         """Whether the word after a number names a count the schema asks for ("points", "sqft")."""
@@ -645,10 +738,23 @@ class _Writer:
                    for t in tokens(unit) for fi, _, _ in self.matcher.lookup(t))
 
 
+def shown_day(text: str) -> str | None:
+    """The day a line of text gives, as YYYY-MM-DD, read the way the DOM side reads a page's date (with
+    htmldate, which knows dates in many languages and forms: "Dienstag, 29. Januar 2019", "11.05.2012,
+    10:22"); None when it gives none, or one outside what htmldate takes for plausible."""
+    return try_date_expr(text, "%Y-%m-%d", True, MIN_DATE, datetime.now())
+
+
 def _piece(kind: str, text: str) -> str:
     """A value as its own element; a printed URL as a link to it, a title as a heading."""
     if kind == "h":
         return f"<h3>{escape(text, quote=False)}</h3>"
+    if kind == "d":
+        # A date as a <time>; one the vocabulary's date pattern cannot read ("29. Januar 2019") shows
+        # the day it names, so that the extractor, which knows dates by that pattern, reads it too.
+        day = shown_day(text)
+        shown = text if DATE_PATTERN.search(text) else day
+        return f'<time datetime="{day}">{escape(shown or text, quote=False)}</time>'
     if kind != "u":
         return f'<span class="{kind}">{escape(text, quote=False)}</span>'
     href = text if "://" in text else f"https://{text}"
