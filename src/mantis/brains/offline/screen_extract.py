@@ -727,8 +727,8 @@ class _Writer:
     @staticmethod
     def _named(words: list[str], label: str) -> list[tuple[str, str]]:
         """The value after a label; after a byline word, the name runs up to a word that is no name's
-        ("Lauren on February 24", "Ned Deily at 5:11 AM")."""
-        end = next((j for j, w in enumerate(words) if w.lower() in STOP), len(words)) \
+        ("Lauren on February 24", "Ned Deily at 5:11 AM", "Isabelle Boucher 2 Comments")."""
+        end = next((j for j, w in enumerate(words) if w.lower() in STOP or _has_digit_text(w)), len(words)) \
             if label.lower() in BYLINE_WORDS else len(words)
         return [("t", " ".join(words[:end])), ("t", " ".join(words[end:]))]
 
