@@ -52,6 +52,7 @@ COMPUTER_SAMPLE = 8
 # An extraction step's timeout on the computer plane: half of it may go to reading the page, up to 8
 # screens of OCR (planes/pageread.py), which takes a minute or more on 2 loaded cores.
 COMPUTER_STEP_S = 300
+SERVE_START_S = 240  # `mantis serve` took over 60 s to write its token at a load average of 30
 
 
 @dataclass
@@ -411,10 +412,12 @@ def service() -> Iterator[tuple[str, str]]:
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            # A server starting on 2 cores loaded by other work can take over a minute.
+            deadline = time.monotonic() + SERVE_START_S
             while time.monotonic() < deadline:
                 with suppress(httpx.TransportError):
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    if (Path(home) / "local-token").exists() and httpx.get(
+                            f"{url}/healthz", timeout=2).status_code == 200:
                         break
                 time.sleep(0.2)
             yield url, (Path(home) / "local-token").read_text().strip()
