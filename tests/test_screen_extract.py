@@ -146,7 +146,8 @@ STORIES = [
 
 ARTICLE = """<!doctype html><html><head><meta charset="utf-8"><style>
 body{margin:0;font-family:Arial,sans-serif;color:#222}
-.logo{font:700 38px Georgia,serif;padding:18px 40px 6px} nav{padding:6px 40px 14px;border-bottom:1px solid #ddd}
+.logo{font:700 38px Georgia,serif;padding:18px 40px 6px}
+nav{padding:6px 40px 14px;border-bottom:1px solid #ddd}
 nav a{font-size:15px;margin-right:22px;color:#345}
 .wrap{display:flex;gap:40px;padding:26px 40px} main{flex:1} aside{width:260px;flex:none;font-size:14px}
 .dateline{font-size:14px;color:#666;margin:0 0 8px} h1{font-size:28px;margin:0 0 16px;line-height:1.25}
