@@ -102,8 +102,9 @@ def demo(
             result = client.result(queued.run_id)
         runs.show_outcome(result)
         run_dir = settings.runs_dir / queued.run_id
-        runs.console.print(f"leads.csv: {run_dir / 'leads.csv'}")
-        runs.console.print(f"artifacts: {run_dir}  ({', '.join(sorted(result.artifacts))})")
+        # Paths are printed unwrapped: a path broken at the terminal's width can no longer be copied.
+        runs.console.print(f"leads.csv: {run_dir / 'leads.csv'}", soft_wrap=True)
+        runs.console.print(f"artifacts: {run_dir}  ({', '.join(sorted(result.artifacts))})", soft_wrap=True)
         if final.status != "succeeded":
             raise typer.Exit(1)
     finally:
