@@ -83,7 +83,7 @@ def demo(
     token = local_token(settings)
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    runs.console.print(f"starting the embedded server at {endpoint} (log: {settings.home / 'server.log'})")
+    _say(f"starting the embedded server at {endpoint} (log: {settings.home / 'server.log'})")
     server = start_server(port, settings.home / "server.log")
     try:
         with runs.connect(endpoint, token) as client:
@@ -102,9 +102,8 @@ def demo(
             result = client.result(queued.run_id)
         runs.show_outcome(result)
         run_dir = settings.runs_dir / queued.run_id
-        # Paths are printed unwrapped: a path broken at the terminal's width can no longer be copied.
-        runs.console.print(f"leads.csv: {run_dir / 'leads.csv'}", soft_wrap=True)
-        runs.console.print(f"artifacts: {run_dir}  ({', '.join(sorted(result.artifacts))})", soft_wrap=True)
+        _say(f"leads.csv: {run_dir / 'leads.csv'}")
+        _say(f"artifacts: {run_dir}  ({', '.join(sorted(result.artifacts))})")
         if final.status != "succeeded":
             raise typer.Exit(1)
     finally:
@@ -113,3 +112,8 @@ def demo(
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _say(line: str) -> None:
+    """A line naming a path, unwrapped: a path broken at the terminal's width can no longer be copied."""
+    runs.console.print(line, soft_wrap=True)

@@ -30,8 +30,6 @@ def _lock_owner(number: int) -> int | None:
     except (OSError, ValueError):
         return None
 
-    return True
-
 
 def _taken(number: int) -> bool:
     """A live lock or a socket without one (a server started with -displayfd writes no lock)."""
