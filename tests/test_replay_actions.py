@@ -304,7 +304,7 @@ def test_operators_list_and_clear_records_and_tenants_only_their_own(
     theirs = modelled.predict({"action": "replays", "run_id": learned["run_id"]}, token=stranger)
     assert theirs.status_code == 404  # another tenant's run names no plan of theirs
     assert modelled.predict({"action": "clear_replays"}, token=stranger).json() == {"cleared": 0}
-    assert modelled.predict({"action": "replays"}, token=stranger).json() == {"replays": []}
+    assert modelled.predict({"action": "replays"}, token=stranger).json() == {"replays": [], "total": 0}
     assert run(modelled, standin, url)["calls"] == 0  # still there after the stranger's clear
 
     cleared = cli(modelled, "replay", "clear", LOCAL_TENANT, "--run", learned["run_id"])

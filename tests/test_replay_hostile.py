@@ -3,6 +3,8 @@ make a record grow without bound, and retention forgets records nothing relearne
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,12 +12,12 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import update
-from tests.conftest import Server
+from tests.conftest import Server, server_env
 
 from mantis.brains.base import Grounding
 from mantis.planes.base import Element, Observation
 from mantis.replay import actions
-from mantis.replay.store import ReplayStore
+from mantis.replay.store import LIST_LIMIT, ReplayStore
 from mantis.secretbox import SecretBox
 from mantis.store.db import make_engine, migrate, session_factory
 from mantis.store.models import ReplayRecord
@@ -40,7 +42,7 @@ def test_a_huge_plan_text_is_refused_before_anything_is_made(server: Server) -> 
     response = server.predict({"plan_text": "click Send " * 5000, "cua_model": "openai"}, token=token)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_request"
     assert server.predict({"action": "list"}, token=token).json()["runs"] == []
-    assert server.predict({"action": "replays"}, token=token).json() == {"replays": []}
+    assert server.predict({"action": "replays"}, token=token).json() == {"replays": [], "total": 0}
 
 
 @pytest.mark.parametrize(
@@ -59,6 +61,55 @@ def test_replay_actions_refuse_what_they_do_not_read(
     response = server.predict(body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
+
+
+def test_a_long_list_of_records_says_how_many_it_left_out(server: Server) -> None:
+    """A tenant with more records than one answer lists sees the newest ones and how many there are."""
+    token = server.tenant("many-records")
+    engine = make_engine(server.database_url)
+    tenant = TenantStore(session_factory(engine), SecretBox([Fernet.generate_key().decode()])).by_name(
+        "many-records"
+    )
+    assert tenant is not None
+    shown = LIST_LIMIT + 3
+    now = datetime.now(UTC)
+    with session_factory(engine).begin() as session:
+        session.add_all(
+            ReplayRecord(
+                tenant_id=tenant.id,
+                fingerprint=f"plan-{i % 7}",
+                step=f"0/{i}",
+                kind="dom_action",
+                data={"name": "Send"},
+                run_id=None,
+                heals=0,
+                created_at=now,
+                updated_at=now + timedelta(seconds=i),
+            )
+            for i in range(shown)
+        )
+    engine.dispose()
+    answer = server.predict({"action": "replays"}, token=token).json()
+    assert answer["total"] == shown and len(answer["replays"]) == LIST_LIMIT
+    assert answer["replays"][0]["step"] == f"0/{shown - 1}"  # the newest first
+    listed = subprocess.run(
+        [sys.executable, "-m", "mantis.cli.main", "replay", "list", "many-records", "--limit", "2"],
+        env=server_env(server.home, **server.env),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"the newest 2 of {shown} records" in listed
+    one_plan = subprocess.run(
+        [sys.executable, "-m", "mantis.cli.main", "replay", "list", "many-records", "--plan", "plan-3"],
+        env=server_env(server.home, **server.env),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    of_plan = sum(1 for i in range(shown) if i % 7 == 3)
+    assert "plan-3" in one_plan and "plan-4" not in one_plan
+    assert one_plan.splitlines()[-1] == f"the newest 100 of {of_plan} records; --limit shows more"
 
 
 async def test_a_page_cannot_make_a_learned_action_record_grow_with_its_label() -> None:

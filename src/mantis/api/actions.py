@@ -16,7 +16,7 @@ from mantis.api.auth import require_scope
 from mantis.api.errors import ApiError
 from mantis.api.schemas import ActionRequest
 from mantis.api.submit import RUN_ID
-from mantis.replay.store import Stored
+from mantis.replay.store import LIST_LIMIT, Stored
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.runner.recording import recording_state
 from mantis.services import Services
@@ -120,7 +120,10 @@ async def replay_records(req: ActionRequest, tenant: Tenant, services: Services)
     if req.action == "clear_replays":
         return {"cleared": await off_loop(services.replay.clear, tenant.id, fingerprint)}
     found = await off_loop(services.replay.list, tenant.id, fingerprint)
-    return {"replays": [record_view(record) for record in found]}
+    total = len(found)
+    if total == LIST_LIMIT:
+        total = await off_loop(services.replay.count, tenant.id, fingerprint)
+    return {"replays": [record_view(record) for record in found], "total": total}
 
 
 def record_view(record: Stored) -> dict[str, Any]:

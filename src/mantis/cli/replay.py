@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from mantis.cli.tenants import services_from_env, tenant_id_of
-from mantis.replay.store import ReplayStore
+from mantis.replay.store import LIST_LIMIT, ReplayStore
 from mantis.runner.checkpoint import plan_fingerprint
 from mantis.services import Services
 from mantis.store.views import iso
@@ -29,10 +30,14 @@ def list_records(
     tenant: str = TENANT,
     run_id: str | None = RUN,
     plan: str | None = PLAN,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=LIST_LIMIT, help="How many records, the newest.")
+    ] = 100,
 ) -> None:
     """The tenant's records, newest first: the plan, the step, what kind, how often healed, by which run."""
     with _narrowed(tenant, run_id, plan) as (store, tenant_id, fingerprint):
-        found = store.list(tenant_id, fingerprint)
+        found = store.list(tenant_id, fingerprint, limit)
+        total = store.count(tenant_id, fingerprint) if len(found) == limit else len(found)
     table = Table("plan", "step", "kind", "heals", "run_id", "updated")
     for record in found:
         table.add_row(
@@ -43,7 +48,10 @@ def list_records(
             record.run_id or "-",
             iso(record.updated_at) or "-",
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if total > len(found):
+        console.print(f"the newest {len(found)} of {total} records; --limit shows more")
 
 
 @app.command()
@@ -81,8 +89,7 @@ def _fingerprint(services: Services, tenant_id: str, run_id: str | None, plan: s
         return plan_fingerprint(run.plan)
     if plan is None:
         return None
-    matches = {r.fingerprint for r in services.replay.list(tenant_id, limit=100_000)}
-    named = sorted(f for f in matches if f.startswith(plan.lower()))
+    named = services.replay.fingerprints(tenant_id, plan.lower())
     if len(named) != 1:
         typer.echo(f"{len(named)} plans of this tenant have records starting {plan!r}", err=True)
         raise typer.Exit(1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,9 @@ from mantis.store.models import ReplayRecord
 from mantis.store.views import aware
 
 Key = tuple[str, str]  # (step path, kind)
+
+# The most records one `replays` answer lists: a tenant with more is told how many there are.
+LIST_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -93,14 +96,33 @@ class ReplayStore:
                 )
             )
 
-    def list(self, tenant_id: str, fingerprint: str | None = None, limit: int = 1000) -> list[Stored]:
-        """The tenant's records, newest first; only one plan's with `fingerprint`."""
+    def list(self, tenant_id: str, fingerprint: str | None = None, limit: int = LIST_LIMIT) -> list[Stored]:
+        """The tenant's newest `limit` records; only one plan's with `fingerprint` (`count` says how many
+        there are in all, so a caller can say when the list is cut short)."""
         query = select(ReplayRecord).where(ReplayRecord.tenant_id == tenant_id)
         if fingerprint is not None:
             query = query.where(ReplayRecord.fingerprint == fingerprint)
         query = query.order_by(ReplayRecord.updated_at.desc(), ReplayRecord.id.desc()).limit(limit)
         with self._sessions() as session:
             return [_stored(row) for row in session.scalars(query)]
+
+    def count(self, tenant_id: str, fingerprint: str | None = None) -> int:
+        query = select(func.count()).select_from(ReplayRecord).where(ReplayRecord.tenant_id == tenant_id)
+        if fingerprint is not None:
+            query = query.where(ReplayRecord.fingerprint == fingerprint)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    def fingerprints(self, tenant_id: str, prefix: str) -> tuple[str, ...]:
+        """The tenant's plans with records whose fingerprint starts with `prefix`."""
+        query = (
+            select(ReplayRecord.fingerprint)
+            .where(ReplayRecord.tenant_id == tenant_id, ReplayRecord.fingerprint.startswith(prefix))
+            .distinct()
+            .order_by(ReplayRecord.fingerprint)
+        )
+        with self._sessions() as session:
+            return tuple(session.scalars(query))
 
     def clear(self, tenant_id: str, fingerprint: str | None = None) -> int:
         """Deletes the tenant's records (only one plan's with `fingerprint`); returns how many."""
