@@ -92,24 +92,18 @@ def test_a_long_list_of_records_says_how_many_it_left_out(server: Server) -> Non
     answer = server.predict({"action": "replays"}, token=token).json()
     assert answer["total"] == shown and len(answer["replays"]) == LIST_LIMIT
     assert answer["replays"][0]["step"] == f"0/{shown - 1}"  # the newest first
-    listed = subprocess.run(
-        [sys.executable, "-m", "mantis.cli.main", "replay", "list", "many-records", "--limit", "2"],
-        env=server_env(server.home, **server.env),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listed = replay_list(server, "many-records", "--limit", "2")
     assert f"the newest 2 of {shown} records" in listed
-    one_plan = subprocess.run(
-        [sys.executable, "-m", "mantis.cli.main", "replay", "list", "many-records", "--plan", "plan-3"],
-        env=server_env(server.home, **server.env),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    one_plan = replay_list(server, "many-records", "--plan", "plan-3")
     of_plan = sum(1 for i in range(shown) if i % 7 == 3)
     assert "plan-3" in one_plan and "plan-4" not in one_plan
     assert one_plan.splitlines()[-1] == f"the newest 100 of {of_plan} records; --limit shows more"
+
+
+def replay_list(server: Server, *args: str) -> str:
+    command = [sys.executable, "-m", "mantis.cli.main", "replay", "list", *args]
+    env = server_env(server.home, **server.env)
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
 
 
 async def test_a_page_cannot_make_a_learned_action_record_grow_with_its_label() -> None:
