@@ -6,6 +6,8 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
+import shutil
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -39,6 +41,7 @@ from mantis.planes.base import (
 )
 from mantis.planes.chromium import BASE_FLAGS
 from mantis.planes.proxy import upstream
+from mantis.planes.still import Stillness
 from mantis.planes.video import ensure_playwright_ffmpeg
 
 log = logging.getLogger("mantis.planes.dom")
@@ -173,6 +176,7 @@ class DomSession:
         self._devtools: dict[Page, CDPSession] = {}
         # The last step's screenshot while it is taken: whatever changes the page waits for it first.
         self._shooting: asyncio.Task[None] | None = None
+        self._still = Stillness()  # whether the tab can look other than at its last screenshot
         self._loading: set[Request] = set()  # top-level loads under way, any tab, heard as they start
         self._load_ended = asyncio.Event()
         context.on("request", self._on_load_start)
@@ -295,6 +299,7 @@ class DomSession:
         closing = self._page
         self._pages.remove(closing)
         self._devtools.pop(closing, None)
+        self._still.forget(closing)
         await closing.close()
         return await self.switch_tab(-1)
 
@@ -451,6 +456,13 @@ class DomSession:
                 await shooting
 
     async def _shoot(self, path: Path) -> None:
+        """The tab's picture; when nothing on it can have changed since its last screenshot (a step that
+        only read the page), that same picture, kept under this step's name instead of taken again."""
+        page = self._page
+        state = await self._still.state(page)  # read before the picture: a change after it is seen next
+        if (same := self._still.unchanged(page, state)) is not None:
+            await asyncio.to_thread(_keep, same, path)
+            return
         try:
             image = await self._capture()
         except PlaywrightError:
@@ -460,6 +472,7 @@ class DomSession:
             except PlaywrightError as exc:
                 raise PlaneError(f"no screenshot: {_first_line(exc)}") from exc
         await asyncio.to_thread(path.write_bytes, image)
+        self._still.taken(page, state, path)
 
     async def _capture(self) -> bytes:
         """The tab's viewport as a PNG, asked of DevTools directly: one call where Playwright's
@@ -496,6 +509,15 @@ class DomSession:
         with contextlib.suppress(OSError):
             raw.parent.rmdir()
         return [Recording(final, self._opened)]
+
+
+def _keep(picture: Path, path: Path) -> None:
+    """The same picture under another step's name: a hard link where the file system has them."""
+    path.unlink(missing_ok=True)
+    try:
+        os.link(picture, path)
+    except OSError:
+        shutil.copyfile(picture, path)
 
 
 def _top_level(request: Request) -> bool:
