@@ -1,15 +1,50 @@
-"""What the embedded server's process is set up with for answering under load: startup's objects out of
-the collector's way."""
+"""What the embedded server's process is set up with for answering under load: the store's connections
+kept rather than reopened, startup's objects out of the collector's way."""
 
 from __future__ import annotations
 
 import gc
+import sqlite3
+import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from mantis.api import serving
+from mantis.store.db import STORE_THREADS, make_engine
+
+AT_ONCE = STORE_THREADS + 6  # the store threads and the runners' to_thread pool on 2 cores
+
+
+def test_sqlite_connections_held_at_once_are_kept_for_the_next_calls(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    opened: list[object] = []
+    real_connect = sqlite3.connect
+    all_in = threading.Barrier(AT_ONCE)
+
+    def hold_one() -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            all_in.wait(timeout=30)
+
+    def counting(*args: object, **kwargs: object) -> sqlite3.Connection:
+        connection = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(connection)
+        return connection
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", counting)
+        patch.setattr(sqlite3.dbapi2, "connect", counting)
+        for _round in range(2):
+            threads = [threading.Thread(target=hold_one) for _ in range(AT_ONCE)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert len(opened) == AT_ONCE  # the second round reused the first round's connections
+    engine.dispose()
 
 
 @pytest.fixture

@@ -26,6 +26,12 @@ CLAIM_LOCK = 0x6D616E7469730002
 # threads keep up with hundreds of requests a second; more would only contend for the GIL and for the
 # connection pool (SQLAlchemy's default for SQLite is 5 + 10 overflow, ours for PostgreSQL 10 + 20).
 STORE_THREADS = 8
+# Connections SQLite keeps open. Past the pool, SQLAlchemy opens an overflow connection (the file, its
+# WAL index, three PRAGMAs) and closes it again on return: with the default 5, the store threads (8), the
+# runners' `to_thread` pool (6 on 2 cores) and one writer thread per run (4) opened 23-38 connections in
+# one `bench/status_load.py` run, most in the windows, just when a pause had queued requests. Enough for
+# all of them at once, with room for the lifespan's few: an idle SQLite connection costs a file handle.
+SQLITE_POOL_SIZE = 24
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -44,7 +50,9 @@ async def off_loop(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, pool_size=SQLITE_POOL_SIZE, connect_args={"check_same_thread": False, "timeout": 30}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
