@@ -1,8 +1,9 @@
 """What the embedded server's process is set up with for answering under load: the store's connections
-kept rather than reopened, startup's objects out of the collector's way."""
+kept rather than reopened, startup's objects out of the collector's way, uvloop and httptools."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sqlite3
 import threading
@@ -11,6 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvloop
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mantis.api import serving
 from mantis.store.db import STORE_THREADS, make_engine
@@ -71,3 +75,16 @@ def test_settling_the_heap_leaves_what_startup_made_alone_and_still_collects_wha
     del later
     gc.collect()
     assert gone() is None
+
+
+def test_the_server_runs_on_uvloop_and_httptools() -> None:
+    config = serving.config(FastAPI(), "127.0.0.1", 0)
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    api_loop, runners_loop = config.get_loop_factory()(), asyncio.new_event_loop()
+    try:
+        assert isinstance(api_loop, uvloop.Loop)
+        assert not isinstance(runners_loop, uvloop.Loop)  # workers.loops makes its own, asyncio's
+    finally:
+        api_loop.close()
+        runners_loop.close()
