@@ -181,6 +181,35 @@ photograph of the rings will show.</p></main>
 <aside><p class="badge">TOP</p><p>Reader favourite since</p><p class="day">17. Mai 2019</p></aside></div>
 </body></html>"""
 
+# A feature whose headline wraps within a measure of its own, well short of the credit column beside it.
+FEATURE = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Arial,sans-serif;color:#1d1d1d} .bar{padding:12px 48px;font-size:13px}
+.kicker{padding:40px 48px 0;font-size:12px;letter-spacing:.12em}
+.hero{display:flex;justify-content:space-between;padding:70px 48px 0}
+.hero h1{font:400 44px/1.15 Georgia,serif;max-width:640px;margin:0}
+.cred{width:240px;font-size:15px;padding-top:8px} .dek{padding:18px 48px 0;font-size:17px;max-width:720px}
+.when{padding:24px 48px 0;font-size:14px} p.t{padding:0 48px;max-width:760px;font-size:16px;line-height:1.6}
+</style></head><body><div class="bar">EXPLORE &nbsp; MAGAZINE &nbsp; SUBSCRIBE</div>
+<div class="kicker">COASTS</div>
+<div class="hero"><h1>Seals came back to the estuary after the old dredging wharf was finally torn down</h1>
+<div class="cred">By Mara Lindqvist</div></div><p class="dek">Twenty years after the last barge left, the
+mudflats are busy again, and the counts are the highest since records began.</p>
+<p class="when">Thursday, 14 March 2024</p><p class="t">The survey team counted the animals from the sea wall
+at low tide every week of the winter, and the numbers rose through the season.</p></body></html>"""
+
+# A post whose share buttons, big letters of no word, sit right under its dateline.
+SHARED = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Verdana,sans-serif;color:#222;background:#fffdf8}
+.n{padding:14px 36px;font-size:14px}
+.post{padding:30px 36px} h2{font:700 30px Verdana,sans-serif;margin:0 0 90px} .d{font-size:13px;color:#777}
+.row{display:flex;gap:16px;margin:12px 0 20px} .row b{font:700 26px Arial,sans-serif;color:#456}
+.post p{font-size:15px;max-width:800px;line-height:1.6}
+</style></head><body><div class="n">Notes from the allotment</div><div class="post">
+<h2>Leeks that survived the frost</h2><div class="d">posted 3 February 2023</div>
+<div class="row"><b>f</b><b>in</b><b>tw</b><b>rd</b><b>X</b></div>
+<p>Every one of the late leeks came through the cold weeks, though the chard beside them did not, and the
+soil under the straw never froze at all.</p></div></body></html>"""
+
 
 def _spec(*fields: str | tuple[str, str, bool], max_items: int | None = None,
           entity: str = "item") -> ExtractSpec:
@@ -214,7 +243,8 @@ def _pages() -> dict[str, str]:
         for i, (title, site, points, user, age, comments) in enumerate(STORIES, 1)
     )
     return {"grid": GRID.replace("CARDS", cards), "table": TABLE.replace("ROWS", rows), "detail": DETAIL,
-            "news": NEWS.replace("ROWS", stories), "article": ARTICLE, "blog": BLOG}
+            "news": NEWS.replace("ROWS", stories), "article": ARTICLE, "blog": BLOG, "feature": FEATURE,
+            "shared": SHARED}
 
 
 def _free_port() -> int:
@@ -358,6 +388,23 @@ def test_no_menu_item_badge_or_date_is_the_headline(screens: dict[str, Observati
 def test_a_byline_name_ends_where_the_words_of_the_line_go_on(screens: dict[str, Observation]) -> None:
     [row] = extract_from_screen(screens["blog"], _spec(*ARTICLE_SPEC, entity="article"))
     assert row["author"] == "Lauren Miles"  # not "Lauren Miles at"
+
+
+def test_a_headline_wrapped_short_of_its_column_is_read_whole(screens: dict[str, Observation]) -> None:
+    """Its lines end well before the credit column: they are one heading, not three, nor its last line
+    (the one by the dateline)."""
+    [row] = extract_from_screen(screens["feature"], _spec(*ARTICLE_SPEC, entity="article"))
+    title = "Seals came back to the estuary after the old dredging wharf was finally torn down"
+    assert row["headline"] == title
+    assert row["author"] == "Mara Lindqvist"
+
+
+def test_a_row_of_share_icons_is_no_headline(screens: dict[str, Observation]) -> None:
+    """The buttons' letters ("f in tw rd X") are bigger than the title and right by the dateline, but
+    no word."""
+    [row] = extract_from_screen(screens["shared"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["headline"] == "Leeks that survived the frost"
+    assert row["published_date"] == "3 February 2023"
 
 
 async def test_the_offline_brain_reads_the_screen_without_a_dom(screens: dict[str, Observation]) -> None:

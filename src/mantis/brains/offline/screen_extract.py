@@ -70,6 +70,7 @@ _TABLE_ROWS = 0.4  # the share of one-line rows spanning two columns or more tha
 _LINED_UP = 0.65  # the share of a table column's cells that share an edge (OCR drops words)
 _UNEVEN = 2.5  # row gaps this much wider than the usual one are no table's
 _TABLE_MARGIN = 0.2  # how much more alike rows may be than columns in a table (labels beside values)
+_ALIGN = 0.6  # ems between the left edges (or the middles) of lines of one paragraph or heading
 _SAME_SIZE = 1.15  # font sizes within this ratio are alike, for lines of a paragraph or a column
 _TIE = 0.97  # sizes this close are the same, for the first of a block's biggest lines
 _HEADING_STEP = 1.1  # how much bigger than the rest of its block a heading is
@@ -82,8 +83,10 @@ _DATELINE_CHARS = 80
 # real pages the two are 1 to 3.5 ems apart, a disclaimer between them at most).
 _DATE_REACH = 4.0
 # A title has words: OCR of a picture reads runs of one to four letters ("Bes", "in f" on the bench's
-# pages), and the shortest titles there have five ("Fotos").
+# pages), and the shortest titles there have five ("Fotos"). A row of share icons read as one line has
+# more letters but no word ("wv in f"): a title's longest word has three letters or more ("Up in the air").
 _TITLE_LETTERS = 5
+_TITLE_WORD = 3
 # A menu's entries are short ("PR & Kooperation", "Editors Choice"), and a row holds three or more.
 _MENU_WORDS = 3
 _MENU_MATES = 2
@@ -148,7 +151,8 @@ def extract_from_screen(observation: Observation, spec: ExtractSpec, intent: str
 def _page_html(phrases: list[_Phrase], spec: ExtractSpec) -> str:
     """The synthetic document the phrases make."""
     # The screen's width is unknown; the rightmost text's edge, and a word more, stands in for it.
-    root = _build(phrases, max(p.right for p in phrases) + 2 * statistics.median(p.em for p in phrases))
+    root = _build(phrases, max(p.right for p in phrases) + 2 * statistics.median(p.em for p in phrases),
+                  _body_size(phrases))
     return f"<html><body>{_Writer(root, spec).node(root)}</body></html>"
 
 
@@ -232,9 +236,15 @@ def _column_gaps(phrases: list[_Phrase], wide: float) -> list[Gap]:
     return [g for g in _gaps([(p.left, p.right) for p in phrases]) if _width(g) >= wide]
 
 
-def _build(phrases: list[_Phrase], limit: float) -> _Node:
+def _body_size(phrases: list[_Phrase]) -> float:
+    """The font size of the page's body text: the median over its characters, not its lines."""
+    return statistics.median(p.em for p in phrases for _ in p.text)
+
+
+def _build(phrases: list[_Phrase], limit: float, body: float) -> _Node:
     """Recursive XY cut of the page along its whitespace, into a tree of blocks in reading order;
-    `limit` is how far right the block's column reaches, for telling wrapped lines."""
+    `limit` is how far right the block's column reaches, for telling wrapped lines, and `body` the
+    size of the page's body text, for telling a heading's."""
     if len(phrases) == 1:
         return _Node(phrases)
     em = statistics.median(p.em for p in phrases)
@@ -252,12 +262,12 @@ def _build(phrases: list[_Phrase], limit: float) -> _Node:
         # Text in a column runs at most to the middle of the gutter before the next column.
         end = (max(p.right for p in part) + min(p.left for p in parts[i + 1])) / 2 \
             if axis == "x" and i + 1 < len(parts) else limit
-        child = _build(part, end)
+        child = _build(part, end, body)
         # A part cut the same way by a gap about as wide is made of siblings: more cards of the row.
         share = _NEST if axis == "x" else _NEST_ROWS
         nested = child.axis != axis or child.gap < share * _width(cuts[0])
         children.extend([child] if nested else child.children)
-    return _Node(axis=axis, children=_join_wraps(children, limit) if axis == "y" else children,
+    return _Node(axis=axis, children=_join_wraps(children, limit, body) if axis == "y" else children,
                  gap=_width(cuts[0]))
 
 
@@ -453,28 +463,48 @@ def _kind(p: _Phrase) -> str:
     return "number" if sum(ch.isdigit() for ch in p.text) >= p.letters else "text"
 
 
-def _join_wraps(children: list[_Node], right: float) -> list[_Node]:
-    """Lines of one paragraph, wrapped at the right edge of its column, joined back into one phrase."""
+def _join_wraps(children: list[_Node], right: float, body: float) -> list[_Node]:
+    """Lines of one paragraph, wrapped at the right edge of its column, joined back into one phrase;
+    and the lines of one heading, which wraps where its own measure ends."""
     joined: list[_Node] = []
     for child in children:
         prev = joined[-1] if joined else None
-        if prev is not None and not prev.axis and not child.axis and len(prev.own) == 1 == len(child.own) \
-                and _wraps(prev.own[0], child.own[0], right):
-            joined[-1] = _Node([_join(prev.own[0], child.own[0])])
-        else:
-            joined.append(child)
+        if prev is not None and not prev.axis and not child.axis and len(prev.own) == 1 == len(child.own):
+            a, b = prev.own[0], child.own[0]
+            if _wraps(a, b, right) or _heading_wraps(a, b, body):
+                joined[-1] = _Node([_join(a, b)])
+                continue
+        joined.append(child)
     return joined
 
 
 def _wraps(a: _Phrase, b: _Phrase, right: float) -> bool:
     """Whether b carries on a's paragraph: same size, left-aligned, one line down, and b's first word
     would not have fitted at the end of a."""
-    if max(a.em, b.em) > _SAME_SIZE * min(a.em, b.em) or abs(a.left - b.left) > 0.6 * a.em:
+    if not _next_line(a, b) or abs(a.left - b.left) > _ALIGN * a.em:
         return False
-    if not -0.3 * a.em < b.top - a.bottom < 0.8 * a.em:
+    return a.right + 0.3 * a.em + _first_word(b) > right
+
+
+def _heading_wraps(a: _Phrase, b: _Phrase, body: float) -> bool:
+    """Whether b carries on a's heading: a heading wraps within a measure of its own (a max-width, or
+    lines balanced in length), short of its column's edge, so the lines of one, well above body size,
+    one line down and aligned at the left or the middle, are one heading where b's first word would
+    not have fitted within the wider of the two lines."""
+    if min(a.em, b.em) < _H1_STEP * body or not _next_line(a, b):
         return False
-    first = b.text.split(" ", 1)[0]
-    return a.right + 0.3 * a.em + (b.right - b.left) * len(first) / len(b.text) > right
+    aligned = min(abs(a.left - b.left), abs(a.left + a.right - b.left - b.right) / 2) <= _ALIGN * a.em
+    return aligned and a.right + 0.3 * a.em + _first_word(b) > max(a.right, b.right)
+
+
+def _next_line(a: _Phrase, b: _Phrase) -> bool:
+    """Whether b is the line after a in one run of text: the same size, one line down."""
+    return max(a.em, b.em) <= _SAME_SIZE * min(a.em, b.em) and -0.3 * a.em < b.top - a.bottom < 0.8 * a.em
+
+
+def _first_word(p: _Phrase) -> float:
+    """How wide a phrase's first word is, in pixels (its share of the phrase's characters)."""
+    return (p.right - p.left) * len(p.text.split(" ", 1)[0]) / len(p.text)
 
 
 def _join(a: _Phrase, b: _Phrase) -> _Phrase:
@@ -527,7 +557,7 @@ def _headline(phrases: list[_Phrase], body: float) -> _Phrase | None:
     news pages and blogs print date and title): the line of title size nearest each dateline is a
     title, and a bigger logo or banner further off is not the headline."""
     days = [p for p in phrases if len(p.text) <= _DATELINE_CHARS and shown_day(p.text)]
-    big = [p for p in phrases if p.letters >= _TITLE_LETTERS and p.em >= _H1_STEP * body
+    big = [p for p in phrases if _worded(p) and p.em >= _H1_STEP * body
            and not _menu_item(p, phrases) and not any(p is d for d in days)]
     dated = []
     for day in days:
@@ -535,6 +565,12 @@ def _headline(phrases: list[_Phrase], body: float) -> _Phrase | None:
         if near:
             dated.append(min(near, key=lambda n: n[0])[1])
     return max(dated or big, key=lambda p: p.em, default=None)
+
+
+def _worded(phrase: _Phrase) -> bool:
+    """Whether a line has a title's words, not the letters OCR reads in a picture or a row of icons."""
+    longest = max(sum(ch.isalpha() for ch in word) for word in phrase.text.split())
+    return phrase.letters >= _TITLE_LETTERS and longest >= _TITLE_WORD
 
 
 def _date_gap(title: _Phrase, day: _Phrase) -> float | None:
@@ -573,7 +609,7 @@ class _Writer:
         # title leads, a value of its own.
         self.host = field_info(ExtractField(name="site"), frozenset()).pattern
         everything = root.phrases
-        self.body = statistics.median(p.em for p in everything for _ in p.text)  # the size of body text
+        self.body = _body_size(everything)
         self.h1 = _headline(everything, self.body)
         owned: dict[_Node, list[_Phrase]] = {}
         _own(root, root, owned)
