@@ -210,6 +210,33 @@ body{margin:0;font-family:Verdana,sans-serif;color:#222;background:#fffdf8}
 <p>Every one of the late leeks came through the cold weeks, though the chard beside them did not, and the
 soil under the straw never froze at all.</p></div></body></html>"""
 
+# A report whose standfirst, in big type between the headline and the byline, names who set the price.
+REPORT = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Tahoma,Verdana,sans-serif;color:#111}
+.mast{background:#222;color:#eee;padding:16px 30px;font-size:15px} .a{padding:30px 30px;max-width:820px}
+h1{font-size:34px;margin:0 0 14px} .sf{font-size:21px;line-height:1.35;margin:0 0 18px;color:#333}
+.by{font-size:14px;margin:0} .dt{font-size:13px;color:#666;margin:2px 0 18px}
+.a p.b{font-size:16px;line-height:1.6}
+</style></head><body><div class="mast">The Weekly Ledger &nbsp; | &nbsp; Money &nbsp; | &nbsp; Energy</div>
+<div class="a"><h1>Household energy bills fall for a third quarter</h1><p class="sf">The new price cap was set
+by Ofgem and takes effect in April, with standing charges unchanged.</p><p class="by">By Tom Achterberg</p>
+<p class="dt">12 January 2025</p><p class="b">Bills for a typical home will be about six per cent lower than
+last winter, though still well above what they were before the cap was first raised.</p></div>
+</body></html>"""
+
+# A post with a code sample whose call names "By" (a byline's word, to the vocabulary).
+SNIPPET = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Georgia,serif;color:#222} .top{padding:12px 40px;font:14px sans-serif}
+.p{padding:24px 40px;max-width:900px} h1{font-size:32px;margin:0 0 18px}
+.when{font:bold 12px sans-serif;margin:10px 0 24px} .p p{font-size:16px;line-height:1.55}
+pre{font:14px "Liberation Mono",monospace;background:#f3f3f3;padding:10px 14px}
+</style></head><body><div class="top">Field notes on testing</div><div class="p">
+<h1>Waiting for the search box in browser tests</h1><p class="when">Priya Ramanathan · March 3, 2024</p>
+<p>The flaky test was the one that typed into the search box before the page had drawn it.</p>
+<pre>box = wait.until(visible((By.NAME, "q")))
+box.send_keys(query.text)</pre><p>With the wait in place the suite has passed every night since.</p></div>
+</body></html>"""
+
 
 def _spec(*fields: str | tuple[str, str, bool], max_items: int | None = None,
           entity: str = "item") -> ExtractSpec:
@@ -244,7 +271,7 @@ def _pages() -> dict[str, str]:
     )
     return {"grid": GRID.replace("CARDS", cards), "table": TABLE.replace("ROWS", rows), "detail": DETAIL,
             "news": NEWS.replace("ROWS", stories), "article": ARTICLE, "blog": BLOG, "feature": FEATURE,
-            "shared": SHARED}
+            "shared": SHARED, "report": REPORT, "snippet": SNIPPET}
 
 
 def _free_port() -> int:
@@ -405,6 +432,25 @@ def test_a_row_of_share_icons_is_no_headline(screens: dict[str, Observation]) ->
     [row] = extract_from_screen(screens["shared"], _spec(*ARTICLE_SPEC, entity="article"))
     assert row["headline"] == "Leeks that survived the frost"
     assert row["published_date"] == "3 February 2023"
+
+
+def test_a_standfirst_in_big_type_is_no_headline(screens: dict[str, Observation]) -> None:
+    """It sits nearer the dateline than the headline does, and is big; the headline is the bigger line
+    right above it."""
+    [row] = extract_from_screen(screens["report"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["headline"] == "Household energy bills fall for a third quarter"
+
+
+def test_a_by_inside_a_sentence_names_no_author(screens: dict[str, Observation]) -> None:
+    """"set by Ofgem" is a sentence's; the byline opens its line."""
+    [row] = extract_from_screen(screens["report"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["author"] == "Tom Achterberg"
+
+
+def test_a_code_sample_is_no_field(screens: dict[str, Observation]) -> None:
+    """The call's "By.NAME" is no byline: lines of code are verbatim text, never one of a page's facts."""
+    [row] = extract_from_screen(screens["snippet"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["author"] == "Priya Ramanathan"
 
 
 async def test_the_offline_brain_reads_the_screen_without_a_dom(screens: dict[str, Observation]) -> None:

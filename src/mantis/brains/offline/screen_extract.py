@@ -82,6 +82,8 @@ _DATELINE_CHARS = 80
 # A dateline this many of the headline's ems above or below it may be the headline's (on the bench's
 # real pages the two are 1 to 3.5 ems apart, a disclaimer between them at most).
 _DATE_REACH = 4.0
+# A headline's margin to the standfirst under it, in the headline's ems: about one on the bench's pages.
+_DECK_GAP = 1.5
 # A title has words: OCR of a picture reads runs of one to four letters ("Bes", "in f" on the bench's
 # pages), and the shortest titles there have five ("Fotos"). A row of share icons read as one line has
 # more letters but no word ("wv in f"): a title's longest word has three letters or more ("Up in the air").
@@ -89,6 +91,10 @@ _TITLE_LETTERS = 5
 _TITLE_WORD = 3
 # A menu's entries are short ("PR & Kooperation", "Editors Choice"), and a row holds three or more.
 _MENU_WORDS = 3
+# A byline opens with a short lead-in ("Posted by", "Recipe by", "Fotos von"); after more words a "by" is
+# a sentence's ("The intense smoke was detected by NASA", "blog comments powered by Disqus" on the
+# bench's pages).
+_BYLINE_LEAD = 2
 _MENU_MATES = 2
 
 _LABEL = re.compile(r"^[^\W\d][^:]{0,28}[^\W\d]:(?:\s|$)")  # "Seller type: Private", not "8:10 AM"
@@ -96,6 +102,10 @@ _SEPARATOR = re.compile(r"\s+(?:[·|•]|-(?![$€£\d]))\s+")  # OCR often read
 _COMMON = ("age", "date", "phone", "email", "rating")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\b\.?)?(?:\s+[A-Z]{2,4}\b)?")  # "8:10 AM ET"
 _BEFORE_COUNT = re.compile(r"(?<=[^\W\d])\s+(?=\d[\d,]*\s+[^\W\d])")  # "Becker 71 Kommentare", not "Mai 2019"
+# Program code: names joined by a dot or an underscore, or called ("wait.until(", "find_element", ".text"),
+# the left name of two letters or more ("U.S.", "e.g." are prose); and code's brackets or "=" in the line.
+_CODE_WORD = re.compile(r"[^\W\d]{2}[._][^\W\d]|[^\W\d]\(|^\.[^\W\d]")
+_CODE_MARK = re.compile(r"[()\[\]{}=]")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[\w/]")
 _AMOUNT = re.compile(r"(?<![\w.,])[$€£#]?\d[\d,.]*[kKM]?\+?\s+([A-Za-z]+)\b")
 
@@ -555,22 +565,45 @@ def _headline(phrases: list[_Phrase], body: float) -> _Phrase | None:
     """The page's title: its biggest line of words, well above body size, that is no menu item and
     no date. Where the page shows datelines, an article's headline sits by one (above or below it, as
     news pages and blogs print date and title): the line of title size nearest each dateline is a
-    title, and a bigger logo or banner further off is not the headline."""
+    title, and a bigger logo or banner further off is not the headline. Of dated titles of about one
+    size, the first is the page's own: the teasers and lists of dated items come after it."""
     days = [p for p in phrases if len(p.text) <= _DATELINE_CHARS and shown_day(p.text)]
-    big = [p for p in phrases if _worded(p) and p.em >= _H1_STEP * body
+    big = [p for p in phrases if _worded(p) and not _code(p.text) and p.em >= _H1_STEP * body
            and not _menu_item(p, phrases) and not any(p is d for d in days)]
-    dated = []
+    dated: set[int] = set()
     for day in days:
         near = [(gap, p) for p in big if (gap := _date_gap(p, day)) is not None]
         if near:
-            dated.append(min(near, key=lambda n: n[0])[1])
-    return max(dated or big, key=lambda p: p.em, default=None)
+            dated.add(id(_over_standfirst(min(near, key=lambda n: n[0])[1], big)))
+    if not dated:
+        return max(big, key=lambda p: p.em, default=None)
+    titles = [p for p in big if id(p) in dated]
+    top = max(p.em for p in titles)
+    return next(p for p in titles if _SAME_SIZE * p.em >= top)
+
+
+def _code(text: str) -> bool:
+    """Whether a line reads as program code: it has brackets or an "=", and half its words or more
+    are names joined or called ("box = wait.until(visible((By.NAME,", "(By.ID,") that are no address."""
+    words = [w for w in text.split() if any(ch.isalpha() for ch in w)]
+    if not words or not _CODE_MARK.search(text):
+        return False
+    shaped = sum(bool(_CODE_WORD.search(w)) and not _URL.search(w) and "@" not in w for w in words)
+    return 2 * shaped >= len(words)
 
 
 def _worded(phrase: _Phrase) -> bool:
     """Whether a line has a title's words, not the letters OCR reads in a picture or a row of icons."""
     longest = max(sum(ch.isalpha() for ch in word) for word in phrase.text.split())
     return phrase.letters >= _TITLE_LETTERS and longest >= _TITLE_WORD
+
+
+def _over_standfirst(title: _Phrase, big: list[_Phrase]) -> _Phrase:
+    """The headline over a line of title size: a standfirst in big type sits between a headline and
+    its dateline ("The new price cap was set by ..." under "Household energy bills fall ...")."""
+    above = [p for p in big if p.em >= _HEADING_STEP * title.em and p.left < title.right
+             and title.left < p.right and 0 <= title.top - p.bottom < _DECK_GAP * p.em]
+    return max(above, key=lambda p: p.em, default=title)
 
 
 def _date_gap(title: _Phrase, day: _Phrase) -> float | None:
@@ -638,6 +671,8 @@ class _Writer:
         return p is self.h1 or id(p) in self.headings
 
     def line(self, p: _Phrase) -> str:
+        if _code(p.text):  # verbatim, as a page's <pre> is: never one of its facts
+            return f"<pre>{escape(p.text, quote=False)}</pre>"
         if self.leads(p):
             return self.heading(p)
         # Lines are told apart by look, as a page's classes would tell them apart: lines of one
@@ -753,8 +788,13 @@ class _Writer:
             label = " ".join(words[:n])
             if len(words) > n and not _has_digit_text(label) and self.matcher.speaks_of_fields(label):
                 return [("w", label), *self._named(words[n:], words[n - 1])]
-        # A byline word inside the line labels the name after it ("Posted by Ned Deily").
+        # A byline word inside the line labels the name after it ("Posted by Ned Deily"), after a short
+        # lead-in only (words after a date or a time: "13. Mai 2014, von ..."): further into a line it is
+        # a sentence's ("was detected by NASA").
+        dated = max((j for j, w in enumerate(words) if _has_digit_text(w)), default=-1)
         for i, word in enumerate(words[1:-1], 1):
+            if i - dated - 1 > _BYLINE_LEAD:
+                break
             byline = word.lower() in BYLINE_WORDS and self.matcher.speaks_of_fields(word)
             if byline and words[i + 1][:1].isupper():
                 return [("t", " ".join(words[:i])), ("w", word), *self._named(words[i + 1:], word)]
