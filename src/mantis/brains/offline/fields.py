@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from mantis.brains.offline.cues import Cues
-from mantis.brains.offline.dom import HEADINGS, Page, place
+from mantis.brains.offline.dom import HEADINGS, Page, is_chrome, place
 from mantis.brains.offline.reader import Cand, Link, Record
-from mantis.brains.offline.values import parse_bool, parse_whole
+from mantis.brains.offline.values import collapse, parse_bool, parse_whole
 from mantis.brains.offline.vocab import (
     AGE_PATTERN,
     BYLINE_WORDS,
@@ -53,6 +54,10 @@ _DATELINE_NAME = 0.5  # as much as a label word names a field (label_cues), a li
 # A shown date without its year ("Jun 17") in a <time> whose datetime has one ranks below that stated
 # datetime, which Reader states at 0.8 of its score (_score's meta factor): so a little under it.
 _YEARLESS = 0.7
+# A card: a block of the content holding lists (a recipe's ingredients and steps, a how-to's parts and
+# steps), named by its first heading. Lists of fewer items are a byline's links or a share bar's.
+_CARD_LISTS = 2
+_CARD_ITEMS = 3
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Mapper:
         self.single = single
         self._title = tuple(t for t in tokens(page.title) if t not in STOP) if single and titled else ()
         self._levels: dict[Record, int] = {}  # records hash by identity (eq=False)
+        self._cards: dict[Record, HtmlElement | None] = {}
 
     def names(self, cues: Cues) -> list[float]:
         """How strongly the cue words speak of each field; the head noun counts most."""
@@ -210,9 +216,16 @@ class Mapper:
         if cand.letters < 2:
             return 0.0
         if self.single:
+            if cand.heading and self._site_name(cand):
+                return 0.0
             # The top level of heading the content has is its title's: h1, or h2 where the only h1 is
-            # in the navigation left out.
-            prior = 0.8 if cand.heading == self._top_level(rec) else 0.25 if cand.heading else 0.0
+            # in the navigation left out or is the site's name. A card's heading ranks with it (a post's
+            # h1 names the post, "Our favourite lemon cakes, at last!"; its card names the recipe), and
+            # the tab's title, which names one of them, tells them apart.
+            card = self._card(rec)
+            top = cand.heading == self._top_level(rec) or (
+                card is not None and (cand.el is card or card in cand.el.iterancestors()))
+            prior = 0.8 if top else 0.25 if cand.heading else 0.0
             return prior + _ECHO * self.echo(cand.text) if cand.heading else prior
         prior = 0.55 if cand.heading or cand.el.tag == "dt" else 0.0
         if not rec.links and _only_text(cand, rec):
@@ -239,9 +252,44 @@ class Mapper:
     def _top_level(self, rec: Record) -> int:
         level = self._levels.get(rec)
         if level is None:
-            level = self._levels[rec] = min(
-                (c.heading for c in rec.cands if c.heading and c.el.tag in HEADINGS), default=1)
+            level = self._levels[rec] = min((c.heading for c in rec.cands if c.heading and c.el.tag in
+                                             HEADINGS and not self._site_name(c)), default=1)
         return level
+
+    def _site_name(self, cand: Cand) -> bool:
+        """A heading that is only a link to the site's home page: the site's name (a blog's <h1> logo)."""
+        if cand.anchor is None or collapse(cand.anchor.text_content()) != cand.text:
+            return False
+        home = urlsplit(self.page.absolute(cand.anchor.get("href")) or "")
+        return home.path in ("", "/") and not home.query and home.netloc == urlsplit(self.page.url).netloc
+
+    def _card(self, rec: Record) -> HtmlElement | None:
+        """The heading of the content's card: the first heading of the deepest block holding
+        _CARD_LISTS lists, outside the navigation, whose first heading repeats some of the tab's title."""
+        if rec in self._cards:
+            return self._cards[rec]
+        holding: Counter[HtmlElement] = Counter()
+        for root in rec.roots:
+            for lst in root.iter("ul", "ol"):
+                if sum(child.tag == "li" for child in lst) < _CARD_ITEMS:
+                    continue
+                above = []
+                for a in lst.iterancestors():
+                    above.append(a)
+                    if a is root:
+                        break
+                if not any(is_chrome(a) for a in above):
+                    holding.update(above)
+        found = None
+        for block in sorted((b for b, n in holding.items() if n >= _CARD_LISTS),
+                            key=lambda b: -sum(1 for _ in b.iterancestors())):
+            heading = next(block.iter(*HEADINGS), None)
+            said = collapse(heading.text_content()) if heading is not None else ""
+            if heading is not None and heading.tag != "h1" and self.echo(said) > 0:
+                found = heading
+                break
+        self._cards[rec] = found
+        return found
 
     def _lead(self, rec: Record) -> Cand | None:
         """The detail page's headline: its heading that is most a title (level, echo of the tab's name)."""

@@ -15,7 +15,15 @@ from lxml.html import HtmlElement
 from mantis.brains.offline.cues import CueBook, Cues, decay, merge, names_amount, text_cues
 from mantis.brains.offline.dom import BLOCK_TAGS, HEADINGS, Page, is_chrome, span
 from mantis.brains.offline.values import collapse, parse_int
-from mantis.brains.offline.vocab import AD_WORDS, TITLE_WORDS, Matcher, label_cues, tokens
+from mantis.brains.offline.vocab import (
+    AD_WORDS,
+    BYLINE_WORDS,
+    DATE_PATTERN,
+    TITLE_WORDS,
+    Matcher,
+    label_cues,
+    tokens,
+)
 
 _LINK_CHORES = frozenset({
     "more", "read more", "see more", "view more", "learn more", "details", "view details", "view",
@@ -35,6 +43,14 @@ _MAX_DEPTH = 200
 # By"), never one of its facts.
 _VERBATIM = frozenset(("pre", "code"))
 _DATA_NOISE = ("data-mantis", "data-test", "data-qa", "data-cy", "data-action", "data-layout")
+# A byline inside a line of text ("Posted by jamieanne at 3:37 AM", "By Ida Brandt on 6 May 2014"): the
+# name runs from the byline word to a date, a digit, a separator or the end. Lines longer than this are
+# prose ("… baked by my grandmother in …"); a byline's label is at most this many words before its "by"
+# ("Recipe by", "Originally posted by"); a name is at most this many words ("Maria de la Cruz Ortega").
+_BYLINE_LINE_CHARS = 80
+_BYLINE_LEAD_WORDS = 2
+_NAME_WORDS = 5
+_NAME_END = re.compile(r"[,;|·•()\[\]\d]")
 
 
 @dataclass(eq=False)
@@ -219,23 +235,36 @@ class _Walk:
         """
         text = _SEPARATORS.sub("", collapse(raw))
         parts = [p for p in _SEGMENTS.split(text) if _has_alnum(p)]
+        matcher = self.r.cues.matcher
+        bylines = [_inline_byline(p) for p in parts]
         lo = self.atom
-        self.atom += max(1, len(parts))
+        self.atom += max(1, len(parts) + sum(b is not None for b in bylines))
         if not parts:
             return None
-        matcher = self.r.cues.matcher
         if text.endswith(":") or (not any(ch.isdigit() for ch in text) and matcher.is_label(text)):
             return label_cues(text.rstrip(": "), 1.0)
+        at = lo
         for i, part in enumerate(parts):
             name, sep, value = part.partition(":")
+            if name[-1:].isdigit() and value[:1].isdigit():
+                sep = ""  # a time of day ("at 3:37 AM"), not a label and its value
             named = label_cues(name, 1.0) if sep and len(name) <= 30 and name[:1].isalpha() else {}
-            if value.strip() and not value.startswith("//") and any(matcher.lookup(t) for t in named):
+            byline = bylines[i]
+            if byline is not None:
+                # The name and the rest of the line (the date it was posted on) are each a value.
+                who, rest = byline
+                self._add(who, el, at, at + 1, merge(cues, label_cues("by", 1.0), text_cues(who)), anchor,
+                          heading)
+                if _has_alnum(rest):
+                    self._add(rest, el, at + 1, at + 2, merge(cues, text_cues(rest)), anchor, heading)
+            elif value.strip() and not value.startswith("//") and any(matcher.lookup(t) for t in named):
                 value = value.strip()
                 labelled = merge(cues, named, text_cues(value))
-                self._add(value, el, lo + i, lo + i + 1, labelled, anchor, heading)
+                self._add(value, el, at, at + 1, labelled, anchor, heading)
             elif len(parts) > 1:
                 given = label if i == 0 else None
-                self._add(part, el, lo + i, lo + i + 1, merge(cues, given, text_cues(part)), anchor, heading)
+                self._add(part, el, at, at + 1, merge(cues, given, text_cues(part)), anchor, heading)
+            at += 1 if byline is None else 2
         if standalone:
             self._add(text, el, lo, self.atom, merge(cues, label, text_cues(text)), anchor, heading)
         return None
@@ -276,6 +305,28 @@ class _Walk:
         if url:
             alt = {t: 0.6 for t in tokens(el.get("alt", ""))}
             self.rec.images.append(Image(el, url, merge(cues, alt)))
+
+
+def _inline_byline(text: str) -> tuple[str, str] | None:
+    """The name a short line gives after its byline word, and what follows the name ("on 6 May 2014");
+    None when the line holds no such name. A short lower-case word left dangling before the cut ("on",
+    "at", "le") joins the name to the date and is no part of it."""
+    if len(text) > _BYLINE_LINE_CHARS:
+        return None
+    words = text.split()
+    at = next((i for i, w in enumerate(words[: _BYLINE_LEAD_WORDS + 1]) if w.lower() in BYLINE_WORDS), None)
+    if at is None or at == len(words) - 1:
+        return None
+    after = " ".join(words[at + 1:])
+    date = DATE_PATTERN.search(after)
+    end = _NAME_END.search(after)
+    cut = min(date.start() if date else len(after), end.start() if end else len(after))
+    name = after[:cut].split()
+    if len(name) > 1 and len(name[-1]) <= 3 and name[-1].islower():
+        name.pop()
+    if not name or len(name) > _NAME_WORDS or not name[0][:1].isalpha():
+        return None
+    return " ".join(name), after[cut:].strip()
 
 
 def _main_link(links: list[Link]) -> Link | None:
