@@ -237,6 +237,22 @@ pre{font:14px "Liberation Mono",monospace;background:#f3f3f3;padding:10px 14px}
 box.send_keys(query.text)</pre><p>With the wait in place the suite has passed every night since.</p></div>
 </body></html>"""
 
+# A review with an empty comment form under it: each box shows its label again as its placeholder.
+REVIEW = """<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:"Trebuchet MS",Arial,sans-serif;color:#2b2b2b} .hd{padding:14px 24px;font-size:26px}
+.w{padding:10px 24px;max-width:900px} h1{font-size:28px;margin:6px 0 8px} .meta{font-size:14px;color:#555}
+.w p{font-size:15px;line-height:1.6} h2{font-size:22px;margin:34px 0 12px}
+label{display:block;font-size:14px;margin:10px 0 4px}
+input,textarea{display:block;width:360px;padding:6px 10px;font-size:13px;border:1px solid #aaa}
+</style></head><body><div class="hd">Paperback Shelf</div><div class="w">
+<p class="meta">Freitag, 7. Juni 2024</p><h1>Review: The Lighthouse Keeper's Ledger</h1>
+<p>A slow, careful novel about a keeper who writes down every ship that passes, and what the entries
+leave out.</p><h2>Comments</h2><p>No comments yet.</p>
+<label>Name</label><input placeholder="Name"><label>Email</label><input placeholder="Email">
+<label>Website</label><input placeholder="Website">
+<label>Comment</label><textarea placeholder="Comment"></textarea>
+</div></body></html>"""
+
 
 def _spec(*fields: str | tuple[str, str, bool], max_items: int | None = None,
           entity: str = "item") -> ExtractSpec:
@@ -271,7 +287,8 @@ def _pages() -> dict[str, str]:
     )
     return {"grid": GRID.replace("CARDS", cards), "table": TABLE.replace("ROWS", rows), "detail": DETAIL,
             "news": NEWS.replace("ROWS", stories), "article": ARTICLE, "blog": BLOG, "feature": FEATURE,
-            "shared": SHARED, "report": REPORT, "snippet": SNIPPET}
+            "shared": SHARED, "report": REPORT, "snippet": SNIPPET,
+            "review": REVIEW}
 
 
 def _free_port() -> int:
@@ -451,6 +468,13 @@ def test_a_code_sample_is_no_field(screens: dict[str, Observation]) -> None:
     """The call's "By.NAME" is no byline: lines of code are verbatim text, never one of a page's facts."""
     [row] = extract_from_screen(screens["snippet"], _spec(*ARTICLE_SPEC, entity="article"))
     assert row["author"] == "Priya Ramanathan"
+
+
+def test_an_empty_form_names_no_field(screens: dict[str, Observation]) -> None:
+    """The comment form's "Name" label (its placeholder under it) does not name the next box's "Email" as
+    the title: a form's labels and placeholders are none of the page's content."""
+    [row] = extract_from_screen(screens["review"], _spec(*ARTICLE_SPEC, entity="article"))
+    assert row["headline"] == "Review: The Lighthouse Keeper's Ledger"
 
 
 async def test_the_offline_brain_reads_the_screen_without_a_dom(screens: dict[str, Observation]) -> None:

@@ -58,6 +58,11 @@ _ADVANCE = {" ": 0.3, **dict.fromkeys("ijlI.,:;!|'`", 0.27), **dict.fromkeys("ft
             **dict.fromkeys("mwMW", 0.85)}
 _WIDTH_SLACK = 1.15  # bold and letter-spaced text runs wide; only a box far taller than wide is wrong
 
+# A form field's placeholder under its label: within this many of the label's ems below it and to the
+# right of its end, and indented by the box's padding, at least this many ems (the label is flush with
+# the box; a table's repeated values are flush with each other).
+_FIELD_GAP = 3.0
+_FIELD_PAD = 0.2
 _CORE = 0.15  # of a box's height, trimmed off its top and bottom when finding lines
 _MIN_COLUMN_GAP = 0.9  # ems of empty space between columns (OCR already splits phrases at about 1)
 _ROW_BIAS = 0.5  # a row gap this share of the widest column gap still cuts rows first (reading order)
@@ -185,7 +190,21 @@ def _phrases(elements: list[Element]) -> list[_Phrase]:
         usual = statistics.median(ratios)
         for p, w in zip(found, widths, strict=True):
             p.em = min(p.em, _WIDTH_SLACK * w / usual)
-    return [p for p in found if not _speck(p, found)]
+    kept = [p for p in found if not _speck(p, found)]
+    fields = {id(p) for pair in _form_fields(kept) for p in pair}
+    return [p for p in kept if id(p) not in fields]
+
+
+def _form_fields(phrases: list[_Phrase]) -> list[tuple[_Phrase, _Phrase]]:
+    """A form's empty fields: a label with the same words again right under it, indented by the box's
+    padding (the placeholder in the box). What a person types into is none of the page's content, and
+    read as text the label would name the next block ("Name" naming the "E-Mail" fields)."""
+    alike: dict[str, list[_Phrase]] = {}
+    for p in phrases:
+        alike.setdefault(p.text.casefold(), []).append(p)
+    return [(a, b) for same in alike.values() if len(same) > 1 for a in same for b in same
+            if b.em <= _SAME_SIZE * a.em and 0 <= b.top - a.bottom <= _FIELD_GAP * a.em
+            and a.left + _FIELD_PAD * a.em <= b.left <= a.right + _FIELD_GAP * a.em]
 
 
 def _em(text: str, height: float) -> float:
