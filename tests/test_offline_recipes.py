@@ -61,3 +61,14 @@ def test_a_byline_inside_a_line_of_text_gives_the_name_and_the_date_apart() -> N
       <h3>Lemon tea cakes</h3>{PROSE}{PARTS}{STEPS}<div class="f4">Posted by jamieanne at 3:37 AM</div></div>
       {COMMENTS}</body></html>"""
     assert _one(blog)["author"] == "jamieanne"  # never "37 AM": a time of day is no label and its value
+
+
+def test_a_day_and_a_month_in_times_of_their_own_rank_below_the_whole_date() -> None:
+    stamp = "2018-03-19T07:24:37-04:00"
+    html = f"""<html><head><title>Lemon tea cakes | Crumbly</title></head><body><main><article>
+      <div class="h5"><h1>Lemon tea cakes</h1>
+        <p class="m1"><time datetime="{stamp}">March 19, 2018</time></p></div>
+      <div class="big-date"><span class="x"><time datetime="{stamp}">19</time></span>
+        <span class="y"><time datetime="{stamp}">Mar</time></span></div>{PROSE}{PARTS}{STEPS}</article>
+      {COMMENTS}</main></body></html>"""
+    assert _one(html)["published_date"] in ("March 19, 2018", stamp)

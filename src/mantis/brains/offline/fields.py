@@ -373,8 +373,11 @@ def _datelines(rec: Record) -> set[HtmlElement]:
 
 
 def _yearless_time(el: HtmlElement, text: str) -> bool:
-    """Whether a shown date lacks the year its <time datetime> states; a time ago ("3 days ago") is whole."""
+    """Whether a shown date lacks the year its <time datetime> states, the <time> around it or within it
+    (a day and a month each in a <time> of their own); a time ago ("3 days ago") is whole."""
     time = el if el.tag == "time" else next(el.iterancestors("time"), None)
+    if time is None and len(text) <= _DATELINE_CHARS:
+        time = next((t for t in el.iter("time") if t.get("datetime")), None)
     stated = time.get("datetime", "") if time is not None else ""
     return bool(_YEAR.search(stated)) and not _YEAR.search(text) and AGE_PATTERN.search(text) is None
 
