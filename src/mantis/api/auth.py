@@ -16,9 +16,17 @@ from mantis.store.models import Tenant
 
 
 async def authenticate(request: Request) -> Tenant:
+    return await look_up(request, await admit(request))
+
+
+async def admit(request: Request) -> str:
+    """What is checked before the token is looked up: the address's failure budget and the platform
+    key. Returns the token given ("" for none), to look up with `look_up`, or in a store call that
+    fetches a run beside it and hands the tenant to `accept`. (A coroutine: FastAPI would run a plain
+    function dependency on a worker thread, one more hand-over per request.)"""
     services: Services = request.app.state.services
     failures: RateLimiter = request.app.state.auth_failures
-    address = request.client.host if request.client else ""
+    address = _address(request)
     if wait_s := failures.blocked_s(address):
         message = "too many failed authentications from this address; wait before trying again"
         raise ApiError(429, "rate_limited", message, retry_after=wait_s)
@@ -31,15 +39,28 @@ async def authenticate(request: Request) -> Tenant:
         ):
             failures.wait_s(address)
             raise ApiError(401, "platform_key_required", "this server needs `Authorization: Api-Key <key>`")
-    token = request.headers.get("x-mantis-token", "").strip()
-    tenant = await off_loop(services.tenants.authenticate, token) if token else None
+    return request.headers.get("x-mantis-token", "").strip()
+
+
+async def look_up(request: Request, token: str) -> Tenant:
+    services: Services = request.app.state.services
+    return accept(request, await off_loop(services.tenants.authenticate, token) if token else None)
+
+
+def accept(request: Request, tenant: Tenant | None) -> Tenant:
+    """The tenant the token named (None: unknown or revoked, a counted failure), within its rate."""
     if tenant is None:
-        failures.wait_s(address)
+        failures: RateLimiter = request.app.state.auth_failures
+        failures.wait_s(_address(request))
         raise ApiError(401, "unauthorized", "missing or unknown X-Mantis-Token")
     limiter: RateLimiter = request.app.state.limiter
     if wait_s := limiter.wait_s(tenant.id):
         raise ApiError(429, "rate_limited", "too many requests; slow down", retry_after=wait_s)
     return tenant
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def require_scope(tenant: Tenant, scope: str) -> None:

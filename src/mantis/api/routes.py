@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from mantis import metrics
-from mantis.api import actions
-from mantis.api.auth import authenticate, require_scope
+from mantis.api import actions, status_path
+from mantis.api.auth import admit, authenticate, look_up, require_scope
 from mantis.api.body import read_json_body
 from mantis.api.errors import CODES, ApiError
 from mantis.api.openapi import PREDICT_BODY, error_responses
@@ -70,10 +70,16 @@ def base_url(request: Request) -> str:
         **error_responses(*(code for codes in CODES.values() for code in codes)),
     },
 )
-async def predict(request: Request, tenant: Tenant = Depends(authenticate)) -> Any:
+async def predict(request: Request, token: str = Depends(admit)) -> Any:
     """Submit a plan, or act on a run with `{"action": ..., "run_id": ...}`."""
-    body = await read_json_body(request)
     services = services_of(request)
+    early, refused = await status_path.small_body(request)
+    if status_path.asks_status(early):
+        return await status_path.status(request, token, early, services)
+    tenant = await look_up(request, token)
+    if refused is not None:
+        raise refused
+    body = early if early is not None else await read_json_body(request)
     if body.get("action") == "validate":
         require_scope(tenant, "runs:read")
         return await run_in_threadpool(validate, body, tenant, services)

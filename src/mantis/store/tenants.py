@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,8 @@ from mantis.secretbox import SecretBox
 from mantis.store.models import Tenant, Token
 
 ALL_SCOPES = ("runs:submit", "runs:read", "runs:cancel")
+
+T = TypeVar("T")
 
 
 def hash_token(token: str) -> str:
@@ -96,22 +99,18 @@ class TenantStore:
 
     def authenticate(self, token: str) -> Tenant | None:
         """The tenant a live token belongs to, or None; the hash is compared in constant time."""
-        digest = hash_token(token)
         with self._sessions() as session:
-            # one query, token and tenant together: it runs on every request
-            found = session.execute(
-                select(Token.token_hash, Token.revoked_at, Tenant)
-                .join(Tenant, Tenant.id == Token.tenant_id)
-                .where(Token.token_hash == digest)
-            ).first()
-            if found is None:
-                return None
-            stored, revoked_at, tenant = found
-            if revoked_at is not None or tenant.revoked_at is not None:
-                return None
-            if not hmac.compare_digest(stored, digest):
-                return None
-            return tenant
+            return _live_tenant(session, token)
+
+    def authenticate_with(
+        self, token: str, then: Callable[[Session, Tenant], T]
+    ) -> tuple[Tenant | None, T | None]:
+        """`authenticate`, and `then` for the tenant found, in the same session: a session of its own
+        (a pooled connection, a transaction begun and rolled back) cost the status call as much CPU
+        as its queries (bench/README.md, "status_load")."""
+        with self._sessions() as session:
+            tenant = _live_tenant(session, token)
+            return tenant, (then(session, tenant) if tenant is not None else None)
 
     def update(self, tenant_id: str, **changes: Any) -> Tenant:
         with self._sessions.begin() as session:
@@ -161,3 +160,22 @@ class TenantStore:
 
     def revoke(self, tenant_id: str) -> None:
         self.update(tenant_id, revoked_at=datetime.now(UTC))
+
+
+def _live_tenant(session: Session, token: str) -> Tenant | None:
+    digest = hash_token(token)
+    # one query, token and tenant together: it runs on every request
+    found = session.execute(
+        select(Token.token_hash, Token.revoked_at, Tenant)
+        .join(Tenant, Tenant.id == Token.tenant_id)
+        .where(Token.token_hash == digest)
+    ).first()
+    if found is None:
+        return None
+    stored, revoked_at, tenant = found
+    if revoked_at is not None or tenant.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(stored, digest):
+        return None
+    tenant_found: Tenant = tenant
+    return tenant_found
