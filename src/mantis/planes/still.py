@@ -6,7 +6,9 @@ watcher in the page counts whatever may change its picture: DOM mutations (but t
 extraction sets), input, focus, pointer, scroll, resize and load events; a page where something moves
 without any of these (a running animation, an image still loading, web fonts arriving, a canvas, video,
 marquee, SVG animation or a frame whose document the watcher does not see) is never taken as still. The
-watcher is reached through a Playwright handle, so the page sees no new global.
+watcher is reached through a Playwright handle, so the page sees no new global. Not seen: an animated
+GIF's next frame, a style sheet edited in place (`insertRule`), a field's value or check a script sets
+with no event (docs/client/runs-and-polling.md says so).
 """
 
 from __future__ import annotations
