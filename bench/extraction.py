@@ -139,18 +139,17 @@ def _meta(doc: lxml.html.HtmlElement, *keys: str) -> str:
     return ""
 
 
-def _strip_head_data(html: bytes, microdata: bool = False) -> bytes:
-    """The page without what a person never sees: JSON-LD, OpenGraph and named <meta> tags; with
-    `microdata`, also the microdata attributes on shown elements and its stated <link itemprop>s."""
+def _strip_head_data(html: bytes) -> bytes:
+    """The page without what a person never sees: JSON-LD, OpenGraph, named <meta> tags, stated
+    <link itemprop>s, and the microdata attributes on shown elements (an itemprop="author" names it)."""
     doc = lxml.html.fromstring(html)
     for el in doc.xpath('//script[@type="application/ld+json"]|//meta[@property or @name or @itemprop]'
-                        + ("|//link[@itemprop]" if microdata else "")):
+                        "|//link[@itemprop]"):
         if (el.get("name") or "").lower() != "viewport":
             el.drop_tree()
-    if microdata:
-        for el in doc.xpath("//*[@itemprop or @itemscope or @itemtype]"):
-            for key in _MICRODATA:
-                el.attrib.pop(key, None)
+    for el in doc.xpath("//*[@itemprop or @itemscope or @itemtype]"):
+        for key in _MICRODATA:
+            el.attrib.pop(key, None)
     return bytes(lxml.html.tostring(doc, encoding="utf-8", doctype="<!doctype html>"))
 
 
@@ -249,7 +248,7 @@ def recipes(root: Path) -> list[Case]:
         answers = {"recipe_name": _name(recipe.get("name")), "author": _name(recipe.get("author")),
                    "published_date": _iso_day(str(recipe.get("datePublished") or ""))}
         cases.append(Case("recipe (whole page)", path.name, html, answers, {"published_date": "date"}))
-        body = _strip_head_data(html, microdata=True)
+        body = _strip_head_data(html)
         text = _visible_text(body)
         shown = {k: v if k != "published_date" and v and norm(v) in text else "" for k, v in answers.items()}
         if _organization(recipe.get("author")):
