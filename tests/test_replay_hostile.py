@@ -139,3 +139,20 @@ def test_retention_forgets_records_nothing_relearned_within_it(tmp_path: Path) -
     assert [r.fingerprint for r in replay.list(acme.id)] == ["plan-new"]
     assert retention.prune(cutoff).replays == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("prefix", ["%", "_lan", "plan%", "plan-_"])
+def test_a_plan_prefix_is_taken_literally(tmp_path: Path, prefix: str) -> None:
+    """`mantis replay list --plan` names plans by a prefix of their fingerprint; LIKE's wildcards in it
+    would make `%` name every plan of the tenant."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'mantis.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    replay = ReplayStore(sessions)
+    acme, _ = TenantStore(sessions, SecretBox([Fernet.generate_key().decode()])).create("acme")
+    for plan in ("plan-1", "plan-2", "plan%x"):
+        replay.put(acme.id, plan, "0/1", "dom_action", {"name": "Send"}, "run-1")
+    expected = ("plan%x",) if prefix == "plan%" else ()
+    assert replay.fingerprints(acme.id, prefix) == expected
+    assert replay.fingerprints(acme.id, "plan-") == ("plan-1", "plan-2")
+    engine.dispose()

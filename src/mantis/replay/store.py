@@ -114,10 +114,14 @@ class ReplayStore:
             return int(session.scalar(query) or 0)
 
     def fingerprints(self, tenant_id: str, prefix: str) -> tuple[str, ...]:
-        """The tenant's plans with records whose fingerprint starts with `prefix`."""
+        """The tenant's plans with records whose fingerprint starts with `prefix`, taken literally: `%`
+        and `_` are LIKE's wildcards, and a prefix of `%` would otherwise name every plan."""
         query = (
             select(ReplayRecord.fingerprint)
-            .where(ReplayRecord.tenant_id == tenant_id, ReplayRecord.fingerprint.startswith(prefix))
+            .where(
+                ReplayRecord.tenant_id == tenant_id,
+                ReplayRecord.fingerprint.startswith(prefix, autoescape=True),
+            )
             .distinct()
             .order_by(ReplayRecord.fingerprint)
         )
