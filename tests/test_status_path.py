@@ -81,3 +81,12 @@ def test_scope_then_tenant_then_run(server: Server) -> None:
         {"action": "status", "run_id": run_id}
     ).json()
     assert httpx.get(f"{server.url}/v1/runs/{run_id}", headers=server.headers()).json() == own.json()
+
+
+def test_an_empty_run_id_is_refused_as_a_missing_one(server: Server) -> None:
+    """The fast path takes only what it can answer; an empty run_id is a bad request, as on `cancel`."""
+    asked = ({"action": "status", "run_id": ""}, {"action": "status"}, {"action": "cancel", "run_id": ""})
+    for body in asked:
+        answer = server.predict(body)
+        assert code_of(answer) == (400, "invalid_request")
+        assert answer.json()["error"]["message"] == "this action needs run_id"

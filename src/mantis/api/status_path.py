@@ -45,7 +45,12 @@ async def small_body(request: Request) -> tuple[dict[str, Any] | None, ApiError 
 
 def asks_status(body: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
     run_id = body.get("run_id") if body is not None else None
-    return body is not None and body.get("action") == "status" and isinstance(run_id, str)
+    return (
+        body is not None
+        and body.get("action") == "status"
+        and isinstance(run_id, str)
+        and run_id != ""  # an empty run_id is actions.find_run's to refuse (400, "needs run_id")
+    )
 
 
 async def status(request: Request, token: str, body: dict[str, Any], services: Services) -> JSONResponse:
