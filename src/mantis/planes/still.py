@@ -73,12 +73,17 @@ class Stillness:
     _last: Pictured | None = None
 
     async def state(self, page: Page) -> str | None:
-        """The page's state now; None when it may be moving, or has no watcher yet (one is installed,
-        so the next read can compare)."""
+        """The page's state now; None when it may be moving, does not answer in time (its watcher is
+        kept for the next read: a busy page is no new document), or has no watcher yet (one is
+        installed, so the next read can compare)."""
         watcher = self._watchers.get(page)
         if watcher is not None:
-            with contextlib.suppress(PlaywrightError, TimeoutError):
+            try:
                 return await asyncio.wait_for(watcher.evaluate("w => w.state()"), STATE_TIMEOUT_S)
+            except TimeoutError:
+                return None
+            except PlaywrightError:  # its document is gone: the new one gets a watcher of its own
+                pass
         with contextlib.suppress(PlaywrightError, TimeoutError):  # a new document: watched from now on
             watcher = await asyncio.wait_for(page.evaluate_handle(_WATCH), STATE_TIMEOUT_S)
             self._watchers[page] = watcher
