@@ -15,7 +15,9 @@ Windows, one after the other, each as long as `--seconds`:
   and once all four are running, `--repeats` pairs of `mantis, 4 runs` and `bare, 4 runs`: the bare
   route beside the same runs is the floor the machine's load leaves.
 
-It prints the rate reached, p50/p95/p99/max in milliseconds, errors, and p99 against each floor.
+It prints the rate reached, p50/p95/p99/max in milliseconds, errors (and what each was), the runs'
+throughput in the loaded windows (their steps that succeeded a second, from the server's store: a change
+that speeds `status` by slowing the runs shows there), and p99 against each floor.
 
 With `--cpu`, only the CPU milliseconds per status request with the app driven in this process (no
 network, no runs): the figure least moved by a shared machine's load, to compare two commits.
@@ -30,14 +32,15 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,7 +88,9 @@ class Server:
 @dataclass(frozen=True)
 class Window:
     """One window of load against one server. `cpu_ms` is the server's CPU per answered request (with
-    runs going, the runners' share of the process is in it too)."""
+    runs going, the runners' share of the process is in it too); `failures` counts what the errors were,
+    as bench/loadgen.py names them; `steps_per_s` is the busy runs' throughput meanwhile, steps that
+    succeeded a second (0 in the idle windows)."""
 
     label: str
     offered: int
@@ -94,6 +99,8 @@ class Window:
     achieved_per_s: float
     latencies_ms: list[float]
     cpu_ms: float
+    failures: dict[str, int]
+    steps_per_s: float = 0.0
 
     def pct(self, p: float) -> float:
         if not self.latencies_ms:
@@ -211,7 +218,17 @@ def load(server: Server, run_ids: list[str], rate: float, seconds: float, label:
     total = int(rate * seconds)
     achieved = len(latencies) / max(answer["span_s"], 1e-9)
     cpu_ms = 1000 * cpu / max(len(latencies), 1)
-    return Window(label, total, len(latencies), total - len(latencies), achieved, latencies, cpu_ms)
+    failures: dict[str, int] = answer["errors"]
+    return Window(label, total, len(latencies), total - len(latencies), achieved, latencies, cpu_ms, failures)
+
+
+def steps_succeeded(database: Path, run_ids: list[str]) -> int:
+    """How many steps of these runs have succeeded so far, read from the server's SQLite file."""
+    marks = ",".join("?" * len(run_ids))
+    query = f"SELECT count(*) FROM run_events WHERE type = 'step.succeeded' AND run_id IN ({marks})"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+        count: int = db.execute(query, run_ids).fetchone()[0]
+    return count
 
 
 def quick_plan() -> dict[str, Any]:
@@ -258,14 +275,21 @@ def measure(
     raises SystemExit when a busy run ended before its windows were done (the figure would then not be
     under load)."""
     windows: list[Window] = []
+    busy: list[str] = []
 
     def window(server: Server, run_ids: list[str], label: str) -> None:
-        windows.append(load(server, run_ids, rate, seconds, label))
+        steps, started = (steps_succeeded(database, busy), time.monotonic()) if busy else (0, 0.0)
+        done = load(server, run_ids, rate, seconds, label)
+        if busy:
+            spent = time.monotonic() - started
+            done = replace(done, steps_per_s=(steps_succeeded(database, busy) - steps) / spent)
+        windows.append(done)
         if on_window is not None:
             on_window(windows[-1])
 
     with tempfile.TemporaryDirectory(prefix="mantis-status-load-") as scratch, page() as site:
         root = Path(scratch)
+        database = root / "mantis" / "mantis.db"  # where `mantis serve` keeps its store under MANTIS_HOME
         with bare(root / "bare") as floor, mantis(root / "mantis") as server:
             idle_ids = submit_runs(server, quick_plan())
             window(floor, ["r"], "bare, idle")
@@ -273,6 +297,7 @@ def measure(
             run_ids = submit_runs(server, busy_plan(site))
             try:
                 wait_running(server, run_ids)
+                busy.extend(run_ids)
                 for _ in range(repeats):
                     window(server, run_ids, LOADED)
                     window(floor, ["r"], BESIDE)
@@ -320,15 +345,18 @@ async def _cpu_rounds(requests: int, rounds: int) -> list[float]:
 
 HEADER = (
     f"{'window':<16} {'offered':>7} {'ok':>6} {'err':>5} {'rate/s':>7} {'p50':>7} {'p95':>7} {'p99':>8} "
-    f"{'max':>8} {'cpu/req':>8}"
+    f"{'max':>8} {'cpu/req':>8} {'steps/s':>7}"
 )
 
 
 def row(w: Window) -> str:
-    return (
+    """The window's figures, and under them what its errors were, if it had any."""
+    figures = (
         f"{w.label:<16} {w.offered:>7} {w.ok:>6} {w.errors:>5} {w.achieved_per_s:>7.1f} {w.pct(50):>7.1f} "
-        f"{w.pct(95):>7.1f} {w.pct(99):>8.1f} {max(w.latencies_ms or [0]):>8.1f} {w.cpu_ms:>8.2f}"
+        f"{w.pct(95):>7.1f} {w.pct(99):>8.1f} {max(w.latencies_ms or [0]):>8.1f} {w.cpu_ms:>8.2f} "
+        f"{w.steps_per_s:>7.2f}"
     )
+    return "".join([figures, *(f"\n  error: {n} x {what}" for what, n in sorted(w.failures.items()))])
 
 
 def summary(windows: list[Window]) -> str:
@@ -341,13 +369,15 @@ def summary(windows: list[Window]) -> str:
         return statistics.median(w.cpu_ms for w in windows if w.label == label)
 
     loaded = [w.pct(99) for w in windows if w.label == LOADED]
+    steps = statistics.median(w.steps_per_s for w in windows if w.label == LOADED)
     verdict = "met" if max(loaded) <= P99_GOAL_MS else "NOT met"
     return (
         f"p99 with {RUNS} runs going: median {statistics.median(loaded):.1f} ms, worst {max(loaded):.1f} ms "
         f"(goal {P99_GOAL_MS:.0f} ms: {verdict})\n"
         f"  x{median_p99(LOADED) / median_p99(BESIDE):.2f} the bare route's p99 beside the same runs; "
         f"idle: x{median_p99('mantis, idle') / median_p99('bare, idle'):.2f} the bare route's p99, "
-        f"x{median_cpu('mantis, idle') / median_cpu('bare, idle'):.2f} its CPU per request"
+        f"x{median_cpu('mantis, idle') / median_cpu('bare, idle'):.2f} its CPU per request\n"
+        f"  the runs meanwhile: median {steps:.2f} steps/s"
     )
 
 
