@@ -1,8 +1,8 @@
 """The embedded executor: a pool of asyncio workers in the server process, fed by the run store.
 
-The workers run on a thread and event loop of their own (`workers.loops`), at a lower CPU priority,
-so a run's work never queues in front of an API request; the methods below are called on the API's
-loop and hand their work across.
+The workers run on a thread and event loop of their own (`workers.loops`), and the browsers they start
+at a lower CPU priority, so a run's work never queues in front of an API request; the methods below are
+called on the API's loop and hand their work across.
 
 Beside the pool, a watcher heartbeats this process's running runs, stops those whose cancellation was
 asked for (through any process), and settles runs whose holder died. On stop, running runs get a grace

@@ -5,18 +5,19 @@ writing queued in front of the next `status` answer: with four runs going, p99 w
 in-process executor runs its workers on this loop instead, so the API's loop only parses, looks up and
 answers; the two meet through the run store, `ends` and the thread-safe calls below.
 
-The thread runs at a lower CPU priority (`RUNNER_NICE`): on Linux a thread's nice value is its own, and
-the processes it starts (Playwright's driver and its Chromium, Xvfb, ffmpeg) inherit it, so when the
-cores are short the kernel runs the API's thread before the runners and their browsers (for browsers
-in sessions of their own, see `workers.priority`). The runs lose nothing when the API is idle: nice
-only orders who runs first, it reserves nothing.
+The processes the runners start (Playwright's driver and its Chromium, Xvfb, ffmpeg) run at a lower
+CPU priority (`RUNNER_NICE`), so when the cores are short the kernel runs the API before the browsers
+(for browsers in sessions of their own, see `workers.priority`). The runner thread itself does not: it
+holds the GIL while it works, and a niced holder that the kernel leaves waiting behind the machine's
+other tasks keeps the API's thread waiting for the GIL just as long, a priority inversion
+(bench/README.md, "the runner thread at the API's priority"). The runs lose nothing when the
+API is idle: nice only orders who runs first, it reserves nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -25,21 +26,43 @@ from typing import Any, TypeVar
 from mantis.viewer.hub import FrameSource
 from mantis.workers.priority import lowered
 
-log = logging.getLogger("mantis.workers")
-
 T = TypeVar("T")
-# How much the runner thread and every process it starts are niced below the API's thread. 10 is what
-# `nice` uses by default; with it, the kernel's weights give a runnable API thread about 9 times the CPU
-# of each runner task when they contend (sched_prio_to_weight: 1024 against 110).
+# How much every process the runners start is niced below the server. 10 is what `nice` uses by default;
+# with it, the kernel's weights give a runnable API thread about 9 times the CPU of each browser task
+# when they contend (sched_prio_to_weight: 1024 against 110).
 RUNNER_NICE = 10
 JOIN_S = 10.0  # for the loop's thread to end once stopped; it holds no run by then
 
 
+def _lowering(given: Callable[[], object] | None) -> Callable[[], None]:
+    """A child's `preexec_fn`: it lowers its own priority by `RUNNER_NICE`, then does what it was given."""
+
+    def start() -> None:
+        os.setpriority(os.PRIO_PROCESS, 0, lowered(os.getpriority(os.PRIO_PROCESS, 0), RUNNER_NICE))
+        if given is not None:
+            given()
+
+    return start
+
+
+class _LoweringLoop(asyncio.SelectorEventLoop):
+    """An event loop whose subprocesses start `RUNNER_NICE` below the thread that starts them."""
+
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["preexec_fn"] = _lowering(kwargs.get("preexec_fn"))
+        return await super().subprocess_exec(*args, **kwargs)
+
+    async def subprocess_shell(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["preexec_fn"] = _lowering(kwargs.get("preexec_fn"))
+        return await super().subprocess_shell(*args, **kwargs)
+
+
 class RunnerLoop:
-    """An event loop on a thread of its own; coroutines are handed to it and awaited from another loop."""
+    """An event loop on a thread of its own; coroutines are handed to it and awaited from another loop.
+    What it starts with `asyncio.create_subprocess_*` runs `RUNNER_NICE` below it."""
 
     def __init__(self, name: str) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop = _LoweringLoop()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     def start(self) -> None:
@@ -47,13 +70,6 @@ class RunnerLoop:
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        try:
-            thread = threading.get_native_id()
-            os.setpriority(
-                os.PRIO_PROCESS, thread, lowered(os.getpriority(os.PRIO_PROCESS, thread), RUNNER_NICE)
-            )
-        except OSError as exc:  # a platform without per-thread nice: the runs go on at the API's priority
-            log.warning("the runner thread keeps its CPU priority: %s", exc)
         try:
             self.loop.run_forever()
         finally:

@@ -1,7 +1,7 @@
 """The browsers' share of the CPU below the API's, so that when the cores are short the API answers first.
 
 Two kernel mechanisms decide who runs. A task's nice value orders it against the tasks of its own
-scheduling group; the runner thread lowers its own (`workers.loops`), and what it starts inherits it.
+scheduling group; the runner loop starts every process `RUNNER_NICE` below itself (`workers.loops`).
 But where autogroup is on (`/proc/sys/kernel/sched_autogroup_enabled`, the default on most
 distributions), every session is a group of its own with the weight of one nice-0 task, and Playwright
 starts Chromium in a new session: each browser then weighed as much as the whole server, four browsers
