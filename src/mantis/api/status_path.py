@@ -13,7 +13,6 @@ from typing import Any, TypeGuard
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from mantis.api.actions import parse_action
 from mantis.api.auth import accept, require_scope
@@ -67,9 +66,4 @@ def _lookup(services: Services, token: str, run_id: str) -> tuple[Tenant | None,
     """On a store thread: the token's tenant, and the run if it is that tenant's."""
     if not token:
         return None, None
-
-    def tenants_run(session: Session, tenant: Tenant) -> Run | None:
-        run = session.get(Run, run_id) if RUN_ID.fullmatch(run_id) else None
-        return run if run is not None and run.tenant_id == tenant.id else None
-
-    return services.tenants.authenticate_with(token, tenants_run)
+    return services.tenants.authenticate_run(token, run_id if RUN_ID.fullmatch(run_id) else "")

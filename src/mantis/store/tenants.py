@@ -5,20 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mantis.secretbox import SecretBox
-from mantis.store.models import Tenant, Token
+from mantis.store.models import Run, Tenant, Token
 
 ALL_SCOPES = ("runs:submit", "runs:read", "runs:cancel")
-
-T = TypeVar("T")
 
 
 def hash_token(token: str) -> str:
@@ -100,17 +97,14 @@ class TenantStore:
     def authenticate(self, token: str) -> Tenant | None:
         """The tenant a live token belongs to, or None; the hash is compared in constant time."""
         with self._sessions() as session:
-            return _live_tenant(session, token)
+            return _live(session, token, "")[0]
 
-    def authenticate_with(
-        self, token: str, then: Callable[[Session, Tenant], T]
-    ) -> tuple[Tenant | None, T | None]:
-        """`authenticate`, and `then` for the tenant found, in the same session: a session of its own
-        (a pooled connection, a transaction begun and rolled back) cost the status call as much CPU
-        as its queries (bench/README.md, "status_load")."""
+    def authenticate_run(self, token: str, run_id: str) -> tuple[Tenant | None, Run | None]:
+        """`authenticate`, and the tenant's run `run_id` (None when there is none of that tenant's), in
+        one query: a session of its own, or a query of its own, cost the status call as much CPU as the
+        rest of it (bench/README.md, "status_load")."""
         with self._sessions() as session:
-            tenant = _live_tenant(session, token)
-            return tenant, (then(session, tenant) if tenant is not None else None)
+            return _live(session, token, run_id)
 
     def update(self, tenant_id: str, **changes: Any) -> Tenant:
         with self._sessions.begin() as session:
@@ -162,20 +156,26 @@ class TenantStore:
         self.update(tenant_id, revoked_at=datetime.now(UTC))
 
 
-def _live_tenant(session: Session, token: str) -> Tenant | None:
+# Built once: building the statement on every request cost about as much CPU as running it (a third of
+# a status call's lookup in cProfile, mostly SQLAlchemy's operator coercion; bench/README.md). The run is
+# outer-joined: a request that names none asks for id "", which no run has.
+_LIVE = (
+    select(Token.token_hash, Token.revoked_at, Tenant, Run)
+    .join(Tenant, Tenant.id == Token.tenant_id)
+    .outerjoin(Run, and_(Run.id == bindparam("run_id"), Run.tenant_id == Tenant.id))
+    .where(Token.token_hash == bindparam("digest"))
+)
+
+
+def _live(session: Session, token: str, run_id: str) -> tuple[Tenant | None, Run | None]:
+    """The live token's tenant and that tenant's run `run_id`: one query, on every request."""
     digest = hash_token(token)
-    # one query, token and tenant together: it runs on every request
-    found = session.execute(
-        select(Token.token_hash, Token.revoked_at, Tenant)
-        .join(Tenant, Tenant.id == Token.tenant_id)
-        .where(Token.token_hash == digest)
-    ).first()
+    found = session.execute(_LIVE, {"digest": digest, "run_id": run_id}).first()
     if found is None:
-        return None
-    stored, revoked_at, tenant = found
+        return None, None
+    stored, revoked_at, tenant, run = found
     if revoked_at is not None or tenant.revoked_at is not None:
-        return None
+        return None, None
     if not hmac.compare_digest(stored, digest):
-        return None
-    tenant_found: Tenant = tenant
-    return tenant_found
+        return None, None
+    return tenant, run
