@@ -72,3 +72,16 @@ def test_a_day_and_a_month_in_times_of_their_own_rank_below_the_whole_date() -> 
         <span class="y"><time datetime="{stamp}">Mar</time></span></div>{PROSE}{PARTS}{STEPS}</article>
       {COMMENTS}</main></body></html>"""
     assert _one(html)["published_date"] in ("March 19, 2018", stamp)
+
+
+def test_by_in_a_shop_or_a_footer_line_names_no_author() -> None:
+    """"Sort by price", "Shop by Category", "Powered by WordPress" hold "by" but no person's name: after a
+    lead-in word and with no date after it, a byline's name is two or more capitalised words."""
+    html = f"""<html><head><title>Lemon tea cakes | Crumbly</title></head><body>
+      <div class="t0"><a href="/shop">Shop by Category</a></div><main>
+      <h1>Lemon tea cakes</h1><div class="k2"><span>Sort by price</span></div>{PROSE}{PARTS}{STEPS}
+      </main><div class="f9"><p>Powered by WordPress</p></div></body></html>"""
+    assert _one(html).get("author") is None
+    signed = html.replace("<h1>Lemon tea cakes</h1>", "<h1>Lemon tea cakes</h1><p>Recipe by Ida Brandt</p>")
+    assert _one(signed)["author"] == "Ida Brandt"
+

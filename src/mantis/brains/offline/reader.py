@@ -51,6 +51,11 @@ _BYLINE_LINE_CHARS = 80
 _BYLINE_LEAD_WORDS = 2
 _NAME_WORDS = 5
 _NAME_END = re.compile(r"[,;|·•()\[\]\d]")
+# A time of day right after the name ("at 3:37 AM", "9 pm") dates the line as a post's.
+_TIME_OF_DAY = re.compile(r"^\d{1,2}(?::\d{2}|\s*[ap]\.?m\b)", re.I)
+# The longest lower-case word taken for a particle inside a person's name ("de", "van", "bin"): longer
+# lower-case words are a phrase's ("Sort by price and rating").
+_PARTICLE_CHARS = 3
 
 
 @dataclass(eq=False)
@@ -218,7 +223,7 @@ class _Walk:
             return text, None
         new_links = self.rec.links[links_before:]
         own_anchor = anchor if anchor is not None else (new_links[0].el if len(new_links) == 1 else None)
-        cand = Cand(full, el, lo, self.atom, merge(cues, text_cues(full)), order, own_anchor, heading,
+        cand = Cand(full, el, lo, self.atom, merge(cues, _own_cues(full)), order, own_anchor, heading,
                     section=self.headings > headings_before and tag not in HEADINGS)
         self.rec.cands.append(cand)
         if anchor is el and href:
@@ -263,10 +268,10 @@ class _Walk:
                 self._add(value, el, at, at + 1, labelled, anchor, heading)
             elif len(parts) > 1:
                 given = label if i == 0 else None
-                self._add(part, el, at, at + 1, merge(cues, given, text_cues(part)), anchor, heading)
+                self._add(part, el, at, at + 1, merge(cues, given, _own_cues(part)), anchor, heading)
             at += 1 if byline is None else 2
         if standalone:
-            self._add(text, el, lo, self.atom, merge(cues, label, text_cues(text)), anchor, heading)
+            self._add(text, el, lo, self.atom, merge(cues, label, _own_cues(text)), anchor, heading)
         return None
 
     def _add(self, text: str, el: HtmlElement, lo: int, hi: int, cues: Cues, anchor: HtmlElement | None,
@@ -326,7 +331,33 @@ def _inline_byline(text: str) -> tuple[str, str] | None:
         name.pop()
     if not name or len(name) > _NAME_WORDS or not name[0][:1].isalpha():
         return None
-    return " ".join(name), after[cut:].strip()
+    rest = after[cut:].strip()
+    told = rest.lstrip(",;|·•-–—() ")
+    dated = DATE_PATTERN.match(told) is not None or _TIME_OF_DAY.match(told) is not None
+    if at > 0 and not dated and not _person_like(name):
+        return None
+    return " ".join(name), rest
+
+
+def _own_cues(text: str) -> Cues | None:
+    """A short text's cue words, less a byline word inside it that opens no byline: "Sort by price" and
+    "Powered by WordPress" are about no author, where "By Ida Brandt" is."""
+    cues = text_cues(text)
+    if not cues or not BYLINE_WORDS & cues.keys():
+        return cues
+    opens = text.split(None, 1)[0].lower() in BYLINE_WORDS
+    return cues if opens or _inline_byline(text) is not None else {
+        t: w for t, w in cues.items() if t not in BYLINE_WORDS}
+
+
+def _person_like(words: list[str]) -> bool:
+    """Whether the words after a line's lead-in and its byline word ("Posted by", "Sort by") read as a
+    person's name where no date follows to say the line is a post's: two or more capitalised words,
+    short lower-case particles between them ("Maria de la Cruz"). One word, or a lower-case one, is as
+    often a thing's: "Sort by price", "Shop by Category", "Powered by WordPress"."""
+    if len(words) < 2 or not words[0][:1].isupper() or not words[-1][:1].isupper():
+        return False
+    return all(w[:1].isupper() or (w.isalpha() and w.islower() and len(w) <= _PARTICLE_CHARS) for w in words)
 
 
 def _main_link(links: list[Link]) -> Link | None:
