@@ -47,16 +47,23 @@ from mantis.planes.video import ensure_playwright_ffmpeg
 log = logging.getLogger("mantis.planes.dom")
 
 
-# Marks what the browser does not render, so extraction never reads text a person cannot see.
-_MARK_HIDDEN = """() => {
-  const marked = document.querySelectorAll('[data-mantis-hidden]');
-  for (const el of marked) el.removeAttribute('data-mantis-hidden');
+# Marks what the browser does not render, so extraction never reads text a person cannot see, and returns
+# the page's html as `page.content()` makes it (doctype, then the root's outerHTML) in the same round trip.
+# Only marks that change are written: a page read twice unchanged sees no mutation of its own.
+_MARKED_HTML = """() => {
+  const hidden = new Set();
   for (const el of document.body ? document.body.querySelectorAll('*') : []) {
-    if (el.parentElement && el.parentElement.hasAttribute('data-mantis-hidden')) continue;
-    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) {
-      el.setAttribute('data-mantis-hidden', '1');
-    }
+    if (el.parentElement && hidden.has(el.parentElement)) continue;
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) hidden.add(el);
   }
+  for (const el of document.querySelectorAll('[data-mantis-hidden]')) {
+    if (!hidden.has(el)) el.removeAttribute('data-mantis-hidden');
+  }
+  for (const el of hidden) {
+    if (el.getAttribute('data-mantis-hidden') !== '1') el.setAttribute('data-mantis-hidden', '1');
+  }
+  const doctype = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : '';
+  return doctype + (document.documentElement ? document.documentElement.outerHTML : '');
 }"""
 
 # The smallest element holding a record's first value, widened to the nearest ancestor holding them all.
@@ -359,8 +366,10 @@ class DomSession:
         )
 
     async def _html(self) -> str:
-        await self._page.evaluate(_MARK_HIDDEN)
-        return await self._page.content()
+        """The page's html with its hidden elements marked: one round trip where marking, then
+        `content()`, made two. It runs in the page's own world, as the marks always did: a script of
+        the page could change what it returns, as it can change its html anyway."""
+        return str(await self._page.evaluate(_MARKED_HTML))
 
     async def _settle(self) -> None:
         with contextlib.suppress(PlaywrightError):
