@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from mantis.store.models import Run, Tenant
 
 
-def _claimable() -> Select[tuple[str]]:
+def _claimable() -> Select[str]:
     running = aliased(Run)
     tenant_running = (
         select(func.count())
