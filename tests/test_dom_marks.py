@@ -42,14 +42,8 @@ def lamps() -> Iterator[str]:
 def test_marks_are_written_only_where_they_change_and_never_let_a_hidden_element_through(
     server: Server, lamps: str
 ) -> None:
-    plan = [
-        {"type": "navigate", "params": {"url": lamps}},
-        EXTRACT,
-        EXTRACT,
-        EXTRACT,
-        {"type": "click", "params": {"label": "Show"}},
-        EXTRACT,
-    ]
+    show = {"type": "click", "params": {"label": "Show"}}
+    plan = [{"type": "navigate", "params": {"url": lamps}}, *[EXTRACT] * 3, show, EXTRACT]
     answer = server.predict({"micro": plan, "compute_backend": "browser_use_plane", "detached": False})
     assert answer.status_code == 200, answer.text
     result = answer.json()
