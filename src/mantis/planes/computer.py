@@ -285,22 +285,13 @@ class ComputerSession:
 
     async def _committed(self, before: int, deadline: float) -> None:
         """Until the tab on screen commits a new document (the pixels alone cannot tell the old page,
-        repainted as the address bar's suggestions close, from the new one), at most COMMIT_TIMEOUT_S,
-        and then shows it (see DevTools.shown: the old page can stay on screen, quiet, well after the new
-        one's load), at most until the deadline. Waiting here, not in the settling after, keeps that wait
-        out of the settling's measure of how slow the machine reacts."""
+        repainted as the address bar's suggestions close, from the new one), at most COMMIT_TIMEOUT_S."""
         loop = asyncio.get_running_loop()
         until = min(deadline, loop.time() + COMMIT_TIMEOUT_S)
         while self._commits() <= before and loop.time() < until:
             await asyncio.sleep(POLL_S)
         if self._commits() <= before:
             log.info("no page committed on %s after the navigation; settling on what shows", self.display)
-            return
-        devtools = self._devtools
-        while devtools is not None and not devtools.shown() and loop.time() < deadline:
-            await asyncio.sleep(POLL_S)
-        if devtools is not None and not devtools.shown():
-            log.info("the page committed on %s never painted; settling on what shows", self.display)
 
     async def _check_fence(self) -> None:
         """Fails the step when a tab committed a page the fence refuses (the proxy already stopped its
@@ -323,17 +314,15 @@ class ComputerSession:
         """First, given the page as it was, wait up to `change_s` for it to change: under load Chromium
         keeps the old page on screen for a while, and it can look quiet then. Then wait until the whole
         window (the tab's spinner included) has not painted for QUIET_S and the tab on screen is not
-        loading and shows the document it committed (its frames' load events and its first contentful
-        paint, from the DevTools pipe: a renderer slow to paint leaves the old page on screen, quiet,
-        after the new one's load). Both wait on what the browser does: X DAMAGE events for paints, so
-        the wait ends QUIET_S after the page's last paint. A page that never stops moving (animation,
-        video) is used as it is once the deadline passes."""
+        loading (its frames' load events, from the DevTools pipe). Both wait on what the browser does: X
+        DAMAGE events for paints, so the wait ends QUIET_S after the page's last paint. A page that
+        never stops moving (animation, video) is used as it is once the deadline passes."""
         screen = self._tools()[0]
         loop = asyncio.get_running_loop()
         if page is not None:
             await screen.changed(self._page, page, timeout_s=max(min(change_s, deadline - loop.time()), 0.0))
         remaining = max(deadline - loop.time(), 0.0)
-        busy = self._devtools.busy if self._devtools is not None else None
+        busy = self._devtools.loading if self._devtools is not None else None
         if not await screen.settle(self._window, quiet_s=QUIET_S, timeout_s=remaining, busy=busy):
             log.info("screen of %s still changing at the deadline", self.display)
 

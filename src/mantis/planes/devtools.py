@@ -23,11 +23,6 @@ POLL_S = 0.05
 # past this it was cancelled or turned into a download, which the session refuses.
 NAVIGATION_START_S = 2.0
 MESSAGE_LIMIT = 64 * 1024 * 1024  # a message is one JSON object ended by NUL; targets' lists are small
-# Page.lifecycleEvent names that say a document is on screen: its first paint with content (text, an
-# image, a canvas), stamped when the frame was presented; or, for a document with nothing to paint (a
-# blank page), its network idle after its load: Chromium then has nothing more it could show.
-PRESENTED = "firstContentfulPaint"
-NOTHING_MORE = ("load", "networkIdle")
 
 
 @dataclass
@@ -51,8 +46,6 @@ class DevTools:
         self.loads: list[str] = []  # every URL a tab committed since the plane last looked
         self._loading: dict[str, tuple[str, float, bool]] = {}  # frame id -> session, asked at, begun
         self._commits: dict[str, int] = {}  # session -> documents its main frame committed
-        self._documents: dict[str, str] = {}  # session -> loader id of its main frame's latest document
-        self._lifecycle: dict[str, set[str]] = {}  # loader id -> lifecycle events its main frame passed
         self._pump: asyncio.Task[None] | None = None
         self._guards: set[asyncio.Task[None]] = set()
 
@@ -107,23 +100,6 @@ class DevTools:
             session == tab.session_id and (begun or now - asked < NAVIGATION_START_S)
             for session, asked, begun in self._loading.values()
         )
-
-    def shown(self) -> bool:
-        """Whether the document the tab on screen committed last has reached the screen. After a commit
-        Chromium keeps the previous page's last frame on screen (paint holding) until the new document
-        paints content, and a slow renderer (a loaded machine, a page whose content comes late) paints
-        long after its load event: the URL is new while the pixels are the old page's. A tab whose
-        document the plane never saw commit (the one it started with) counts as shown."""
-        tab = self.current()
-        loader = self._documents.get(tab.session_id, "") if tab is not None else ""
-        if not loader:
-            return True
-        passed = self._lifecycle.get(loader, set())
-        return PRESENTED in passed or passed.issuperset(NOTHING_MORE)
-
-    def busy(self) -> bool:
-        """The tab on screen is loading a page, or has not yet shown the document it committed."""
-        return self.loading() or not self.shown()
 
     def commits(self) -> int:
         """How many documents the tab on screen has committed in its main frame: a navigation typed into
@@ -201,31 +177,11 @@ class DevTools:
             method == "Page.navigatedWithinDocument" and self._main_frame(session) == frame
         ):
             self._commits[session] = self._commits.get(session, 0) + 1
-            if method == "Page.frameNavigated":
-                self._committed(session, params)
-        elif method == "Page.lifecycleEvent" and self._main_frame(session) == frame:
-            self._lifecycle.setdefault(params.get("loaderId", ""), set()).add(params.get("name", ""))
         elif method in ("Page.frameStoppedLoading", "Page.frameDetached"):
             self._loading.pop(frame, None)
         elif method == "Target.detachedFromTarget":  # a closed tab sends no stop for its loads
             gone = params.get("sessionId", "")
             self._loading = {key: load for key, load in self._loading.items() if load[0] != gone}
-            self._documents.pop(gone, None)
-
-    def _committed(self, session: str, params: dict[str, Any]) -> None:
-        """Follows the main frame's document; a page back from the back-forward cache is shown as it was
-        left, and paints no first frame again; a document not fetched (about:blank, data:) has no
-        network to wait on going idle. Only current documents' lifecycles are kept."""
-        frame = params.get("frame", {})
-        loader = frame.get("loaderId", "")
-        self._documents[session] = loader
-        passed = self._lifecycle.setdefault(loader, set())
-        if params.get("type") == "BackForwardCacheRestore":
-            passed.add(PRESENTED)
-        if not str(frame.get("url", "")).startswith(("http:", "https:")):
-            passed.add("networkIdle")
-        current = set(self._documents.values())
-        self._lifecycle = {key: names for key, names in self._lifecycle.items() if key in current}
 
     def _main_frame(self, session: str) -> str:
         """A page target's main frame has the target's id."""
@@ -236,7 +192,6 @@ class DevTools:
         waits for this before it runs (a popup would otherwise stay paused for good)."""
         try:
             await self.call("Page.enable", session=tab.session_id)
-            await self.call("Page.setLifecycleEventsEnabled", {"enabled": True}, tab.session_id)
             await self.call("Page.setInterceptFileChooserDialog", {"enabled": True}, tab.session_id)
         except PlaneError as exc:
             log.info("could not guard tab %s: %s", tab.target_id, exc)
