@@ -30,3 +30,12 @@ def test_a_byline_name_ends_at_a_word_with_a_digit() -> None:
     """"By Isabelle Boucher 2 Comments": the count is the line's next value, no part of the name."""
     [row] = extract_from_screen(_screen("By Isabelle Boucher 2 Comments"), ARTICLE)
     assert row == {"headline": "Night ferries return to the old quay", "author": "Isabelle Boucher"}
+
+
+def test_by_in_a_line_that_names_no_one_is_no_byline() -> None:
+    """The DOM reader's rule seen through OCR: "Sort by price" under the headline names no author, and
+    "Recipe by Ida Brandt" still does."""
+    [row] = extract_from_screen(_screen("Sort by price"), ARTICLE)
+    assert row["author"] is None
+    [row] = extract_from_screen(_screen("Recipe by Ida Brandt"), ARTICLE)
+    assert row["author"] == "Ida Brandt"
