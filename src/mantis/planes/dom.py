@@ -83,7 +83,7 @@ _RECORD_BOXES = """(records) => records.map((values) => {
 
 # After an action, one frame drawn and one task run: what the page does in answer to an input (its
 # handlers' timers of 0 ms, the render of their changes) is over, however fast or slow the machine.
-_ONE_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
+ONE_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
 
 SCROLL_PIXELS = 600
 JPEG_QUALITY = 70
@@ -415,10 +415,10 @@ class DomSession:
         await self._check_fence()
 
     async def _one_frame(self, page: Page) -> None:
-        """Until the page has drawn a frame and run a task after the action (see _ONE_FRAME); a page
+        """Until the page has drawn a frame and run a task after the action (see ONE_FRAME); a page
         that navigates away meanwhile has answered too."""
         with contextlib.suppress(PlaywrightError, TimeoutError):
-            await asyncio.wait_for(page.evaluate(_ONE_FRAME), ONE_FRAME_TIMEOUT_S)
+            await asyncio.wait_for(page.evaluate(ONE_FRAME), ONE_FRAME_TIMEOUT_S)
 
     async def _at_point(self, kind: ActionKind, point: tuple[int, int], text: str) -> None:
         """What an agent model aims at pixels: the mouse goes where the computer plane's would."""
@@ -474,8 +474,9 @@ class DomSession:
             return
         try:
             image = await self._capture()
-        except PlaywrightError:
+        except PlaywrightError:  # a new tab's document that has not drawn its first frame yet
             await self._settle()
+            await self._one_frame(page)
             try:
                 image = await self._capture()
             except PlaywrightError as exc:
