@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import statistics
 import sys
@@ -32,10 +33,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, CDPSession, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from mantis.config import Settings
 from mantis.planes.chromium import BASE_FLAGS
+from mantis.planes.dom import ONE_FRAME
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test page server
 import status_load  # bench/status_load.py: its server process, and status latency while four runs go
@@ -167,17 +170,43 @@ def as_plan(ops: list[Op]) -> dict[str, Any]:
     return {"micro": {"runtime": runtime, "steps": steps}, "detached": False}
 
 
-async def floor_run(browser: Browser, ops: list[Op]) -> int:
-    """The hand-written script: a fresh context, the steps, the rows read; returns the rows read."""
+async def floor_run(browser: Browser, ops: list[Op], pictures: Path | None = None) -> int:
+    """The hand-written script: a fresh context, the steps, the rows read; returns the rows read.
+
+    With `pictures`, it also keeps the one artifact a mantis step promises that costs the browser most,
+    a PNG of the page after each step that can change it (an extraction keeps the step before's, as
+    mantis's does), asked of DevTools as mantis asks and taken as mantis takes it: behind the next
+    step, which waits for it only if it acts on the page."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=False)
     try:
         page = await context.new_page()
+        devtools = await context.new_cdp_session(page) if pictures is not None else None
+        taking: asyncio.Task[None] | None = None
         rows = 0
-        for kind, target, value in ops:
+        for index, (kind, target, value) in enumerate(ops):
+            if taking is not None and kind != "extract":
+                await taking
             rows += await floor_step(page, kind, target, value)
+            if devtools is not None and pictures is not None and kind != "extract":
+                taking = asyncio.create_task(_picture(page, devtools, pictures / f"step_{index:03d}.png"))
+        if taking is not None:
+            await taking
         return rows
     finally:
         await context.close()
+
+
+async def _picture(page: Page, devtools: CDPSession, path: Path) -> None:
+    """As mantis's DOM plane takes it: a capture refused (a new tab's document not drawn yet) is asked
+    once more after the page's load and one drawn frame (bench/captures.py)."""
+    shoot = ("Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True})
+    try:
+        shot = await devtools.send(*shoot)
+    except PlaywrightError:
+        await page.wait_for_load_state("load")
+        await page.evaluate(ONE_FRAME)
+        shot = await devtools.send(*shoot)
+    await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
 
 
 async def floor_step(page: Page, kind: str, target: str, value: str) -> int:
@@ -344,17 +373,21 @@ def dom_row(f: Figure) -> str:
         base = statistics.median(RUNS_AT_ONCE / s for s in f.floor_s)
         ratios = [1 / r for r in f.ratios()]
         met = statistics.median(ratios) >= THROUGHPUT_GOAL
-        goal = f">= {THROUGHPUT_GOAL:.2f} {'met' if met else 'NOT met'}"
+        goal = f">= {THROUGHPUT_GOAL:.2f} {'met' if met else 'NOT met'}" if "pictured" not in f.name else ""
         return f"{f.name:<24} {pairs_n:>5} {mine:>5.2f} run/s {base:>5.2f} run/s  {spread(ratios):<20} {goal}"
     mine, base = statistics.median(f.subject_s) * 1000, statistics.median(f.floor_s) * 1000
     ratios = f.ratios()
-    target = GOALS[f.name]
-    goal = f"<= {target:.2f} {'met' if statistics.median(ratios) <= target else 'NOT met'}"
+    target = GOALS.get(f.name)
+    met = target is not None and statistics.median(ratios) <= target
+    goal = "" if target is None else f"<= {target:.2f} {'met' if met else 'NOT met'}"
     return f"{f.name:<24} {pairs_n:>5} {mine:>8.0f} ms {base:>8.0f} ms  {spread(ratios):<20} {goal}"
 
 
-async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure]:
-    """The DOM figures against one server and one warm floor browser, each printed as it is made."""
+async def dom_figures(n: int, chosen: set[str]) -> list[Figure]:
+    """The DOM figures against one server and one warm floor browser, each printed as it is made.
+
+    "pictures" adds, for each plan, what a PNG a step costs the floor alone and mantis against that
+    pictured floor: the runner's own overhead beside the artifact it promises."""
     figures: list[Figure] = []
     print(DOM_HEADER, flush=True)
     with (
@@ -363,6 +396,8 @@ async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure
         mantis(Path(scratch) / "home") as (url, token, server),
     ):
         headers = {"X-Mantis-Token": token}
+        pictures = Path(scratch) / "pictures"
+        pictures.mkdir()
         async with (
             async_playwright() as playwright,
             httpx.AsyncClient(base_url=url, headers=headers) as client,
@@ -370,24 +405,37 @@ async def dom_figures(n: int, one_at_a_time: bool, at_once: bool) -> list[Figure
             browser = await playwright.chromium.launch(
                 executable_path=Settings.from_env().chromium, headless=True, args=list(BASE_FLAGS)
             )
+
+            async def figure(name: str, subject: Timed, floor: Timed, at_once: int = 1) -> None:
+                times = await pairs(n if at_once == 1 else max(n // 2, 3), subject, floor, server, at_once)
+                figures.append(Figure(name, *times, unit="ms" if at_once == 1 else "runs/s"))
+                print(dom_row(figures[-1]), flush=True)
+
             try:
                 plans = {"3 steps": three_steps(root), "20 steps": twenty_steps(root)}
-                for name, ops in plans.items() if one_at_a_time else ():
-                    times = await pairs(n, *sides(client, browser, ops, 1), server, 1)
-                    figures.append(Figure(name, *times))
-                    print(dom_row(figures[-1]), flush=True)
-                if at_once:
-                    subject, floor = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE)
-                    times = await pairs(max(n // 2, 3), subject, floor, server, RUNS_AT_ONCE)  # 8 runs a pair
-                    figures.append(Figure(f"{RUNS_AT_ONCE} x 20 steps at once", *times, unit="runs/s"))
-                    print(dom_row(figures[-1]), flush=True)
+                for name, ops in plans.items():
+                    subject, floor, pictured = sides(client, browser, ops, 1, pictures)
+                    if "dom" in chosen:
+                        await figure(name, subject, floor)
+                    if "pictures" in chosen:
+                        await figure(f"{name}: floor's pictures", pictured, floor)
+                        await figure(f"{name}: vs pictured", subject, pictured)
+                if "concurrency" in chosen:
+                    at_once = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE, pictures)
+                    subject, floor, pictured = at_once
+                    await figure(f"{RUNS_AT_ONCE} x 20 steps at once", subject, floor, RUNS_AT_ONCE)
+                    if "pictures" in chosen:
+                        await figure(f"{RUNS_AT_ONCE} x 20 vs pictured", subject, pictured, RUNS_AT_ONCE)
             finally:
                 await browser.close()
     return figures
 
 
-def sides(client: httpx.AsyncClient, browser: Browser, ops: list[Op], at_once: int) -> tuple[Timed, Timed]:
-    """Mantis and the floor, each running the plan `at_once` times together; each returns its rows."""
+def sides(
+    client: httpx.AsyncClient, browser: Browser, ops: list[Op], at_once: int, pictures: Path
+) -> tuple[Timed, Timed, Timed]:
+    """Mantis, the floor and the floor with a picture a step, each running the plan `at_once` times
+    together; each returns its rows."""
     plan = as_plan(ops)
 
     async def subject() -> int:
@@ -396,7 +444,11 @@ def sides(client: httpx.AsyncClient, browser: Browser, ops: list[Op], at_once: i
     async def floor() -> int:
         return sum(await asyncio.gather(*(floor_run(browser, ops) for _ in range(at_once))))
 
-    return subject, floor
+    async def pictured() -> int:
+        runs = [floor_run(browser, ops, Path(tempfile.mkdtemp(dir=pictures))) for _ in range(at_once)]
+        return sum(await asyncio.gather(*runs))
+
+    return subject, floor, pictured
 
 
 def main() -> None:
@@ -407,16 +459,17 @@ def main() -> None:
     parser.add_argument(
         "--figures",
         default="dom,concurrency,planes,status",
-        help="comma-separated: dom, concurrency, planes (bench/planes.py), status (bench/status_load.py)",
+        help="comma-separated: dom, concurrency, pictures (the floor with a PNG a step), planes "
+        "(bench/planes.py), status (bench/status_load.py)",
     )
     parser.add_argument("--status-seconds", type=float, default=15.0, help="per status window (default 15)")
     args = parser.parse_args()
     chosen = {f for f in args.figures.split(",") if f}
-    if not chosen <= {"dom", "concurrency", "planes", "status"} or args.n < 1:
-        parser.error("--figures takes dom, concurrency, planes and status, and -n at least 1")
+    if not chosen <= {"dom", "concurrency", "pictures", "planes", "status"} or args.n < 1:
+        parser.error("--figures takes dom, concurrency, pictures, planes and status, and -n at least 1")
     print(f"bench/speed.py, {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, load {os.getloadavg()}")
-    if chosen & {"dom", "concurrency"}:
-        asyncio.run(dom_figures(args.n, "dom" in chosen, "concurrency" in chosen))
+    if chosen & {"dom", "concurrency", "pictures"}:
+        asyncio.run(dom_figures(args.n, chosen))
     if "planes" in chosen:
         import planes  # bench/planes.py (speed-x's): both planes' actions against their raw tools
 
