@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sqlite3
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -88,3 +89,26 @@ def test_the_server_runs_on_uvloop_and_httptools() -> None:
     finally:
         api_loop.close()
         runners_loop.close()
+
+
+@pytest.fixture
+def switch_interval() -> Iterator[None]:
+    before = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(before)
+    gc.unfreeze()
+
+
+async def test_once_started_the_server_hands_the_gil_over_sooner(switch_interval: None) -> None:
+    sys.setswitchinterval(0.005)  # CPython's default
+    server = serving._Server(serving.config(FastAPI(), "127.0.0.1", 0), executor=None)  # type: ignore[arg-type]
+    serving_task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not serving_task.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        assert sys.getswitchinterval() == pytest.approx(serving.GIL_SWITCH_S)
+        assert serving.GIL_SWITCH_S < 0.005
+    finally:
+        server.should_exit = True
+        await serving_task

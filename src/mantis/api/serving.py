@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import signal
 import socket
+import sys
 from types import FrameType
 
 import uvicorn
@@ -21,6 +22,13 @@ STARTUP_FAILURE = 3  # uvicorn's own exit status when the server never started
 # runners' loop (`workers.loops`) stays asyncio's.
 LOOP = "uvloop"
 HTTP = "httptools"
+# How long a thread that holds the GIL keeps it while another waits (CPython's default is 5 ms). The
+# server's one process holds the API's loop, the store's threads and each run's runner and writer
+# threads, and a status request changes threads about four times (loop, store thread, sqlite's calls,
+# loop): with runs going each change could wait out 5 ms. At 1 ms, in three interleaved pairs of
+# bench/status_load.py, the median p99 with four runs went 18.4 -> 15.0, 21.6 -> 14.8 and 45.6 -> 29.7
+# ms, and the runs did more steps a second in each, not fewer (bench/README.md, "status_load").
+GIL_SWITCH_S = 0.001
 
 
 class _Server(uvicorn.Server):
@@ -31,6 +39,7 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         settle_heap()
+        sys.setswitchinterval(GIL_SWITCH_S)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self._executor.stop_claiming()
