@@ -38,7 +38,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from mantis.config import Settings
 from mantis.planes.chromium import BASE_FLAGS
-from mantis.planes.dom import ONE_FRAME
+from mantis.planes.dom import ONE_FRAME, ONE_FRAME_TIMEOUT_S, SETTLE_TIMEOUT_MS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for its test page server
 import status_load  # bench/status_load.py: its server process, and status latency while four runs go
@@ -193,6 +193,10 @@ async def floor_run(browser: Browser, ops: list[Op], pictures: Path | None = Non
             await taking
         return rows
     finally:
+        if taking is not None and not taking.done():  # a step failed: the picture is not wanted
+            taking.cancel()
+            with suppress(asyncio.CancelledError, PlaywrightError):
+                await taking
         await context.close()
 
 
@@ -203,8 +207,9 @@ async def _picture(page: Page, devtools: CDPSession, path: Path) -> None:
     try:
         shot = await devtools.send(*shoot)
     except PlaywrightError:
-        await page.wait_for_load_state("load")
-        await page.evaluate(ONE_FRAME)
+        with suppress(PlaywrightError, TimeoutError):
+            await page.wait_for_load_state("load", timeout=SETTLE_TIMEOUT_MS)
+            await asyncio.wait_for(page.evaluate(ONE_FRAME), ONE_FRAME_TIMEOUT_S)
         shot = await devtools.send(*shoot)
     await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
 
@@ -328,17 +333,18 @@ class Figure:
 
 
 Timed = Callable[[], Awaitable[int]]
+SIDES = ("mantis", "floor")  # the two sides' names in a figure's CPU lines
 
 
 async def pairs(
-    n: int, subject: Timed, floor: Timed, server: int, runs: int
+    n: int, subject: Timed, floor: Timed, server: int, runs: int, names: tuple[str, str] = SIDES
 ) -> tuple[list[float], list[float]]:
     """Seconds of each side in n interleaved pairs, the side that goes first alternating, after one
     untimed warm-up of each (the first run pays for the browser's launch and lazy imports). Prints the
     CPU each process tree spent per run on each side (`runs` runs a side's call makes)."""
     subject_rows, floor_rows = await subject(), await floor()
     if subject_rows != floor_rows:
-        raise SystemExit(f"mantis read {subject_rows} rows where the floor read {floor_rows}")
+        raise SystemExit(f"{names[0]} read {subject_rows} rows where {names[1]} read {floor_rows}")
     times: dict[Timed, list[float]] = {subject: [], floor: []}
     cpu = {side: dict.fromkeys(TREES, 0.0) for side in (subject, floor)}
     for i in range(n):
@@ -350,8 +356,8 @@ async def pairs(
             after = cpu_trees(server)
             for tree in TREES:
                 cpu[side][tree] += after[tree] - before[tree]
-    print(cpu_row("mantis", cpu[subject], n * runs), flush=True)
-    print(cpu_row("floor", cpu[floor], n * runs), flush=True)
+    print(cpu_row(names[0], cpu[subject], n * runs), flush=True)
+    print(cpu_row(names[1], cpu[floor], n * runs), flush=True)
     return times[subject], times[floor]
 
 
@@ -406,8 +412,15 @@ async def dom_figures(n: int, chosen: set[str]) -> list[Figure]:
                 executable_path=Settings.from_env().chromium, headless=True, args=list(BASE_FLAGS)
             )
 
-            async def figure(name: str, subject: Timed, floor: Timed, at_once: int = 1) -> None:
-                times = await pairs(n if at_once == 1 else max(n // 2, 3), subject, floor, server, at_once)
+            async def figure(
+                name: str,
+                subject: Timed,
+                floor: Timed,
+                at_once: int = 1,
+                names: tuple[str, str] = SIDES,
+            ) -> None:
+                repeats = n if at_once == 1 else max(n // 2, 3)
+                times = await pairs(repeats, subject, floor, server, at_once, names)
                 figures.append(Figure(name, *times, unit="ms" if at_once == 1 else "runs/s"))
                 print(dom_row(figures[-1]), flush=True)
 
@@ -418,17 +431,25 @@ async def dom_figures(n: int, chosen: set[str]) -> list[Figure]:
                     if "dom" in chosen:
                         await figure(name, subject, floor)
                     if "pictures" in chosen:
-                        await figure(f"{name}: floor's pictures", pictured, floor)
-                        await figure(f"{name}: vs pictured", subject, pictured)
+                        await figure(f"{name}: floor's pictures", pictured, floor, names=PICTURES_ALONE)
+                        await figure(f"{name}: vs pictured", subject, pictured, names=VS_PICTURED)
                 if "concurrency" in chosen:
                     at_once = sides(client, browser, plans["20 steps"], RUNS_AT_ONCE, pictures)
                     subject, floor, pictured = at_once
                     await figure(f"{RUNS_AT_ONCE} x 20 steps at once", subject, floor, RUNS_AT_ONCE)
                     if "pictures" in chosen:
-                        await figure(f"{RUNS_AT_ONCE} x 20 vs pictured", subject, pictured, RUNS_AT_ONCE)
+                        await figure(
+                            f"{RUNS_AT_ONCE} x 20 vs pictured", subject, pictured, RUNS_AT_ONCE, VS_PICTURED
+                        )
             finally:
                 await browser.close()
     return figures
+
+
+# The two sides' names in the `pictures` figures' CPU lines; in their figure lines the first column is
+# the first side and the second the second.
+PICTURES_ALONE = ("pictured floor", "floor")
+VS_PICTURED = ("mantis", "pictured floor")
 
 
 def sides(

@@ -81,8 +81,9 @@ _RECORD_BOXES = """(records) => records.map((values) => {
   return r.width > 0 && r.height > 0 ? [r.x, r.y, r.width, r.height] : null;
 })"""
 
-# After an action, one frame drawn and one task run: what the page does in answer to an input (its
+# One frame drawn and one task run. After an action: what the page does in answer to an input (its
 # handlers' timers of 0 ms, the render of their changes) is over, however fast or slow the machine.
+# After a refused screenshot: the tab has a frame to give (bench/captures.py).
 ONE_FRAME = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done)))"
 
 SCROLL_PIXELS = 600
@@ -415,8 +416,8 @@ class DomSession:
         await self._check_fence()
 
     async def _one_frame(self, page: Page) -> None:
-        """Until the page has drawn a frame and run a task after the action (see ONE_FRAME); a page
-        that navigates away meanwhile has answered too."""
+        """Until the page has drawn a frame and run a task (see ONE_FRAME); a page that navigates
+        away meanwhile has answered too."""
         with contextlib.suppress(PlaywrightError, TimeoutError):
             await asyncio.wait_for(page.evaluate(ONE_FRAME), ONE_FRAME_TIMEOUT_S)
 
