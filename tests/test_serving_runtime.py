@@ -54,8 +54,10 @@ def test_sqlite_connections_held_at_once_are_kept_for_the_next_calls(tmp_path: P
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 class _Cycle:
@@ -113,3 +115,23 @@ async def test_once_started_the_server_hands_the_gil_over_sooner(switch_interval
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving_task, 30)
+
+
+def test_after_settling_the_oldest_generation_is_collected_rarely(unfrozen: None) -> None:
+    full: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            full.append(1)
+
+    serving.settle_heap()
+    young, middle, _ = gc.get_threshold()
+    gc.callbacks.append(count)
+    try:
+        # objects kept long enough to reach the oldest generation (what runs leave), enough for 30
+        # collections of the middle one: three full collections at CPython's 10
+        kept = [_Cycle() for _ in range(young * middle * 30)]
+    finally:
+        gc.callbacks.remove(count)
+    del kept
+    assert len(full) <= 30 // serving.FULL_COLLECTION_AFTER, f"{len(full)} full collections"

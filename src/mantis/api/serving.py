@@ -29,6 +29,12 @@ HTTP = "httptools"
 # bench/status_load.py, the median p99 with four runs went 18.4 -> 15.0, 21.6 -> 14.8 and 45.6 -> 29.7
 # ms, and the runs did more steps a second in each, not fewer (bench/README.md, "status_load").
 GIL_SWITCH_S = 0.001
+# A full collection after this many collections of the middle generation (CPython: 10). In three
+# interleaved pairs of bench/status_load.py --seconds 10 (four runs), the worst window's p99 went
+# 22.3 -> 15.5, 36.8 -> 24.2 and 58.1 -> 33.1 ms, the median 16.0 -> 13.1, 24.5 -> 19.1 and 33.2 -> 32.8
+# (bench/README.md, "status_load"). Cyclic garbage that reached the oldest generation waits that
+# much longer to be freed: with four runs going, about 50 s instead of 5.
+FULL_COLLECTION_AFTER = 100
 
 
 class _Server(uvicorn.Server):
@@ -52,9 +58,15 @@ def settle_heap() -> None:
     full collection walks it with the GIL held, 100-120 ms on a quiet core and 135-250 ms at a load
     average of 6-11, all of `bench/status_load.py`'s idle p99 (bench/README.md, "status_load"); after
     it, a full collection walks the 9 000-15 000 objects made since, in 4-15 ms. Objects made later are
-    collected as before; those alive now are never freed by the collector, which they would not be."""
+    collected as before; those alive now are never freed by the collector, which they would not be.
+
+    With runs going, the objects they leave in the oldest generation grew its full collections back to
+    7-19 ms every 5 s or so (a `gc.callbacks` probe); they now come after `FULL_COLLECTION_AFTER`
+    collections of the middle generation, not CPython's 10, so ten times rarer, the same length each."""
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
 
 
 def config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
